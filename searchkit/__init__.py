@@ -1,0 +1,68 @@
+"""searchkit: a local search engine for news archives.
+
+    import searchkit
+    searchkit.index_paths(["seeds/"], index_dir="index")
+    res = searchkit.open_index("index").search("prisoner exchange", facets=["people", "places"])
+
+`import searchkit` stays light: spaCy is imported only when extraction runs.
+"""
+from __future__ import annotations
+
+from .models import (
+    Amount,
+    Article,
+    Event,
+    Extraction,
+    FacetValue,
+    Hit,
+    Mention,
+    SearchkitError,
+    SearchRequest,
+    SearchResult,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Amount", "Article", "Event", "Extraction", "FacetValue", "Hit", "Mention",
+    "SearchkitError", "SearchRequest", "SearchResult",
+    "extract", "index_paths", "open_index",
+]
+
+
+def index_paths(paths, *, index_dir="index", extract=True, workers=1, rebuild=False, aliases=None):
+    """Read articles from files, folders or "-" (stdin JSONL) and index them.
+
+    Returns a `build.BuildSummary` (indexed / unchanged / skipped with reasons).
+
+    >>> searchkit.index_paths(["seeds/"], index_dir="index")   # doctest: +SKIP
+    """
+    from .build import index_paths as _index_paths
+
+    return _index_paths(paths, index_dir=index_dir, extract=extract, workers=workers,
+                        rebuild=rebuild, aliases=aliases)
+
+
+def open_index(index_dir="index"):
+    """Open an existing index for searching; raises SearchkitError when there is none.
+
+    >>> ix = searchkit.open_index("index")          # doctest: +SKIP
+    >>> ix.search("prisoner exchange").total        # doctest: +SKIP
+    1
+    """
+    from .search import open_index as _open_index
+
+    return _open_index(index_dir)
+
+
+def extract(text, *, title="", aliases=None):
+    """Run extraction on one text and return an Extraction (mentions, amounts, events).
+
+    Offsets point into `text` (the title is not part of it here).
+
+    >>> searchkit.extract("Kyiv was hit.").facets()["places"]   # doctest: +SKIP
+    ['Kyiv']
+    """
+    from .extract import extract_text
+
+    return extract_text(text, title=title, aliases=aliases)

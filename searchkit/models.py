@@ -1,0 +1,216 @@
+"""The data that flows through searchkit: frozen dataclasses and the one error type.
+
+Article --(extract)--> Extraction --(schema)--> index --(search)--> SearchResult.
+Only the standard library is imported here so every module can share these shapes.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, asdict
+from typing import Any, Mapping
+
+#: The facet fields that hold lists of names (entity-list facets).
+LIST_FACETS = ("people", "places", "orgs", "event_types", "tags", "sources")
+#: Every facet a search can count, in display order.
+ALL_FACETS = ("people", "places", "orgs", "event_types", "amounts", "dates", "sources", "tags")
+#: Facet fields an input record may carry itself (indexed as given with --no-extract).
+GIVEN_FACETS = ("people", "places", "orgs", "event_types", "tags")
+
+
+class SearchkitError(Exception):
+    """A problem the user can fix: bad input, a missing index, an invalid query.
+
+    `exit_code` is what the command line exits with (2 for usage errors, 1 otherwise).
+    """
+
+    def __init__(self, message: str, *, exit_code: int = 1):
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+@dataclass(frozen=True)
+class Article:
+    """One news article as read from a source.
+
+    `given` holds facet values the record carried itself (people, places, orgs,
+    event_types, tags); `meta` holds every other field of the record.
+    `origin` is "path:line" (or "path") so messages can point at the input.
+    """
+
+    id: str
+    text: str
+    title: str = ""
+    date: str | None = None  # ISO 8601, "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM:SS"
+    source: str = ""
+    url: str = ""
+    origin: str = ""
+    given: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    meta: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A person, place or organisation named in the text (offsets into the text)."""
+
+    kind: str  # "person" | "place" | "org"
+    text: str
+    canonical: str
+    start: int
+    end: int
+    country: str | None = None  # ISO 3166 alpha-2 for places that resolved
+    lat: float | None = None
+    lon: float | None = None
+
+
+@dataclass(frozen=True)
+class Amount:
+    """A sum of money, a count, a duration or a percentage, normalised."""
+
+    text: str
+    value: float
+    unit: str  # currency code (EUR), counted noun (people), "years", "percent"
+    kind: str  # "money" | "count" | "duration" | "percent"
+    start: int
+    end: int
+    sentence: str = ""
+
+
+@dataclass(frozen=True)
+class Event:
+    """An event type detected in the text, with the sentence that triggered it."""
+
+    type: str  # human label, e.g. "Prisoner exchange"
+    code: str | None  # ACLED / CASE-2021 code where one exists, e.g. "AIR_STRIKE"
+    confidence: float
+    evidence: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """Everything extraction found in one text."""
+
+    mentions: tuple[Mention, ...] = ()
+    amounts: tuple[Amount, ...] = ()
+    events: tuple[Event, ...] = ()
+
+    def facets(self) -> dict[str, list[str]]:
+        """Facet values of this text: unique canonical names per kind, first seen first.
+
+        >>> Extraction(mentions=(Mention("place", "Kiev", "Kyiv", 0, 4),)).facets()["places"]
+        ['Kyiv']
+        """
+        kinds = {"person": "people", "place": "places", "org": "orgs"}
+        out: dict[str, list[str]] = {"people": [], "places": [], "orgs": [], "event_types": []}
+        for m in self.mentions:
+            values = out[kinds[m.kind]]
+            if m.canonical not in values:
+                values.append(m.canonical)
+        for e in sorted(self.events, key=lambda e: -e.confidence):
+            if e.type not in out["event_types"]:
+                out["event_types"].append(e.type)
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """The `extract --json` shape of DESIGN.md (without id and title)."""
+        facets = self.facets()
+        return {
+            **facets,
+            "amounts": [
+                {k: a[k] for k in ("text", "value", "unit", "kind", "start", "end")}
+                for a in map(asdict, self.amounts)
+            ],
+            "mentions": [
+                {k: v for k, v in asdict(m).items() if v is not None} for m in self.mentions
+            ],
+            "events": [asdict(e) for e in self.events],
+        }
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """What a reader asks: query text, facet filters, ranges, sort and page."""
+
+    text: str = ""
+    filters: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    date_from: str | None = None
+    date_to: str | None = None
+    amount_min: float | None = None
+    amount_max: float | None = None
+    currency: str | None = None
+    match: str = "all"  # "all" | "any"
+    sort: str = "relevance"  # "relevance" | "newest" | "oldest"
+    limit: int = 10
+    page: int = 1
+    facets: tuple[str, ...] = ALL_FACETS
+    facet_limit: int = 10
+    like: str | None = None  # id of an article to find similar ones to
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One matching article."""
+
+    id: str
+    title: str
+    date: str | None
+    source: str
+    url: str
+    score: float
+    snippet: str  # HTML-escaped text with matched words in <mark>…</mark>
+    people: tuple[str, ...] = ()
+    places: tuple[str, ...] = ()
+    orgs: tuple[str, ...] = ()
+    event_types: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    amounts: tuple[Mapping[str, Any], ...] = ()  # {"text", "value", "unit", "kind"}
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        for key in ("people", "places", "orgs", "event_types", "tags"):
+            d[key] = list(d[key])
+        d["amounts"] = [dict(a) for a in self.amounts]
+        return d
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    """One value of a facet with the number of matching articles that carry it."""
+
+    value: str
+    count: int
+    selected: bool = False
+    label: str = ""  # display text where it differs from value (ranges, months)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = {"value": self.value, "count": self.count, "selected": self.selected}
+        if self.label and self.label != self.value:
+            d["label"] = self.label
+        return d
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """The answer to a SearchRequest: exact total, one page of hits, facet counts."""
+
+    request: SearchRequest
+    total: int
+    hits: tuple[Hit, ...]
+    facets: Mapping[str, tuple[FacetValue, ...]]
+    suggestion: str | None = None
+    query: str = ""  # the parsed query, as --explain prints it
+
+    @property
+    def page(self) -> int:
+        return self.request.page
+
+    def to_dict(self) -> dict[str, Any]:
+        """The `query --json` shape of DESIGN.md."""
+        return {
+            "query": self.request.text,
+            "total": self.total,
+            "page": self.page,
+            "suggestion": self.suggestion,
+            "hits": [h.to_dict() for h in self.hits],
+            "facets": {k: [v.to_dict() for v in vs] for k, vs in self.facets.items()},
+        }
