@@ -65,6 +65,10 @@ def build_schema() -> fields.Schema:
         words=fields.TEXT(analyzer=StandardAnalyzer(stoplist=None), phrase=False),
         date=fields.DATETIME(stored=True, sortable=True),
         source=fields.ID(stored=True),
+        # Facet counting reads these terms' postings (see facets.FacetCache): the day of
+        # the article and its sums of money as "CUR:value".
+        day=fields.ID(),
+        money=fields.KEYWORD(commas=True, lowercase=False, scorable=False),
         url=fields.STORED(),
         people=facet_keyword(),
         places=facet_keyword(),
@@ -119,6 +123,14 @@ def facet_values(article: Article, extraction: Extraction | None) -> dict[str, l
     return values
 
 
+def money_terms(extraction: Extraction | None) -> list[str]:
+    """The sums of money of an extraction as unique "CUR:value" terms."""
+    if extraction is None:
+        return []
+    terms = {f"{a.unit}:{a.value:.15g}" for a in extraction.amounts if a.kind == "money"}
+    return sorted(terms)
+
+
 def to_document(article: Article, extraction: Extraction | None, *, extract: bool = True) -> dict[str, Any]:
     """The whoosh document for one article (pure: no I/O).
 
@@ -144,6 +156,10 @@ def to_document(article: Article, extraction: Extraction | None, *, extract: boo
     date = parse_date(article.date)
     if date is not None:
         doc["date"] = date
+        doc["day"] = date.strftime("%Y-%m-%d")
+    money = money_terms(extraction)
+    if money:
+        doc["money"] = ",".join(money)
     for name, vals in values.items():
         if vals:
             doc[name] = ",".join(vals)
