@@ -1,0 +1,34 @@
+"""Shared test helpers: where the real corpora live, and a small JSONL corpus factory."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO.parent / "shared" / "data"
+SEEDS = REPO / "seeds"
+
+
+def shared_file(relative: str) -> Path:
+    """A file of ../shared/data, or skip the test with the reason when it is absent."""
+    path = SHARED_DATA / relative
+    if not path.exists():
+        pytest.skip(f"{path} is absent (the real corpora live in ../shared/data)")
+    return path
+
+
+def write_jsonl(path: Path, records: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="session")
+def seed_index(tmp_path_factory) -> Path:
+    """The demo corpus indexed with real extraction (built once per test session)."""
+    import searchkit
+
+    index_dir = tmp_path_factory.mktemp("seed-index")
+    searchkit.index_paths([str(SEEDS)], index_dir=index_dir, extract=True)
+    return index_dir

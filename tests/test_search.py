@@ -1,0 +1,184 @@
+"""Search: query language, multi-select facet counts against brute force, ranges, sort, paging."""
+from __future__ import annotations
+
+import random
+from collections import Counter
+
+import pytest
+
+import searchkit
+from searchkit.models import SearchkitError, SearchRequest
+from searchkit.search import build_query, parse_day
+from searchkit.schema import build_schema
+
+from conftest import write_jsonl
+
+PEOPLE = ["Volodymyr Zelenskyy", "Vladimir Putin", "Sergei Lavrov", "Olaf Scholz", "Joe Biden"]
+PLACES = ["Kyiv", "Moscow", "Berlin", "Kharkiv", "Odesa", "Washington"]
+ORGS = ["NATO", "EU", "Kremlin", "UN"]
+EVENTS = ["Prisoner exchange", "Peace talks", "Sanctions", "Air strike"]
+WORDS = ["prisoner", "exchange", "drone", "missile", "talks", "sanctions", "grain", "border",
+         "soldiers", "ceasefire", "energy", "winter"]
+
+
+def make_corpus(n=60, seed=7):
+    rng = random.Random(seed)
+    records = []
+    for i in range(n):
+        words = rng.sample(WORDS, 5)
+        records.append({
+            "id": f"doc-{i:03d}",
+            "title": f"Report {i}: {words[0]} and {words[1]}",
+            "date": f"{rng.choice([2021, 2023, 2024])}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+            "source": rng.choice(["Wire A", "Wire B", "Paper C"]),
+            "text": " ".join(rng.choice(words) for _ in range(40)) + ".",
+            "people": rng.sample(PEOPLE, rng.randint(0, 3)),
+            "places": rng.sample(PLACES, rng.randint(0, 3)),
+            "orgs": rng.sample(ORGS, rng.randint(0, 2)),
+            "event_types": rng.sample(EVENTS, rng.randint(0, 2)),
+            "tags": rng.sample(["war", "economy", "diplomacy"], rng.randint(0, 2)),
+        })
+    return records
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("corpus")
+    records = make_corpus()
+    write_jsonl(tmp / "corpus.jsonl", records)
+    summary = searchkit.index_paths([str(tmp / "corpus.jsonl")], index_dir=tmp / "ix", extract=False)
+    assert summary.indexed == len(records)
+    return records, searchkit.open_index(tmp / "ix")
+
+
+def brute_counts(records, ids, filters, facet):
+    """Counts of one facet over `ids` under every filter except the facet's own."""
+    field = {"sources": "source"}.get(facet, facet)
+    counts = Counter()
+    for r in records:
+        if r["id"] not in ids:
+            continue
+        if all(set(_values(r, {"sources": "source"}.get(f, f))) & set(v)
+               for f, v in filters.items() if f != facet):
+            counts.update(_values(r, field))
+    return counts
+
+
+def _values(record, field):
+    value = record.get(field) or []
+    return [value] if isinstance(value, str) else value
+
+
+@pytest.mark.parametrize("text,filters", [
+    ("", {"places": ["Kyiv", "Moscow"]}),
+    ("exchange", {"people": ["Vladimir Putin"], "places": ["Kyiv", "Berlin"]}),
+    ("drone", {"orgs": ["NATO"], "event_types": ["Sanctions", "Air strike"], "sources": ["Wire A"]}),
+    ("winter OR grain", {"tags": ["war"], "people": ["Joe Biden", "Olaf Scholz"]}),
+])
+def test_multi_select_counts_match_brute_force(corpus, text, filters):
+    records, ix = corpus
+    base = {h.id for h in ix.search(text, limit=1000, facets=()).hits}
+    res = ix.search(text, filters=filters, limit=1000, facet_limit=None,
+                    facets=("people", "places", "orgs", "event_types", "tags", "sources"))
+    expected_hits = {r["id"] for r in records if r["id"] in base and all(
+        set(_values(r, {"sources": "source"}.get(f, f))) & set(v) for f, v in filters.items())}
+    assert {h.id for h in res.hits} == expected_hits
+    assert res.total == len(expected_hits)
+    for facet, values in res.facets.items():
+        expected = brute_counts(records, base, filters, facet)
+        got = {v.value: v.count for v in values if v.count}
+        assert got == dict(expected), facet
+        for v in values:
+            assert v.selected == (v.value in filters.get(facet, ()))
+
+
+def test_selected_value_listed_even_below_cut_off(corpus):
+    _, ix = corpus
+    everything = ix.search("", facets=("places",), facet_limit=None).facets["places"]
+    rarest = everything[-1].value
+    res = ix.search("", filters={"places": [rarest]}, facets=("places",), facet_limit=1)
+    values = [v.value for v in res.facets["places"]]
+    assert rarest in values and len(values) <= 2
+    assert [v for v in res.facets["places"] if v.value == rarest][0].selected
+
+
+def test_date_histogram_and_range(corpus):
+    records, ix = corpus
+    res = ix.search("", facets=("dates",), facet_limit=None, limit=0)
+    # 2021-2024 spans more than 36 months: a histogram by year
+    assert [v.value for v in res.facets["dates"]] == ["2021", "2023", "2024"]
+    assert {v.value: v.count for v in res.facets["dates"]} == Counter(r["date"][:4] for r in records)
+    ranged = ix.search("", date_from="2023-03", date_to="2023-06", limit=1000)
+    expected = {r["id"] for r in records if "2023-03-01" <= r["date"] <= "2023-06-30"}
+    assert {h.id for h in ranged.hits} == expected
+    months = ix.search("", date_from="2023", date_to="2023", facets=("dates",), limit=0)
+    assert all(v.value.startswith("2023-") for v in months.facets["dates"])
+    picked = ix.search("", filters={"dates": ["2024"]}, limit=1000)
+    assert picked.total == sum(r["date"].startswith("2024") for r in records)
+
+
+def test_sort_and_stable_paging(corpus):
+    records, ix = corpus
+    newest = ix.search("", sort="newest", limit=1000).hits
+    assert [h.date for h in newest] == sorted((h.date for h in newest), reverse=True)
+    oldest = ix.search("", sort="oldest", limit=5).hits
+    assert oldest[0].date == min(r["date"] for r in records)
+    pages = [h.id for p in (1, 2, 3) for h in ix.search("missile", limit=4, page=p).hits]
+    whole = [h.id for h in ix.search("missile", limit=12).hits]
+    assert pages == whole
+    assert ix.search("missile", limit=4, page=2).total == ix.search("missile").total
+
+
+def test_query_language(corpus):
+    records, ix = corpus
+    def ids(q, **kw):
+        return {h.id for h in ix.search(q, limit=1000, **kw).hits}
+    def has(r, w):
+        return w in (r["title"] + " " + r["text"]).lower().split() or w in r["title"].lower()
+    assert ids("drone missile") == {r["id"] for r in records if has(r, "drone") and has(r, "missile")}
+    assert ids("drone missile", match="any") == {r["id"] for r in records if has(r, "drone") or has(r, "missile")}
+    assert ids("drone -missile") == {r["id"] for r in records if has(r, "drone") and not has(r, "missile")}
+    assert ids("person:putin") == {r["id"] for r in records if "Vladimir Putin" in r["people"]}
+    assert ids('event:"air strike"') == {r["id"] for r in records if "Air strike" in r["event_types"]}
+    assert ids("place:kyiv drone") == {r["id"] for r in records if "Kyiv" in r["places"] and has(r, "drone")}
+    assert ids("misile~") == ids("missile")
+    assert "prison" in str(build_query(SearchRequest('"prisoner exchange"'), build_schema()))
+
+
+def test_snippet_highlights_and_escapes(tmp_path):
+    write_jsonl(tmp_path / "a.jsonl", [{"id": "x", "title": "<b>t</b>",
+                                        "text": "A <script>alert(1)</script> drone hit the depot."}])
+    searchkit.index_paths([str(tmp_path / "a.jsonl")], index_dir=tmp_path / "ix", extract=False)
+    hit = searchkit.open_index(tmp_path / "ix").search("drone").hits[0]
+    assert "<mark" in hit.snippet and ">drone</mark>" in hit.snippet
+    assert "<script>" not in hit.snippet and "&lt;script&gt;" in hit.snippet
+
+
+def test_did_you_mean(corpus):
+    _, ix = corpus
+    res = ix.search("misile ceasfire")
+    assert res.total == 0
+    assert res.suggestion == "missile ceasefire"
+    assert ix.search("missile").suggestion is None
+
+
+def test_more_like_this_excludes_itself(corpus):
+    records, ix = corpus
+    res = ix.search(like="doc-005", limit=5)
+    assert res.total > 0 and "doc-005" not in {h.id for h in res.hits}
+    with pytest.raises(SearchkitError):
+        ix.search(like="no-such-id")
+
+
+def test_invalid_requests_are_usage_errors(corpus):
+    _, ix = corpus
+    for kwargs in ({"date_from": "yesterday"}, {"sort": "random"}, {"filters": {"colour": ["red"]}}):
+        with pytest.raises(SearchkitError) as err:
+            ix.search("drone", **kwargs)
+        assert err.value.exit_code == 2
+    assert parse_day("2024-02", end=True) - parse_day("2024-02") == 28
+
+
+def test_missing_index_says_how_to_build(tmp_path):
+    with pytest.raises(SearchkitError, match="searchkit index"):
+        searchkit.open_index(tmp_path / "nothing")
