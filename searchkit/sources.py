@@ -41,7 +41,8 @@ extension (``seeds/2025/kyiv-attack.md`` read as ``seeds/`` -> ``2025-kyiv-attac
 file named directly -> ``kyiv-attack``); for records of a multi-record file,
 ``<file-slug>-<n>`` where n is the line number (JSONL, CSV), the item number (JSON list) or
 the entry number (feeds); for stdin records, ``doc-`` and a hash of title and text.
-A second article with an id already read in the same call is reported as Skipped.
+Ids are not de-duplicated here: a corpus may repeat an id (ukraine_war.jsonl does), and
+what a repeat means (update, unchanged) is the index's call.
 
 **Dates** are parsed with python-dateutil (month-first when ambiguous) into "YYYY-MM-DD"
 when the input has no time of day, else "YYYY-MM-DDTHH:MM:SS" converted to UTC with the
@@ -116,7 +117,7 @@ def read_articles(
     for target in targets:
         if target != "-" and not _exists(target):
             raise SearchkitError(f"no such file or folder: {target}", exit_code=2)
-    return _unique_ids(_read_targets(targets, stdin))
+    return _read_targets(targets, stdin)
 
 
 def _exists(path: str) -> bool:
@@ -137,17 +138,6 @@ def _read_targets(targets: list[str], stdin: TextIO | None) -> Iterator[Article 
         else:
             path = Path(target)
             yield from _read_file(path, slug=_slug(PurePath(path.name)), explicit=True)
-
-
-def _unique_ids(items: Iterator[Article | Skipped]) -> Iterator[Article | Skipped]:
-    """Pass items through, turning an article whose id was already read into a Skipped."""
-    seen: dict[str, str] = {}
-    for item in items:
-        if isinstance(item, Article):
-            first = seen.setdefault(item.id, item.origin)
-            if first != item.origin:
-                item = Skipped(item.origin, f"duplicate id {item.id!r} (first read from {first})")
-        yield item
 
 
 # --------------------------------------------------------------------------- files and folders
@@ -407,17 +397,21 @@ def normalise_date(value: Any) -> str | None:
         return None
     from dateutil import parser  # imported here: only reading needs it
 
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # unknown zone names: parsed as naive
-            a = parser.parse(text, default=_DEFAULT_A, tzinfos=_TZINFOS)
-            b = parser.parse(text, default=_DEFAULT_B, tzinfos=_TZINFOS)
-    except (ValueError, OverflowError, TypeError):
-        return None
-    # Parsing with two different defaults shows which parts the text really gave.
-    if (a.year, a.month, a.day) != (b.year, b.month, b.day):
-        return None
-    return _format(a, has_time=a.hour == b.hour)
+    # Strict first; then fuzzy, which passes over stray words ("Updated 24 May 2025",
+    # Reuters' "27-MAR-1987 02:17:09.88T C") - only for short strings, to keep it sane.
+    for fuzzy in (False, True) if len(text) <= 64 else (False,):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # unknown zone names: parsed as naive
+                a = parser.parse(text, default=_DEFAULT_A, tzinfos=_TZINFOS, fuzzy=fuzzy)
+                b = parser.parse(text, default=_DEFAULT_B, tzinfos=_TZINFOS, fuzzy=fuzzy)
+        except (ValueError, OverflowError, TypeError):
+            continue
+        # Parsing with two different defaults shows which parts the text really gave.
+        if (a.year, a.month, a.day) != (b.year, b.month, b.day):
+            return None
+        return _format(a, has_time=a.hour == b.hour)
+    return None
 
 
 def _from_epoch(seconds: float) -> str | None:
