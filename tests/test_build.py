@@ -1,0 +1,88 @@
+"""The indexing run: incremental re-indexing, rebuild, bad input never costs the rest."""
+from __future__ import annotations
+
+import json
+
+import searchkit
+from searchkit import index as index_store
+from searchkit.build import iter_build
+
+from conftest import write_jsonl
+
+
+def records(n, *, suffix=""):
+    return [{"id": f"a{i}", "title": f"Title {i}", "text": f"Body {i} about grain{suffix}.",
+             "places": ["Odesa"]} for i in range(n)]
+
+
+def test_reindexing_adds_only_new_or_changed(tmp_path):
+    src = write_jsonl(tmp_path / "in.jsonl", records(5))
+    ix_dir = tmp_path / "ix"
+    first = searchkit.index_paths([str(src)], index_dir=ix_dir, extract=False)
+    assert (first.indexed, first.unchanged) == (5, 0)
+    again = searchkit.index_paths([str(src)], index_dir=ix_dir, extract=False)
+    assert (again.indexed, again.unchanged) == (0, 5)
+
+    changed = records(6)
+    changed[2]["text"] = "A different body about wheat."
+    write_jsonl(src, changed)
+    third = searchkit.index_paths([str(src)], index_dir=ix_dir, extract=False)
+    assert (third.indexed, third.unchanged) == (2, 4)
+    ix = searchkit.open_index(ix_dir)
+    assert ix.doc_count() == 6  # the changed article replaced, not duplicated
+    assert ix.search("wheat").hits[0].id == "a2"
+    assert ix.search("grain").total == 5
+
+    rebuilt = searchkit.index_paths([str(src)], index_dir=ix_dir, extract=False, rebuild=True)
+    assert (rebuilt.indexed, rebuilt.unchanged) == (6, 0)
+
+
+def test_bad_records_are_skipped_and_named(tmp_path):
+    good = records(3)
+    lines = [json.dumps(good[0]), "{broken json", json.dumps(good[1]), json.dumps(good[1]),
+             json.dumps(good[2])]
+    src = tmp_path / "in.jsonl"
+    src.write_text("\n".join(lines) + "\n")
+    (tmp_path / "empty.txt").write_text("")
+    summary = searchkit.index_paths([str(src), str(tmp_path / "empty.txt")],
+                                    index_dir=tmp_path / "ix", extract=False)
+    assert summary.indexed == 3
+    reasons = [str(s) for s in summary.skipped]
+    assert any(r.startswith(f"{src}:2:") for r in reasons), reasons
+    assert any(f"{src}:4:" in r and "duplicate id" in r for r in reasons), reasons
+    assert any("empty.txt" in r for r in reasons), reasons
+
+
+def test_progress_reports_totals(tmp_path):
+    src = write_jsonl(tmp_path / "in.jsonl", records(150))
+    steps = list(iter_build([str(src)], index_dir=tmp_path / "ix", extract=False))
+    assert steps[0].done == 0 and steps[0].total == 150
+    assert steps[-1].done == 150 and steps[-1].summary.indexed == 150
+    assert [s.done for s in steps] == sorted(s.done for s in steps)
+
+
+def test_index_remembers_hashes_and_schema_version(tmp_path):
+    src = write_jsonl(tmp_path / "in.jsonl", records(2))
+    searchkit.index_paths([str(src)], index_dir=tmp_path / "ix", extract=False)
+    ix = index_store.open_for_writing(tmp_path / "ix")
+    assert set(index_store.stored_hashes(ix)) == {"a0", "a1"}
+    (tmp_path / "ix" / index_store.VERSION_FILE).write_text('{"schema_version": 0}')
+    try:
+        searchkit.open_index(tmp_path / "ix")
+    except searchkit.SearchkitError as exc:
+        assert "--rebuild" in str(exc)
+    else:
+        raise AssertionError("an index of another schema version must not open")
+
+
+def test_extraction_fills_facets_on_the_seed(seed_index):
+    ix = searchkit.open_index(seed_index)
+    res = ix.search("prisoner exchange", facet_limit=None)
+    assert res.total == 1
+    people = {v.value for v in res.facets["people"]}
+    assert {"Volodymyr Zelenskyy", "Sergei Lavrov"} <= people
+    places = {v.value for v in res.facets["places"]}
+    assert {"Kyiv", "Ukraine", "Russia"} <= places
+    amounts = {v.value for v in res.facets["amounts"]}
+    assert "EUR:1B+" in amounts
+    assert any("prisoner" in v.value.lower() for v in res.facets["event_types"])

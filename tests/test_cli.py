@@ -1,0 +1,140 @@
+"""End-to-end CLI: the commands a user types, through click's CliRunner and a real shell."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from searchkit.cli import cli, main
+
+from conftest import SEEDS, write_jsonl
+
+
+def run(*args, input=None):
+    """Run `searchkit ARGS` like the console script does (errors turned into exit codes)."""
+    runner = CliRunner()
+    return runner.invoke(_Main(), list(args), input=input, catch_exceptions=False)
+
+
+class _Main:
+    """Adapts `main()` (which calls sys.exit) to CliRunner's invoke interface."""
+    name = "searchkit"
+
+    def main(self, args, prog_name=None, **_):
+        main(args)
+
+
+@pytest.fixture(scope="module")
+def jsonl_index(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("cli")
+    records = [
+        {"id": "k1", "title": "Prisoner exchange in Kyiv", "date": "2024-05-01", "source": "Wire",
+         "text": "Ukraine and Russia held a prisoner exchange.", "places": ["Kyiv"], "people": ["Volodymyr Zelenskyy"]},
+        {"id": "k2", "title": "Talks in Geneva", "date": "2023-02-11", "source": "Paper",
+         "text": "Negotiators met for peace talks and a prisoner exchange.", "places": ["Geneva"]},
+        {"id": "k3", "title": "Grain deal", "date": "2022-07-22", "source": "Wire",
+         "text": "A grain corridor opened from Odesa.", "places": ["Odesa"]},
+    ]
+    src = write_jsonl(tmp / "in.jsonl", records)
+    result = run("index", str(src), "--no-extract", "--index", str(tmp / "ix"))
+    assert result.exit_code == 0, result.output
+    assert "indexed 3" in result.output
+    return tmp / "ix"
+
+
+def test_query_human_output(jsonl_index):
+    result = run("query", "prisoner exchange", "--index", str(jsonl_index))
+    assert result.exit_code == 0
+    out = result.output
+    assert out.startswith("2 articles match 'prisoner exchange'")
+    assert "Prisoner exchange in Kyiv" in out and "*prisoner*" in out
+    assert "Places:" in out and "Kyiv (1)" in out and "Geneva (1)" in out
+
+
+def test_query_json_shape(jsonl_index):
+    result = run("query", "prisoner", "--place", "Kyiv", "--json", "--index", str(jsonl_index))
+    data = json.loads(result.output)
+    assert set(data) == {"query", "total", "page", "suggestion", "hits", "facets"}
+    assert data["total"] == 1 and data["page"] == 1
+    hit = data["hits"][0]
+    assert set(hit) == {"id", "title", "date", "source", "url", "score", "snippet", "people",
+                        "places", "orgs", "event_types", "tags", "amounts"}
+    assert hit["id"] == "k1" and hit["places"] == ["Kyiv"]
+    places = {v["value"]: v for v in data["facets"]["places"]}
+    assert places["Kyiv"]["selected"] and places["Geneva"]["count"] == 1  # own filter excluded
+
+
+def test_filters_sort_and_explain(jsonl_index):
+    newest = json.loads(run("query", "--sort", "newest", "--json", "--index", str(jsonl_index)).output)
+    assert [h["id"] for h in newest["hits"]] == ["k1", "k2", "k3"]
+    dated = json.loads(run("query", "--from", "2023-01-01", "--to", "2023-12-31", "--json",
+                           "--index", str(jsonl_index)).output)
+    assert [h["id"] for h in dated["hits"]] == ["k2"]
+    explained = run("query", "person:zelenskyy OR grain", "--explain", "--index", str(jsonl_index))
+    assert "people_text:zelenskyy" in explained.output
+
+
+def test_errors_are_messages_not_tracebacks(tmp_path, jsonl_index):
+    missing = run("query", "x", "--index", str(tmp_path / "none"))
+    assert missing.exit_code == 1
+    assert "searchkit index" in missing.output and "Traceback" not in missing.output
+    bad_date = run("query", "x", "--from", "last week", "--index", str(jsonl_index))
+    assert bad_date.exit_code == 2 and "invalid date" in bad_date.output
+    bad_query = run("query", "x", "--sort", "random", "--index", str(jsonl_index))
+    assert bad_query.exit_code == 2
+    unknown = run("show", "nope", "--index", str(jsonl_index))
+    assert unknown.exit_code == 1 and "no article" in unknown.output
+
+
+def test_facets_show_stats_check(jsonl_index):
+    facets = run("facets", "places", "--json", "--index", str(jsonl_index))
+    assert {v["value"] for v in json.loads(facets.output)} == {"Kyiv", "Geneva", "Odesa"}
+    show = json.loads(run("show", "k1", "--json", "--index", str(jsonl_index)).output)
+    assert show["title"] == "Prisoner exchange in Kyiv" and show["places"] == ["Kyiv"]
+    stats = json.loads(run("stats", "--json", "--index", str(jsonl_index)).output)
+    assert stats["articles"] == 3 and stats["facet_values"]["places"] == 3
+    assert stats["size_bytes"] > 0
+    assert run("check", "--index", str(jsonl_index)).exit_code == 0
+
+
+def test_index_from_stdin(tmp_path):
+    line = json.dumps({"id": "s1", "text": "Drones struck a depot near Lviv."})
+    result = run("index", "-", "--no-extract", "--index", str(tmp_path / "ix"), input=line + "\n")
+    assert result.exit_code == 0, result.output
+    assert "indexed 1" in result.output
+
+
+def test_extract_json_lines_point_at_the_text(tmp_path):
+    result = run("extract", str(SEEDS), "--json")
+    assert result.exit_code == 0
+    line = json.loads(result.output.splitlines()[0])
+    assert {"id", "title", "people", "places", "orgs", "event_types", "amounts", "mentions",
+            "events"} <= set(line)
+    text = (SEEDS / "kyiv-prisoner-exchange.md").read_text()
+    for mention in line["mentions"]:
+        assert mention["text"] in text
+    assert any(m["canonical"] == "Volodymyr Zelenskyy" for m in line["mentions"])
+
+
+def test_seed_readme_line_in_a_real_shell(tmp_path):
+    """The README's first line (after install): index seeds/, then query prisoner exchange."""
+    env_index = str(tmp_path / "ix")
+    exe = [sys.executable, "-c", "from searchkit.cli import main; main()"]
+    subprocess.run([*exe, "index", str(SEEDS), "--index", env_index], check=True,
+                   capture_output=True, text=True)
+    out = subprocess.run([*exe, "query", "prisoner exchange", "--index", env_index],
+                         check=True, capture_output=True, text=True).stdout
+    assert "Escalating Tensions" in out
+    for name in ("Volodymyr Zelenskyy", "Sergei Lavrov", "Kyiv", "Lipetsk"):
+        assert name in out
+
+
+def test_query_path_never_imports_spacy(seed_index):
+    code = ("import sys; from searchkit.cli import main\n"
+            "try:\n    main(['query', 'prisoner', '--index', sys.argv[1]])\n"
+            "except SystemExit: pass\n"
+            "assert 'spacy' not in sys.modules, 'spaCy imported on the query path'")
+    subprocess.run([sys.executable, "-c", code, str(seed_index)], check=True, capture_output=True)
