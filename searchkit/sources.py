@@ -167,6 +167,10 @@ def _read_file(path: Path, *, slug: str, explicit: bool) -> Iterator[Article | S
             kind = path.suffix.lower() or "(no extension)"
             yield Skipped(str(path), f"unsupported file type {kind}; supported: {_supported()}")
         return
+    if path.exists() and not path.is_file():
+        # a FIFO or device would block or never end; only regular files are read
+        yield Skipped(str(path), "not a regular file")
+        return
     try:
         yield from reader(path, slug)
     except OSError as err:
@@ -253,7 +257,7 @@ class _BadLine(_Bad):
 # --------------------------------------------------------------------------- records
 
 
-def record_to_article(record: Mapping[str, Any], *, origin: str, default_id: str | None) -> Article:
+def _record_to_article(record: Mapping[str, Any], *, origin: str, default_id: str | None) -> Article:
     """Build an Article from a record's fields; raises _Bad when it has no usable text.
 
     `default_id` is used when the record has no id; None means a content hash.
@@ -348,11 +352,11 @@ def _content_id(title: str, text: str) -> str:
 
 
 def _article_or_skip(record: Any, *, origin: str, default_id: str | None) -> Article | Skipped:
-    """record_to_article, with every refusal turned into a Skipped."""
+    """_record_to_article, with every refusal turned into a Skipped."""
     if not isinstance(record, dict):
         return Skipped(origin, f"expected a JSON object, got {_json_kind(record)}")
     try:
-        return record_to_article(record, origin=origin, default_id=default_id)
+        return _record_to_article(record, origin=origin, default_id=default_id)
     except _Bad as bad:
         return Skipped(origin, str(bad))
 
@@ -446,6 +450,8 @@ def _read_textfile(path: Path, slug: str) -> Iterator[Article | Skipped]:
         for key in ("text", "body", "content"):
             if key in fields:  # the file body is the text; a stray field is kept as metadata
                 fields[f"front_matter_{key}"] = fields.pop(key)
+        if not body.strip():
+            raise _Bad("no text after the title and front matter")
         fields["text"] = body
         yield _article_or_skip(fields, origin=str(path), default_id=slug)
 
@@ -642,6 +648,10 @@ def _csv_rows(reader, origin: str, slug: str) -> Iterator[Article | Skipped]:
         header = [name.strip() for name in next(reader, [])]
         if not any(header):
             yield Skipped(f"{origin}:1", "no header row")
+            return
+        if not {name.lower() for name in header} & set(FIELD_KEYS["text"]):
+            # one clear message instead of a "no text" for every row
+            yield Skipped(f"{origin}:1", "no 'text', 'body' or 'content' column in the header")
             return
         start = reader.line_num + 1
         for row in reader:

@@ -219,6 +219,12 @@ def test_csv_semicolon_delimiter_and_ragged_row(tmp_path):
     assert skipped(items)[0].origin == f"{path}:3" and "header has 2" in skipped(items)[0].reason
 
 
+def test_csv_without_text_column_is_one_skip(tmp_path):
+    path = write(tmp_path / "meta.csv", "id,title\n1,A\n2,B\n")
+    [bad] = read(path)
+    assert bad.origin == f"{path}:1" and "no 'text'" in bad.reason
+
+
 # --------------------------------------------------------------------------- HTML and feeds
 
 HTML_PAGE = """<!DOCTYPE html>
