@@ -1,0 +1,287 @@
+"""Static HTML result sites: `write_report(index, request, "out/")` writes pages that open from disk.
+
+The site is a folder: `index.html` (results, facet sidebar, timeline, map), `entities.html`,
+`articles/*.html`, `entities/*.html` and `assets/` (the style sheet and the small script).
+Nothing in it loads anything from the network. Pages render from the jinja2 templates in
+the top-level `templates/` folder (shipped as `searchkit/templates`); `templates_dir` puts
+a user's own copies first, so a user overrides only the files they change.
+
+Facet filters of the request become the in-page selection whenever every hit of the
+unfiltered query fits into the report (`max_hits`), so a reader can widen the search as well
+as narrow it; with more hits than that the library applies them and they stay fixed.
+"""
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import jinja2
+
+from . import report_views as views
+from .facets import hit_facet_keys
+from .models import ALL_FACETS, SearchkitError, SearchRequest, SearchResult
+from .search import display_title
+
+#: Results per page of the in-page pager.
+PAGE_SIZE = 50
+#: Chart height of the timeline, in SVG units.
+CHART_HEIGHT = 120.0
+#: Hand-written files copied beside the pages (looked up like templates).
+ASSETS = ("report.css", "report.js")
+#: Written into every report folder, so a rerun may clear its own old pages (and only those).
+MARKER = ".searchkit-report"
+_SORT_LABELS = {"relevance": "relevance", "newest": "newest first", "oldest": "oldest first"}
+
+
+@dataclass(frozen=True)
+class ReportSummary:
+    """What `write_report` wrote."""
+
+    out_dir: Path
+    index_page: Path  # out_dir / "index.html", the page to open
+    total: int  # articles matching the request (the library's exact total)
+    shown: int  # articles in the report (at most max_hits)
+    articles: int  # article pages written
+    entities: int  # entity pages written
+    files: int  # every file written, assets included
+    fixed_filters: bool  # facet filters applied by the library rather than in the page
+
+
+def default_templates_dir() -> Path:
+    """The templates shipped with searchkit (the package's `templates`, or the checkout's)."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "templates", here.parent / "templates"):
+        if (candidate / "base.html").is_file():
+            return candidate
+    raise SearchkitError("searchkit's report templates are missing from this installation")
+
+
+def make_environment(templates_dir: str | Path | None = None) -> jinja2.Environment:
+    """A jinja2 environment with autoescape on; `templates_dir` comes before the defaults."""
+    dirs = [default_templates_dir()]
+    if templates_dir is not None:
+        user = Path(templates_dir)
+        if not user.is_dir():
+            raise SearchkitError(f"templates folder {str(user)!r} does not exist", exit_code=2)
+        dirs.insert(0, user)
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(d) for d in dirs]),
+        autoescape=True, trim_blocks=True, lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+
+
+def write_report(index, request: SearchRequest, out_dir: str | Path, *,
+                 templates_dir: str | Path | None = None, max_hits: int = 1000,
+                 page_size: int = PAGE_SIZE) -> ReportSummary:
+    """Write the static result site of `request` into `out_dir` and say what was written.
+
+    The request's text, date and amount ranges, match and sort apply as in `Index.run`;
+    its `limit`, `page` and `facet_limit` are replaced (the report holds up to `max_hits`
+    hits and every facet value).
+
+    >>> ix = searchkit.open_index("index")                              # doctest: +SKIP
+    >>> write_report(ix, SearchRequest("prisoner exchange"), "out").index_page  # doctest: +SKIP
+    PosixPath('out/index.html')
+    """
+    if max_hits < 1 or page_size < 1:
+        raise SearchkitError("max_hits and page_size must be 1 or more", exit_code=2)
+    env = make_environment(templates_dir)
+    result, filters, fixed = _fetch(index, request, max_hits)
+    articles = {hit.id: index.get(hit.id) or {} for hit in result.hits}
+    site = _Site(result, articles, filters, fixed, page_size)
+    out = Path(out_dir)
+    _prepare(out)
+    written = _render_all(env, site, out)
+    # With in-page filters the hits are the unfiltered query's, all of them: the request's
+    # own answer is what the page shows at first.
+    total = site.visible if filters else result.total
+    return ReportSummary(out_dir=out, index_page=out / "index.html", total=total,
+                         shown=len(result.hits), articles=len(site.results),
+                         entities=len(site.entities), files=written, fixed_filters=fixed)
+
+
+def _fetch(index, request: SearchRequest, max_hits: int
+           ) -> tuple[SearchResult, Mapping[str, Sequence[str]], bool]:
+    """The hits of the report, the filters the page applies itself, and whether any are fixed."""
+    facets = tuple(dict.fromkeys([*(request.facets or ALL_FACETS), *request.filters]))
+    base = replace(request, limit=max_hits, page=1, facet_limit=None, facets=facets)
+    if not request.filters:
+        return index.run(base), {}, False
+    open_result = index.run(replace(base, filters={}))
+    if open_result.total <= max_hits:
+        return open_result, dict(request.filters), False
+    return index.run(base), {}, True
+
+
+def _prepare(out: Path) -> None:
+    """Create the folder; clear the pages of an earlier report there (never other files)."""
+    if out.exists() and not out.is_dir():
+        raise SearchkitError(f"{str(out)!r} exists and is not a folder", exit_code=2)
+    if (out / MARKER).is_file():
+        for sub in ("articles", "entities"):
+            for old in (out / sub).glob("*.html"):
+                old.unlink()
+    for sub in ("", "articles", "entities", "assets"):
+        (out / sub).mkdir(parents=True, exist_ok=True)
+    (out / MARKER).write_text("written by searchkit report; its pages may be replaced\n",
+                              encoding="utf-8")
+
+
+class _Site:
+    """Every view of one report, computed once from the search result and stored articles."""
+
+    def __init__(self, result: SearchResult, articles: Mapping[str, Mapping[str, Any]],
+                 filters: Mapping[str, Sequence[str]], fixed: bool, page_size: int):
+        self.result, self.articles, self.fixed = result, articles, fixed
+        self.names = views.PageNames()
+        self._name_pages(result.hits)
+        facet_names = [n for n in result.request.facets if n in result.facets]
+        self.space = views.FacetSpace.build(
+            facet_names, result.facets, [hit_facet_keys(h, result) for h in result.hits])
+        self.selection = self.space.select(filters)
+        visible, self.counts = views.facet_counts(self.space, self.selection)
+        self.base_counts = views.facet_counts(self.space, {})[1] if filters else self.counts
+        shown = set(visible)
+        self.results = [views.result_view(n, hit, articles.get(hit.id),
+                                          self.article_href(hit.id), self.entity_href,
+                                          n in shown)
+                        for n, hit in enumerate(result.hits)]
+        self.visible = len(visible)
+        self.page_size = page_size
+        self.entities = views.entity_views(self.results, {
+            h.id: [(kind, name) for facet, kind in views.KIND_OF_FACET.items()
+                   for name in getattr(h, facet)] for h in result.hits}, self.entity_href)
+
+    def _name_pages(self, hits) -> None:
+        for hit in hits:
+            self.names.add(("article", hit.id), "", hit.id)
+        pairs = {(kind, name) for hit in hits for facet, kind in views.KIND_OF_FACET.items()
+                 for name in getattr(hit, facet)}
+        for kind, name in sorted(pairs):
+            self.names.add((kind, name), kind, name)
+
+    def article_href(self, article_id: str) -> str:
+        return f"articles/{self.names.get(('article', article_id))}.html"
+
+    def entity_href(self, kind: str, name: str) -> str | None:
+        """The root-relative link of an entity page, None for names without a page."""
+        slug = self.names.get((kind, name))
+        return f"entities/{slug}.html" if slug else None
+
+    # ------------------------------------------------------------ page contexts
+
+    def index_context(self) -> dict[str, Any]:
+        coords = _coordinates(self.articles.values())
+        map_data = views.map_view(self.space, self.counts, coords, self.entity_href)
+        return {
+            "root": "", "request": _request_view(self.result.request, self.fixed),
+            "query": self.result.request.text,
+            "title": _page_title(self.result.request.text),
+            "total": self.result.total, "shown": len(self.results), "visible": self.visible,
+            "truncated": self.result.total > len(self.results),
+            "results": self.results, "facets": views.sidebar_view(
+                self.space, self.selection, self.counts, self.base_counts),
+            "timeline": views.timeline_view(self.space, self.counts, self.selection,
+                                            height=CHART_HEIGHT),
+            "map": map_data, "suggestion": self.result.suggestion,
+            "page_size": self.page_size,
+            "data": views.embed_json(views.client_data(
+                self.space, self.selection, self.page_size, CHART_HEIGHT, views.MAP_RADIUS)),
+        }
+
+    def article_contexts(self):
+        for n, result in enumerate(self.results):
+            article = self.articles.get(result["id"]) or {"id": result["id"]}
+            view = views.article_view(
+                article, display_title(article.get("title") or "", article.get("text") or "")
+                or result["title"], self.entity_href)
+            yield self.names.get(("article", result["id"])), {
+                "root": "../", "article": view, "position": n + 1, "count": len(self.results),
+                "previous": self.results[n - 1] if n else None,
+                "next": self.results[n + 1] if n + 1 < len(self.results) else None,
+                "title": view["title"], "query": self.result.request.text,
+            }
+
+    def entity_contexts(self):
+        for entity in self.entities:
+            yield self.names.get(entity["key"]), {
+                "root": "../", "entity": entity, "title": entity["name"],
+                "query": self.result.request.text,
+            }
+
+    def entities_context(self) -> dict[str, Any]:
+        return {"root": "", "groups": views.entity_index_view(self.entities, self.entity_href),
+                "title": "People, places and organisations", "query": self.result.request.text}
+
+
+def _render_all(env: jinja2.Environment, site: _Site, out: Path) -> int:
+    """Render and write every page and copy the assets; return the number of files."""
+    written = 0
+
+    def write(path: Path, text: str) -> None:
+        nonlocal written
+        path.write_text(text, encoding="utf-8")
+        written += 1
+
+    try:
+        write(out / "index.html", env.get_template("index.html").render(site.index_context()))
+        write(out / "entities.html",
+              env.get_template("entities.html").render(site.entities_context()))
+        article = env.get_template("article.html")
+        for name, context in site.article_contexts():
+            write(out / "articles" / f"{name}.html", article.render(context))
+        entity = env.get_template("entity.html")
+        for name, context in site.entity_contexts():
+            write(out / "entities" / f"{name}.html", entity.render(context))
+        for asset in ASSETS:
+            source, filename, _ = env.loader.get_source(env, asset)
+            write(out / "assets" / asset, source)
+    except jinja2.TemplateError as exc:
+        where = getattr(exc, "filename", None) or getattr(exc, "name", None) or "a template"
+        raise SearchkitError(f"report template error in {where}: {exc}") from exc
+    return written
+
+
+def _coordinates(articles) -> dict[str, tuple[float, float]]:
+    """Canonical place name -> (lat, lon) from the resolved place mentions of the articles."""
+    coords: dict[str, tuple[float, float]] = {}
+    for article in articles:
+        for m in article.get("mentions", ()):
+            if (m.get("kind") == "place" and m.get("lat") is not None
+                    and m.get("lon") is not None and m["canonical"] not in coords):
+                coords[m["canonical"]] = (float(m["lat"]), float(m["lon"]))
+    return coords
+
+
+def _page_title(text: str) -> str:
+    return f"“{text}”" if text else "All articles"
+
+
+def _request_view(request: SearchRequest, fixed: bool) -> dict[str, Any]:
+    """The query and the conditions the library applied, as label/value pairs."""
+    conditions = []
+    for label, value in (("Published from", request.date_from),
+                         ("Published until", request.date_to),
+                         ("Amount at least", request.amount_min),
+                         ("Amount at most", request.amount_max),
+                         ("Currency", request.currency),
+                         ("Similar to article", request.like)):
+        if value is not None and value != "":
+            conditions.append({"label": label, "value": str(value)})
+    if fixed:
+        for name, values in request.filters.items():
+            conditions.append({"label": views.FACET_LABELS.get(name, name),
+                               "value": " or ".join(values)})
+    return {"text": request.text, "conditions": conditions,
+            "match": "any word" if request.match == "any" else "all words",
+            "sort": _SORT_LABELS.get(request.sort, request.sort)}
+
+
+def copy_templates(target: str | Path) -> Path:
+    """Copy the shipped templates into `target` (a starting point for `templates_dir`)."""
+    target = Path(target)
+    shutil.copytree(default_templates_dir(), target, dirs_exist_ok=True)
+    return target

@@ -1,0 +1,485 @@
+"""View data for the report pages: everything a template shows, computed before rendering.
+
+Templates receive finished values (counts, labels, selected flags, relative links, SVG
+geometry) so they hold no logic and a user's own copies cannot get the semantics wrong.
+The in-page script recomputes the same counts from the JSON made by `client_data`;
+`facet_counts` is its Python twin, so the page reads the same with and without JavaScript.
+"""
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping, Sequence
+from urllib.parse import urlsplit
+
+from markupsafe import Markup, escape
+
+from .models import FacetValue
+
+FACET_LABELS = {
+    "people": "People", "places": "Places", "orgs": "Organisations",
+    "event_types": "Event types", "amounts": "Amounts", "dates": "Dates",
+    "sources": "Sources", "tags": "Tags",
+}
+#: Entity kinds that get their own pages: mention kind -> (facet name, display label).
+ENTITY_KINDS = {"person": ("people", "Person"), "place": ("places", "Place"),
+                "org": ("orgs", "Organisation")}
+KIND_OF_FACET = {facet: kind for kind, (facet, _) in ENTITY_KINDS.items()}
+#: Facet values listed at once in the sidebar; the rest sit behind "More".
+FACET_SHOWN = 8
+#: Facet values rendered into the sidebar at most (the entities page lists every name).
+FACET_CAP = 100
+#: Facet chips under a result.
+CHIPS_PER_HIT = 8
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+# ---------------------------------------------------------------- small safe helpers
+
+
+def safe_snippet(snippet: str) -> Markup:
+    """A search snippet as markup in which only <mark> and </mark> survive as tags.
+
+    The search side already escapes snippets; unescaping then escaping again makes this
+    idempotent for those and safe for any snippet that was not escaped.
+    """
+    parts = re.split(r"(</?mark>)", snippet or "")
+    return Markup("".join(p if p in ("<mark>", "</mark>") else str(escape(html.unescape(p)))
+                          for p in parts))
+
+
+def safe_url(url: str | None) -> str | None:
+    """The url when it is an absolute http(s) link, else None (no javascript:, data:, ...)."""
+    if not url:
+        return None
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme.lower() in ("http", "https") and parts.netloc and not re.search(r"\s", url):
+        return url
+    return None
+
+
+def embed_json(data: Any) -> Markup:
+    """JSON safe inside <script type="application/json">: no "</", "<!--" or "]]>" can appear."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    for raw, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
+                         ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        text = text.replace(raw, escaped)
+    return Markup(text)
+
+
+def slugify(text: str, limit: int = 60) -> str:
+    """ASCII, lower-case, hyphenated: "Volodymyr Zelenskyy" -> "volodymyr-zelenskyy"."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:limit].rstrip("-")
+
+
+class PageNames:
+    """Unique, filesystem-safe page names, the same for a key however often it is asked."""
+
+    def __init__(self) -> None:
+        self._names: dict[Any, str] = {}
+        self._used: set[str] = set()
+
+    def add(self, key: Any, prefix: str, label: str) -> str:
+        """The name for `key`, made from `prefix` and `label` on first use."""
+        if key in self._names:
+            return self._names[key]
+        base = slugify(label) or hashlib.sha1(label.encode()).hexdigest()[:8]
+        base = f"{prefix}-{base}" if prefix else base
+        name, n = base, 2
+        while name in self._used:  # names are lower-case: safe on case-blind file systems
+            name, n = f"{base}-{n}", n + 1
+        self._used.add(name)
+        self._names[key] = name
+        return name
+
+    def get(self, key: Any) -> str | None:
+        return self._names.get(key)
+
+
+def date_label(when: str | None) -> str:
+    """"2022-01-25T09:00:00" -> "25 Jan 2022"; "2022-01" -> "Jan 2022"; "2022" -> "2022"."""
+    if not when:
+        return ""
+    m = re.match(r"(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?", when)
+    if not m:
+        return when
+    year, month, day = m.groups()
+    if month is None:
+        return year
+    label = f"{MONTHS[int(month) - 1]} {year}"
+    return f"{int(day)} {label}" if day else label
+
+
+def plural(n: int, word: str) -> str:
+    """plural(1, "article") == "1 article"; plural(3, "article") == "3 articles"."""
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
+# ---------------------------------------------------------------- facet counting
+
+
+@dataclass
+class FacetSpace:
+    """The facet values of a report and, per hit, the ordinals of the values it carries."""
+
+    names: list[str]  # facet names in display order
+    values: dict[str, list[FacetValue]]  # per facet, in the library's order
+    hit_keys: list[dict[str, list[int]]]  # per hit, per facet, value ordinals
+
+    @classmethod
+    def build(cls, names: Sequence[str], facets: Mapping[str, Sequence[FacetValue]],
+              keys: Sequence[Mapping[str, Sequence[str]]]) -> "FacetSpace":
+        """From the library's facet values and `hit_facet_keys` of every hit."""
+        values: dict[str, list[FacetValue]] = {}
+        index: dict[str, dict[str, int]] = {}
+        for name in names:
+            values[name] = list(facets.get(name, ()))
+            index[name] = {v.value: i for i, v in enumerate(values[name])}
+        ords = []
+        for hit in keys:
+            row = {}
+            for name in names:
+                row[name] = sorted({_ordinal(values[name], index[name], k)
+                                    for k in hit.get(name, ())})
+            ords.append(row)
+        return cls(list(names), values, ords)
+
+    def select(self, filters: Mapping[str, Sequence[str]]) -> dict[str, set[int]]:
+        """Filter values as ordinals; a value no hit carries still gets one (and counts 0)."""
+        selection = {}
+        for name, chosen in filters.items():
+            if name in self.values:
+                index = {v.value: i for i, v in enumerate(self.values[name])}
+                selection[name] = {_ordinal(self.values[name], index, v) for v in chosen}
+        return selection
+
+
+def _ordinal(values: list[FacetValue], index: dict[str, int], key: str) -> int:
+    """The ordinal of `key`, appending it when the library's list did not hold it."""
+    if key not in index:
+        index[key] = len(values)
+        values.append(FacetValue(key, 0))
+    return index[key]
+
+
+def facet_counts(space: FacetSpace, selection: Mapping[str, set[int]]
+                 ) -> tuple[list[int], dict[str, list[int]]]:
+    """Visible hits and multi-select counts: OR within a facet, AND across, own filter excluded.
+
+    The same algorithm as `report.js`: a hit failing no facet is visible and counts
+    everywhere; a hit failing exactly one facet counts only for that facet.
+    """
+    counts = {name: [0] * len(space.values[name]) for name in space.names}
+    active = [(n, s) for n, s in selection.items() if s and n in counts]
+    visible = []
+    for i, row in enumerate(space.hit_keys):
+        failing = [n for n, chosen in active if not chosen.intersection(row[n])]
+        if not failing:
+            visible.append(i)
+            for name in space.names:
+                for v in row[name]:
+                    counts[name][v] += 1
+        elif len(failing) == 1:
+            for v in row[failing[0]]:
+                counts[failing[0]][v] += 1
+    return visible, counts
+
+
+def client_data(space: FacetSpace, selection: Mapping[str, set[int]], page_size: int,
+                chart_height: float, map_radius: Sequence[float]) -> dict[str, Any]:
+    """The JSON the in-page script reads: values, each hit's ordinals, the initial selection."""
+    return {
+        "facets": [{"name": n, "values": [v.value for v in space.values[n]]}
+                   for n in space.names],
+        "hits": [[row[n] for n in space.names] for row in space.hit_keys],
+        "selected": {n: sorted(s) for n, s in selection.items() if s},
+        "pageSize": page_size,
+        "chartHeight": chart_height,
+        "mapRadius": list(map_radius),
+    }
+
+
+# ---------------------------------------------------------------- the results page
+
+
+def sidebar_view(space: FacetSpace, selection: Mapping[str, set[int]],
+                 counts: Mapping[str, list[int]], base: Mapping[str, list[int]]
+                 ) -> list[dict[str, Any]]:
+    """Facet groups for the sidebar: the first values shown, the rest under "More".
+
+    Which values get a control, and their order, follow `base` (the counts with nothing
+    selected) so un-ticking a value never needs a control the page does not have."""
+    groups = []
+    for f, name in enumerate(space.names):
+        values = space.values[name]
+        if not values:
+            continue
+        chosen = selection.get(name, set())
+        order = range(len(values))
+        if name != "dates":  # a histogram reads in time order; the rest by current count
+            order = sorted(order, key=lambda i: (-base[name][i], values[i].value))
+        listed = [i for i in order if base[name][i] or i in chosen]
+        kept = listed[:FACET_CAP] + [i for i in listed[FACET_CAP:] if i in chosen]
+        items = [{
+            "id": f"f{f}-{i}", "facet": f, "ordinal": i, "value": values[i].value,
+            "label": _value_label(name, values[i]), "count": counts[name][i],
+            "selected": i in chosen,
+        } for i in kept]
+        groups.append({
+            "name": name, "label": FACET_LABELS.get(name, name.replace("_", " ").title()),
+            "index": f, "shown": items[:FACET_SHOWN], "more": items[FACET_SHOWN:],
+            "omitted": len(listed) - len(kept), "selected": sum(i["selected"] for i in items),
+        })
+    return groups
+
+
+def _value_label(name: str, value: FacetValue) -> str:
+    if name == "dates":
+        return date_label(value.value)
+    return value.label or value.value
+
+
+def result_view(position: int, hit, article: Mapping[str, Any] | None, href: str,
+                entity_href, visible: bool) -> dict[str, Any]:
+    """One result of the list: title link, date, source, snippet, facet chips."""
+    chips = []
+    for facet in ("people", "places", "orgs"):
+        for name in getattr(hit, facet):
+            chips.append({"kind": KIND_OF_FACET[facet], "label": name,
+                          "href": entity_href(KIND_OF_FACET[facet], name)})
+    chips += [{"kind": "event", "label": e, "href": None} for e in hit.event_types]
+    return {
+        "position": position, "id": hit.id, "href": href, "title": hit.title or hit.id,
+        "date": (hit.date or "")[:10], "date_label": date_label(hit.date),
+        "source": hit.source, "snippet": safe_snippet(hit.snippet), "visible": visible,
+        "chips": chips[:CHIPS_PER_HIT], "more_chips": max(0, len(chips) - CHIPS_PER_HIT),
+    }
+
+
+# ---------------------------------------------------------------- timeline and map
+
+
+def timeline_view(space: FacetSpace, counts: Mapping[str, list[int]],
+                  selection: Mapping[str, set[int]], height: float = 120.0,
+                  width: float = 800.0) -> dict[str, Any] | None:
+    """An SVG bar chart of the dates facet, with a bar for every month (or year) in the span."""
+    values = space.values.get("dates") or []
+    if not values:
+        return None
+    ordinal = {v.value: i for i, v in enumerate(values)}
+    buckets = _bucket_range(min(ordinal), max(ordinal))
+    peak = max(max(counts["dates"], default=0), 1)
+    step = width / len(buckets)
+    bars, ticks = [], []
+    for n, key in enumerate(buckets):
+        i = ordinal.get(key, -1)
+        count = counts["dates"][i] if i >= 0 else 0
+        h = round(height * count / peak, 2)
+        bars.append({"x": round(n * step + step * 0.1, 2), "width": round(step * 0.8, 2),
+                     "y": round(height - h, 2), "height": h, "ordinal": i, "count": count,
+                     "label": date_label(key), "selected": i in selection.get("dates", set())})
+        if len(key) == 4 or key.endswith("-01") or n == 0:
+            ticks.append({"x": round(n * step, 2), "label": key[:4]})
+    return {"bars": bars, "ticks": ticks, "height": height, "width": width, "peak": peak,
+            "monthly": len(buckets[0]) == 7,
+            "summary": ", ".join(f"{b['label']}: {b['count']}" for b in bars if b["count"])}
+
+
+def _bucket_range(first: str, last: str) -> list[str]:
+    """Every bucket key from first to last: months ("2022-11".."2023-02") or years."""
+    if len(first) == 4 or len(last) == 4:
+        return [str(y) for y in range(int(first[:4]), int(last[:4]) + 1)]
+    y, m = int(first[:4]), int(first[5:7])
+    end = (int(last[:4]), int(last[5:7]))
+    out = []
+    while (y, m) <= end:
+        out.append(f"{y:04d}-{m:02d}")
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+#: The map window of the equirectangular projection: no Antarctica, no pole.
+MAP_NORTH, MAP_SOUTH, MAP_SCALE = 85.0, -60.0, 2.0
+MAP_RADIUS = (2.0, 12.0)
+
+
+def map_xy(lat: float, lon: float) -> tuple[float, float]:
+    """Equirectangular projection into the map's SVG coordinates."""
+    lat = min(max(lat, MAP_SOUTH), MAP_NORTH)
+    return round((lon + 180.0) * MAP_SCALE, 2), round((MAP_NORTH - lat) * MAP_SCALE, 2)
+
+
+def map_radius(count: int, peak: int) -> float:
+    """Dot radius growing with the square root of the count, so areas compare fairly."""
+    if count <= 0:
+        return 0.0
+    low, high = MAP_RADIUS
+    return round(low + (high - low) * (count / max(peak, 1)) ** 0.5, 2)
+
+
+def map_view(space: FacetSpace, counts: Mapping[str, list[int]],
+             coords: Mapping[str, tuple[float, float]], entity_href) -> dict[str, Any] | None:
+    """Dots for places that resolved to coordinates, biggest drawn first."""
+    values = space.values.get("places") or []
+    placed = [(i, v.value) for i, v in enumerate(values) if v.value in coords]
+    if not placed:
+        return None
+    peak = max(counts["places"][i] for i, _ in placed) or 1
+    dots = []
+    for i, name in placed:
+        lat, lon = coords[name]
+        x, y = map_xy(lat, lon)
+        count = counts["places"][i]
+        dots.append({"ordinal": i, "name": name, "x": x, "y": y, "count": count,
+                     "r": map_radius(count, peak), "href": entity_href("place", name)})
+    dots.sort(key=lambda d: (-d["count"], d["name"]))
+    return {"dots": dots, "width": 360 * MAP_SCALE,
+            "height": (MAP_NORTH - MAP_SOUTH) * MAP_SCALE,
+            "summary": ", ".join(f"{d['name']} ({d['count']})" for d in dots[:12] if d["count"])}
+
+
+# ---------------------------------------------------------------- article pages
+
+
+@dataclass(frozen=True)
+class Span:
+    """A marked stretch of an article's text."""
+
+    start: int
+    end: int
+    kind: str  # person | place | org | amount
+    title: str
+    href: str | None = None
+
+
+def article_spans(article: Mapping[str, Any], entity_href) -> list[Span]:
+    """Mentions and amounts of a stored article as spans to mark."""
+    spans = []
+    for m in article.get("mentions", ()):
+        if m.get("kind") in ENTITY_KINDS:
+            label = ENTITY_KINDS[m["kind"]][1]
+            spans.append(Span(m["start"], m["end"], m["kind"], f"{label}: {m['canonical']}",
+                              entity_href(m["kind"], m["canonical"])))
+    for a in article.get("amounts", ()):
+        spans.append(Span(a["start"], a["end"], "amount",
+                          f"Amount ({a.get('kind', '')}): {_amount_value(a)}"))
+    return spans
+
+
+def _amount_value(a: Mapping[str, Any]) -> str:
+    value = a.get("value")
+    shown = f"{value:,.0f}" if isinstance(value, (int, float)) and value == int(value) else value
+    return f"{shown} {a.get('unit', '')}".strip()
+
+
+def marked_paragraphs(text: str, spans: Iterable[Span]) -> list[list[tuple]]:
+    """The text split into paragraphs of (text, span-or-None) segments; overlaps dropped."""
+    ordered, end = [], -1
+    for s in sorted(spans, key=lambda s: (s.start, -s.end)):
+        if s.start >= end and 0 <= s.start < s.end <= len(text):
+            ordered.append(s)
+            end = s.end
+    paragraphs, k = [], 0
+    for m in re.finditer(r"[^\n]+", text):
+        start, stop = m.span()
+        segments, pos = [], start
+        while k < len(ordered) and ordered[k].start < stop:
+            s = ordered[k]
+            a, b = max(s.start, pos), min(s.end, stop)
+            if a > pos:
+                segments.append((text[pos:a], None))
+            if b > a:
+                segments.append((text[a:b], s))
+            pos = max(pos, b)
+            if s.end > stop:
+                break  # the span runs on into the next paragraph
+            k += 1
+        if pos < stop:
+            segments.append((text[pos:stop], None))
+        if any(seg[0].strip() for seg in segments):
+            paragraphs.append(segments)
+    return paragraphs
+
+
+def article_view(article: Mapping[str, Any], title: str, entity_href) -> dict[str, Any]:
+    """An article page: marked paragraphs, legend counts, events with evidence, entity lists."""
+    spans = article_spans(article, entity_href)
+    kinds = Counter(s.kind for s in spans)
+    entities = []
+    for kind, (facet, label) in ENTITY_KINDS.items():
+        names = article.get(facet) or []
+        entities.append({"kind": kind, "label": FACET_LABELS[facet], "items": [
+            {"name": n, "href": entity_href(kind, n)} for n in names]})
+    events = [{"type": e.get("type", ""), "code": e.get("code"),
+               "confidence": round(100 * float(e.get("confidence") or 0)),
+               "evidence": e.get("evidence", "")}
+              for e in sorted(article.get("events", ()), key=lambda e: -(e.get("confidence") or 0))]
+    return {
+        "id": article["id"], "title": title, "date": (article.get("date") or "")[:10],
+        "date_label": date_label(article.get("date")), "source": article.get("source", ""),
+        "url": safe_url(article.get("url")), "raw_url": article.get("url") or "",
+        "paragraphs": marked_paragraphs(article.get("text", ""), spans),
+        "legend": [{"kind": k, "label": lbl, "count": kinds.get(k, 0)} for k, lbl in
+                   (("person", "Person"), ("place", "Place"), ("org", "Organisation"),
+                    ("amount", "Amount"))],
+        "entities": entities, "events": events, "tags": list(article.get("tags") or []),
+        "amounts": [{"text": a.get("text", ""), "value": _amount_value(a),
+                     "kind": a.get("kind", "")} for a in article.get("amounts", ())],
+    }
+
+
+# ---------------------------------------------------------------- entity pages
+
+
+def entity_views(results: Sequence[Mapping[str, Any]], names: Mapping[str, Sequence[tuple]],
+                 entity_href, top: int = 12) -> list[dict[str, Any]]:
+    """Entity pages: the report's articles naming each entity and who appears beside it.
+
+    `results` are result views (href, title, date); `names[id]` the (kind, name) pairs of
+    an article, in the result order.
+    """
+    articles: dict[tuple, list[int]] = {}
+    together: dict[tuple, Counter] = {}
+    for n, result in enumerate(results):
+        pairs = list(dict.fromkeys(names[result["id"]]))
+        for pair in pairs:
+            articles.setdefault(pair, []).append(n)
+            together.setdefault(pair, Counter()).update(pairs)
+    views = []
+    for (kind, name), positions in articles.items():
+        seen = together[(kind, name)]
+        del seen[(kind, name)]
+        groups = []
+        for other_kind, (facet, _) in ENTITY_KINDS.items():
+            ranked = sorted(((c, n) for (k, n), c in seen.items() if k == other_kind),
+                            key=lambda cn: (-cn[0], cn[1]))[:top]
+            groups.append({"kind": other_kind, "label": FACET_LABELS[facet], "items": [
+                {"name": n, "count": c, "href": entity_href(other_kind, n)} for c, n in ranked]})
+        views.append({"kind": kind, "kind_label": ENTITY_KINDS[kind][1], "name": name,
+                      "key": (kind, name), "count": len(positions),
+                      "articles": [results[p] for p in positions], "together": groups})
+    return views
+
+
+def entity_index_view(entities: Sequence[Mapping[str, Any]], entity_href) -> list[dict]:
+    """The entities page: every person, place and organisation of the report, most named first."""
+    groups = []
+    for kind, (facet, _) in ENTITY_KINDS.items():
+        items = sorted((e for e in entities if e["kind"] == kind),
+                       key=lambda e: (-e["count"], e["name"]))
+        groups.append({"kind": kind, "label": FACET_LABELS[facet], "items": [
+            {"name": e["name"], "count": e["count"], "href": entity_href(kind, e["name"])}
+            for e in items]})
+    return groups
+
