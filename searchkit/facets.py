@@ -1,148 +1,27 @@
 """Facet kinds and fast facet counting.
 
-Counting reads no postings at query time: `FacetCache` turns the facet fields' postings into
-numpy arrays once per index generation (kept beside the index as `facets_<gen>.npz`), and each
-facet kind counts a boolean mask of matching documents with `np.bincount`. whoosh's own
-`FieldFacet(allow_overlap=True)` re-reads every posting per query and is ~50x slower.
+Counting reads no postings at query time: each facet kind counts a boolean mask of matching
+documents over the per-document value arrays of `arrays.IndexArrays` with `np.bincount`.
+whoosh's own `FieldFacet(allow_overlap=True)` re-reads every posting per query instead.
 
 A facet kind is one small class with a uniform interface (`mask`, `count`, `hit_keys`);
 adding a facet is one class and one line in `FACETS`.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
+from .arrays import LIST_FIELDS, IndexArrays
 from .models import FacetValue, Hit, SearchkitError, SearchResult
 
-#: Facet name -> the KEYWORD/ID field whose terms are its values.
-LIST_FIELDS = {
-    "people": "people", "places": "places", "orgs": "orgs",
-    "event_types": "event_types", "tags": "tags", "sources": "source",
-}
 #: Money magnitude buckets: upper bounds and the key suffix / display text of each.
 AMOUNT_BUCKETS = ((1e6, "<1M", "under 1 million"), (1e9, "1M-1B", "1 million to 1 billion"),
                   (float("inf"), "1B+", "1 billion and over"))
 #: A date histogram by month when the matching articles span at most this many months.
 MONTHLY_SPAN = 36
 _EPOCH_YEAR = 1970
-
-
-@dataclass
-class ValueColumn:
-    """(document, value ordinal) pairs of one multi-valued facet field."""
-
-    vocab: np.ndarray  # value strings, ordinal -> value
-    docs: np.ndarray  # int32 docnum per pair
-    ords: np.ndarray  # int32 ordinal per pair
-
-
-@dataclass
-class MoneyColumn:
-    """(document, currency ordinal, value) triples of every sum of money."""
-
-    currencies: np.ndarray
-    docs: np.ndarray
-    cur: np.ndarray
-    values: np.ndarray
-
-
-class FacetCache:
-    """Per-document facet values of one index generation as numpy arrays."""
-
-    def __init__(self, size: int, live: np.ndarray, lists: dict[str, ValueColumn],
-                 days: np.ndarray, money: MoneyColumn):
-        self.size, self.live, self.lists, self.days, self.money = size, live, lists, days, money
-
-    @classmethod
-    def load(cls, reader, index_dir: Path, generation: int) -> "FacetCache":
-        """The cache for this generation: from its file when present, else built and saved."""
-        path = Path(index_dir) / f"facets_{generation}.npz"
-        if path.exists():
-            try:
-                return cls._from_arrays(dict(np.load(path, allow_pickle=False)))
-            except (OSError, ValueError, KeyError):
-                pass  # a damaged or old cache file is rebuilt below
-        cache = cls.build(reader)
-        cache._save(path)
-        return cache
-
-    @classmethod
-    def build(cls, reader) -> "FacetCache":
-        """Read every facet field's postings once."""
-        size = reader.doc_count_all()
-        live = np.zeros(size, dtype=bool)
-        live[np.fromiter(reader.all_doc_ids(), dtype=np.int64)] = True
-        lists = {name: _value_column(reader, field) for name, field in LIST_FIELDS.items()}
-        days = np.full(size, -1, dtype=np.int32)
-        day_column = _value_column(reader, "day")
-        if len(day_column.vocab):
-            as_days = day_column.vocab.astype("datetime64[D]").astype(np.int32)
-            days[day_column.docs] = as_days[day_column.ords]
-        return cls(size, live, lists, days, _money_column(reader))
-
-    def _save(self, path: Path) -> None:
-        arrays = {"live": self.live, "days": self.days, "money_currencies": self.money.currencies,
-                  "money_docs": self.money.docs, "money_cur": self.money.cur,
-                  "money_values": self.money.values}
-        for name, col in self.lists.items():
-            arrays.update({f"{name}.vocab": col.vocab, f"{name}.docs": col.docs,
-                           f"{name}.ords": col.ords})
-        try:
-            for old in path.parent.glob("facets_*.npz"):
-                old.unlink()
-            with open(path, "wb") as fh:
-                np.savez(fh, **arrays)
-        except OSError:
-            pass  # a read-only index still answers; the cache is rebuilt per process
-
-    @classmethod
-    def _from_arrays(cls, a: dict) -> "FacetCache":
-        lists = {name: ValueColumn(a[f"{name}.vocab"], a[f"{name}.docs"], a[f"{name}.ords"])
-                 for name in LIST_FIELDS}
-        money = MoneyColumn(a["money_currencies"], a["money_docs"], a["money_cur"],
-                            a["money_values"])
-        return cls(len(a["live"]), a["live"], lists, a["days"], money)
-
-    def docs_with(self, docs: np.ndarray) -> np.ndarray:
-        """A boolean document mask with `docs` set."""
-        mask = np.zeros(self.size, dtype=bool)
-        mask[docs] = True
-        return mask
-
-
-def _terms(reader, field: str) -> list[str]:
-    if field not in reader.schema:
-        return []
-    return [t.decode("utf-8") if isinstance(t, bytes) else t for t in reader.lexicon(field)]
-
-
-def _value_column(reader, field: str) -> ValueColumn:
-    vocab, docs, ords = [], [], []
-    for ordinal, term in enumerate(_terms(reader, field)):
-        ids = np.fromiter(reader.postings(field, term).all_ids(), dtype=np.int32)
-        vocab.append(term)
-        docs.append(ids)
-        ords.append(np.full(len(ids), ordinal, dtype=np.int32))
-    return ValueColumn(
-        np.array(vocab, dtype=str),
-        np.concatenate(docs) if docs else np.zeros(0, dtype=np.int32),
-        np.concatenate(ords) if ords else np.zeros(0, dtype=np.int32),
-    )
-
-
-def _money_column(reader) -> MoneyColumn:
-    col = _value_column(reader, "money")
-    split = [term.split(":", 1) for term in col.vocab.tolist()]
-    currencies = sorted({cur for cur, _ in split})
-    cur_of_term = np.array([currencies.index(cur) for cur, _ in split], dtype=np.int32)
-    value_of_term = np.array([float(v) for _, v in split], dtype=np.float64)
-    return MoneyColumn(np.array(currencies, dtype=str), col.docs,
-                       cur_of_term[col.ords] if len(split) else col.ords,
-                       value_of_term[col.ords] if len(split) else col.ords.astype(np.float64))
 
 
 # ---------------------------------------------------------------- facet kinds
@@ -163,7 +42,7 @@ class EntityFacet:
     def __init__(self, name: str):
         self.name = name
 
-    def mask(self, cache: FacetCache, selected: Sequence[str]) -> np.ndarray:
+    def mask(self, cache: IndexArrays, selected: Sequence[str]) -> np.ndarray:
         col = cache.lists[self.name]
         wanted = np.flatnonzero(np.isin(col.vocab, list(selected)))
         return cache.docs_with(col.docs[np.isin(col.ords, wanted)])
@@ -189,7 +68,7 @@ class DateFacet:
 
     name = "dates"
 
-    def mask(self, cache: FacetCache, selected: Sequence[str]) -> np.ndarray:
+    def mask(self, cache: IndexArrays, selected: Sequence[str]) -> np.ndarray:
         mask = np.zeros(cache.size, dtype=bool)
         dated = cache.days >= 0
         months = _months(cache.days)
@@ -235,7 +114,7 @@ class AmountFacet:
 
     name = "amounts"
 
-    def mask(self, cache: FacetCache, selected: Sequence[str]) -> np.ndarray:
+    def mask(self, cache: IndexArrays, selected: Sequence[str]) -> np.ndarray:
         keys = _money_keys(cache)
         return cache.docs_with(cache.money.docs[np.isin(keys, list(selected))])
 
@@ -275,7 +154,7 @@ def amount_label(key: str) -> str:
     return key
 
 
-def _money_keys(cache: FacetCache) -> np.ndarray:
+def _money_keys(cache: IndexArrays) -> np.ndarray:
     money = cache.money
     bucket = np.searchsorted([b for b, _, _ in AMOUNT_BUCKETS[:-1]], money.values, side="right")
     suffixes = np.array([s for _, s, _ in AMOUNT_BUCKETS])

@@ -10,6 +10,7 @@ from typing import Iterator
 from whoosh import index as whoosh_index
 from whoosh.writing import LockError
 
+from .arrays import IndexArrays
 from .models import SearchkitError
 from .schema import SCHEMA_VERSION, build_schema
 
@@ -77,6 +78,13 @@ def writer(ix) -> Iterator:
         raise
     else:
         w.commit()
+        refresh_arrays(ix)
+
+
+def refresh_arrays(ix) -> None:
+    """Build the new generation's search arrays now, so the first query does not wait."""
+    with ix.reader() as reader:
+        IndexArrays.load(reader, ix.storage.folder, ix.latest_generation())
 
 
 def _text(value) -> str:

@@ -13,16 +13,16 @@ from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
-from whoosh import highlight, qparser, query as wq, scoring
+from whoosh import qparser, query as wq
 
 from . import index as index_store
-from .facets import FACETS, FacetCache
+from .arrays import IndexArrays, arrays_path
+from .facets import FACETS
 from .models import ALL_FACETS, FacetValue, Hit, SearchkitError, SearchRequest, SearchResult
+from .ranking import Evaluator, top_documents
+from .snippets import make_snippet
 from .schema import FIELD_ALIASES, SEARCH_FIELDS
 
-#: BM25F parameters; tuned on Cranfield (benchmarks/bench_ranking.py).
-BM25_B, BM25_K1 = 0.75, 1.2
-SNIPPET_CHARS = 240
 _SORTS = ("relevance", "newest", "oldest")
 
 
@@ -69,8 +69,9 @@ class Index:
     def __init__(self, index_dir: str | Path = "index"):
         self.dir = Path(index_dir)
         self._ix = index_store.open_existing(self.dir)
+        self._schema = self._ix.schema  # whoosh re-reads the schema from disk on every access
         self._searcher = None
-        self._cache = None
+        self._state = None
         self._generation = None
 
     # ------------------------------------------------------------ public API
@@ -96,18 +97,21 @@ class Index:
     def run(self, request: SearchRequest) -> SearchResult:
         """Answer a SearchRequest (see `search` for the keyword form)."""
         _validate(request)
-        searcher, cache = self._open()
+        searcher, arrays, evaluator = self._open()
         q = self._query(request, searcher)
-        matched = self._matching(q, searcher, cache)
-        ranged = matched & _range_mask(request, cache)
-        masks = {name: FACETS[name].mask(cache, values)
+        matched, scores = evaluator.evaluate(q)
+        ranged = matched & _range_mask(request, arrays)
+        masks = {name: FACETS[name].mask(arrays, values)
                  for name, values in request.filters.items()}
         final = ranged.copy()
         for mask in masks.values():
             final &= mask
         total = int(final.sum())
-        hits = self._page(q, request, searcher, final, filtered=total != int(matched.sum()))
-        counts = {name: self._count(name, request, cache, ranged, masks)
+        page = self._page(request, final, scores, arrays)
+        terms = {text for field, text in evaluator.positive_terms(q) if field in SEARCH_FIELDS}
+        hits = [_hit(searcher.stored_fields(int(d)), float(scores[d]), terms, self._schema)
+                for d in page]
+        counts = {name: self._count(name, request, arrays, ranged, masks)
                   for name in request.facets}
         suggestion = self._suggest(request.text, searcher) if total == 0 else None
         return SearchResult(request=request, total=total, hits=tuple(hits), facets=counts,
@@ -129,7 +133,7 @@ class Index:
 
     def get(self, article_id: str) -> dict[str, Any] | None:
         """The stored article with its extraction details, or None when the id is unknown."""
-        searcher, _ = self._open()
+        searcher = self._open()[0]
         docnum = searcher.document_number(id=article_id)
         if docnum is None:
             return None
@@ -149,7 +153,7 @@ class Index:
 
     def stats(self) -> dict[str, Any]:
         """Article count, distinct values per facet, and index size on disk."""
-        _, cache = self._open()
+        cache = self._open()[1]
         values = {name: int(len(np.unique(col.ords[cache.live[col.docs]])))
                   for name, col in cache.lists.items()}
         values["amounts"] = int(cache.live[cache.money.docs].sum())
@@ -160,7 +164,7 @@ class Index:
 
     def check(self) -> list[str]:
         """Read every stored article back; a list of problems (empty when all is well)."""
-        searcher, cache = self._open()
+        searcher, cache, _ = self._open()
         problems = []
         for docnum, fields in searcher.reader().iter_docs():
             try:
@@ -168,8 +172,8 @@ class Index:
             except (ValueError, KeyError, TypeError) as exc:
                 problems.append(f"article {fields.get('id', docnum)!r}: unreadable ({exc})")
         if int(cache.live.sum()) != searcher.doc_count():
-            problems.append("facet cache is out of date: it is rebuilt on the next query")
-            (self.dir / f"facets_{self._generation}.npz").unlink(missing_ok=True)
+            problems.append("the search arrays are out of date: rebuilt on the next query")
+            arrays_path(self.dir, self._generation).unlink(missing_ok=True)
         return problems
 
     def close(self) -> None:
@@ -180,19 +184,20 @@ class Index:
     # ------------------------------------------------------------ internals
 
     def _open(self):
-        """The searcher and facet cache for the newest index generation."""
+        """The searcher, arrays and evaluator of the newest index generation."""
         generation = self._ix.latest_generation()
         if self._searcher is None or generation != self._generation:
             self.close()
-            self._searcher = self._ix.searcher(weighting=scoring.BM25F(B=BM25_B, K1=BM25_K1))
-            self._cache = FacetCache.load(self._searcher.reader(), self.dir, generation)
+            self._searcher = self._ix.searcher()
+            arrays = IndexArrays.load(self._searcher.reader(), self.dir, generation)
+            self._state = (arrays, Evaluator(arrays, self._searcher))
             self._generation = generation
-        return self._searcher, self._cache
+        return (self._searcher, *self._state)
 
     def _query(self, request: SearchRequest, searcher) -> wq.Query:
         if request.like:
             return self._like_query(request.like, searcher)
-        return build_query(request, self._ix.schema)
+        return build_query(request, self._schema)
 
     def _like_query(self, article_id: str, searcher) -> wq.Query:
         docnum = searcher.document_number(id=article_id)
@@ -202,27 +207,17 @@ class Index:
         similar = wq.Or([wq.Term("text", word, boost=weight) for word, weight in terms])
         return wq.AndNot(similar, wq.Term("id", article_id))
 
-    def _matching(self, q: wq.Query, searcher, cache: FacetCache) -> np.ndarray:
-        if isinstance(q, wq.Every):
-            return cache.live
-        docs = np.fromiter(searcher.docs_for_query(q), dtype=np.int64)
-        return cache.docs_with(docs) & cache.live
-
-    def _page(self, q, request: SearchRequest, searcher, final: np.ndarray, filtered: bool):
-        if request.limit <= 0 or not final.any():
-            return []
+    @staticmethod
+    def _page(request: SearchRequest, final: np.ndarray, scores: np.ndarray, arrays):
+        """The docnums of the requested page, best first (ties in index order)."""
         wanted = request.page * request.limit
-        allowed = set(np.flatnonzero(final).tolist()) if filtered else None
-        kwargs: dict[str, Any] = {"limit": wanted, "filter": allowed}
-        if request.sort != "relevance":
-            kwargs.update(sortedby=["date", "id"], reverse=request.sort == "newest")
-        elif isinstance(q, wq.Every):
-            kwargs.update(sortedby="id")  # nothing to rank by: a stable order
-        results = searcher.search(q, **kwargs)
-        results.fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=80)
-        results.formatter = highlight.HtmlFormatter(tagname="mark", between=" … ")
-        start = (request.page - 1) * request.limit
-        return [_hit(h) for h in results[start:wanted]]
+        if request.sort == "relevance" and scores.any():
+            best = top_documents(final, scores, wanted)
+        else:
+            # Newest first when asked, or when there is nothing to rank by.
+            best = top_documents(final, arrays.date_keys, wanted,
+                                 descending=request.sort != "oldest")
+        return best[(request.page - 1) * request.limit:]
 
     def _count(self, name, request, cache, ranged, masks) -> tuple[FacetValue, ...]:
         """Counts of one facet under every filter except its own (multi-select)."""
@@ -273,24 +268,18 @@ def display_title(title: str, text: str, width: int = 90) -> str:
     return first if len(first) <= width else first[:width].rsplit(" ", 1)[0] + "…"
 
 
-def _hit(h) -> Hit:
-    fields = h.fields()
+def _hit(fields: dict[str, Any], score: float, terms: set[str], schema) -> Hit:
     text = fields.get("text", "")
-    snippet = " ".join((h.highlights("text", top=2) or _escape(text[:SNIPPET_CHARS])).split())
-    score = h.score if isinstance(h.score, (int, float)) else 0.0  # sorted results: no score
     money = json.loads(fields.get("details") or "{}").get("amounts", [])
     return Hit(
         id=fields["id"], title=display_title(fields.get("title", ""), text),
         date=_iso(fields.get("date")), source=fields.get("source", ""),
-        url=fields.get("url", ""), score=round(float(score), 4), snippet=snippet,
+        url=fields.get("url", ""), score=round(score, 4),
+        snippet=make_snippet(text, terms, schema["text"].analyzer),
         **{name: tuple(_split(fields.get(name))) for name in ("people", "places", "orgs",
                                                               "event_types", "tags")},
         amounts=tuple({k: a[k] for k in ("text", "value", "unit", "kind")} for a in money),
     )
-
-
-def _escape(text: str) -> str:
-    return highlight.htmlescape(text)
 
 
 def _split(value) -> list[str]:
@@ -346,7 +335,7 @@ def parse_day(value: str, *, end: bool = False) -> int:
     return (when - date(1970, 1, 1)).days
 
 
-def _range_mask(request: SearchRequest, cache: FacetCache) -> np.ndarray:
+def _range_mask(request: SearchRequest, cache: IndexArrays) -> np.ndarray:
     """Documents inside the date and amount ranges of the request (all when none is set)."""
     mask = cache.live.copy()
     if request.date_from or request.date_to:
