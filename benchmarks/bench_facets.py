@@ -55,8 +55,8 @@ def build(name: str, records: list[dict], jsonl: Path, work: Path, reuse: bool):
     if name == "fts5":
         work.joinpath("fts5").mkdir(exist_ok=True)
         return peers.Fts5Facets(records, path / "reuters.db")
-    if exists:
-        shutil.rmtree(path)
+    if path.exists():
+        shutil.rmtree(path)  # whoosh and tantivy would add to an old index: start afresh
     if name == "whoosh":
         return peers.WhooshFacets(records, path)
     if name == "tantivy":
@@ -120,7 +120,7 @@ def main(argv=None) -> None:
     ap.add_argument("--reps", type=int, default=30, help="passes over the query list per engine")
     ap.add_argument("--whoosh-reps", type=int, default=3, help="passes for the slow whoosh baseline")
     ap.add_argument("--work", help="directory for the indexes (default: a temp dir, removed)")
-    ap.add_argument("--reuse", action="store_true", help="reuse searchkit's index in --work")
+    ap.add_argument("--reuse", action="store_true", help="reuse the searchkit index already in --work (peers are always rebuilt)")
     ap.add_argument("--cli-runs", type=int, default=7)
     args = ap.parse_args(argv)
 
