@@ -20,6 +20,8 @@ FACET_TITLES = {"people": "People", "places": "Places", "orgs": "Organisations",
                 "event_types": "Event types", "amounts": "Amounts", "dates": "Dates",
                 "sources": "Sources", "tags": "Tags"}
 DEFAULT_INDEX = "index"
+#: Skipped inputs listed one a line after indexing; the rest are counted.
+MAX_SKIP_LINES = 20
 
 
 def index_option(f):
@@ -102,8 +104,10 @@ def index_cmd(paths, no_extract, workers, rebuild, aliases, index_dir):
     progress = iter_build(paths, index_dir=index_dir, extract=not no_extract, workers=workers,
                           rebuild=rebuild, aliases=aliases, stdin=stdin)
     summary = _drive_progress(progress)
-    for skipped in summary.skipped:
+    for skipped in summary.skipped[:MAX_SKIP_LINES]:
         click.echo(f"{skipped}", err=True)
+    if len(summary.skipped) > MAX_SKIP_LINES:
+        click.echo(f"... and {len(summary.skipped) - MAX_SKIP_LINES} more skipped", err=True)
     click.echo(f"{summary.line()} -> {index_dir}", err=True)
 
 
