@@ -48,6 +48,7 @@ class Gazetteer:
 
     def __init__(self) -> None:
         self._by_key: dict[str, list[tuple[tuple, str, Place]]] = {}
+        self._countries: frozenset[str] = frozenset()
         self._load_geonames()
         for cands in self._by_key.values():
             cands.sort(key=lambda c: c[0])
@@ -59,6 +60,17 @@ class Gazetteer:
             if len(name) > 3 or original == name:
                 return place
         return None
+
+    def lookup_in(self, name: str, country: str) -> Place | None:
+        """The best Place for `name` inside one country ("Cambridge" in "US")."""
+        for _rank, original, place in self._by_key.get(name_key(name), ()):
+            if place.country == country and (len(name) > 3 or original == name):
+                return place
+        return None
+
+    def country_names(self) -> frozenset[str]:
+        """Case-folded names of every country (to recognise demonyms like "Ukrainian")."""
+        return self._countries
 
     def overlay(self, places: Mapping[str, Place], aliases: Mapping[str, str]) -> "Gazetteer":
         """This gazetteer with alias data on top (alias -> canonical name, canonical -> Place)."""
@@ -100,6 +112,8 @@ class Gazetteer:
             place = Place(display, iso, lat, lon, "country", int(info.get("population") or 0))
             for key in {name, display}:
                 self._add(key, place, "country", primary=True)
+        self._countries = frozenset(name_key(c["name"]).removeprefix("the ")
+                                    for c in countries.values())
 
     def _load_us_states(self, states: Mapping, cities: list) -> None:
         by_state: dict[str, list] = {}
@@ -118,6 +132,8 @@ class _Overlay(Gazetteer):
     def __init__(self, base: Gazetteer, places: Mapping[str, Place],
                  aliases: Mapping[str, str]) -> None:
         self._base = base
+        self._countries = base.country_names() | frozenset(
+            name_key(n) for n, p in places.items() if p.kind in ("country", "region"))
         self._extra: dict[str, tuple[str, Place]] = {}
         for name, place in places.items():
             self._extra[name_key(name)] = (name, place)
@@ -131,6 +147,12 @@ class _Overlay(Gazetteer):
         if hit is not None and (len(name) > 3 or hit[0] == name):
             return hit[1]
         return self._base.lookup(name)
+
+    def lookup_in(self, name: str, country: str) -> Place | None:
+        hit = self.lookup(name)
+        if hit is not None and hit.country == country:
+            return hit
+        return self._base.lookup_in(name, country)
 
 
 def _usable_alternate_names(names: Iterable[str], primary: str) -> Iterable[str]:
@@ -165,11 +187,31 @@ def get_gazetteer() -> Gazetteer:
     return Gazetteer()
 
 
-# A news dateline: "KYIV, May 23 (Reuters) -", "NEW YORK, March 3 -", "WASHINGTON (AP) -".
+_DEMONYM_ENDINGS = ("ians", "ian", "eans", "ean", "ans", "an", "ese", "ish", "is", "i", "ic", "s")
+
+
+def looks_like_demonym(word: str, country_names: frozenset[str]) -> bool:
+    """True for a nationality word built on a country name ("Ukrainian", "Iraqi", "Chinese").
+
+    Only meaningful for words the gazetteer does not resolve ("Japan" ends in -an too).
+
+    >>> looks_like_demonym("Ukrainian", frozenset({"ukraine"}))
+    True
+    """
+    w = word.casefold()
+    for ending in _DEMONYM_ENDINGS:
+        stem = w[: -len(ending)]
+        if w.endswith(ending) and len(stem) >= 3 and any(c.startswith(stem) for c in country_names):
+            return True
+    return False
+
+
+# A news dateline: "KYIV, May 23 (Reuters) -", "CAMBRIDGE, Mass., March 11 -",
+# "WASHINGTON (AP) -": an all-caps place, maybe a region or country, then a date or "(".
 _DATELINE = re.compile(
     r"\A\s*(?P<place>[A-Z][A-Z.'\-]*(?: [A-Z][A-Z.'\-]*){0,3})"
     r"(?:,\s*(?P<region>[A-Z][A-Za-z.]*(?: [A-Z][A-Za-z.]*){0,2}))?"
-    r"\s*(?:,\s*[A-Z][a-z]{2,8}\.? \d{1,2}|\()"
+    r"\s*(?:,\s*[A-Za-z]{3,9}\.?\s+\d{1,2}\b|\()"
 )
 
 
@@ -180,6 +222,24 @@ def find_dateline(text: str) -> tuple[int, int] | None:
     (0, 8)
     """
     m = _DATELINE.match(text)
+    return (m.start("place"), m.end("place")) if m else None
+
+
+def resolve_dateline(text: str, gaz: Gazetteer) -> tuple[int, int, Place] | None:
+    """The dateline's place, read within its region when one is given.
+
+    "CAMBRIDGE, Mass., March 11 -" is Cambridge in the US, not in England; a town the
+    gazetteer does not know still gets the region's country (without coordinates).
+    """
+    m = _DATELINE.match(text)
     if not m:
         return None
-    return m.start("place"), m.end("place")
+    name = m.group("place")
+    region = gaz.lookup(m.group("region")) if m.group("region") else None
+    if region is not None and region.country:
+        place = gaz.lookup_in(name, region.country)
+        if place is None:
+            place = Place(name.title(), region.country, None, None, "city", 0)
+    else:
+        place = gaz.lookup(name)
+    return (m.start("place"), m.end("place"), place) if place is not None else None

@@ -1,0 +1,140 @@
+"""Candidate name spans: the model's entities trimmed, grown over given names, and filtered.
+
+Rules, each general (no list of article-specific names):
+- leading "the", titles ("President", "foreign minister") and quotes are trimmed off, and
+  trailing possessives and punctuation ("Donald Trump's" -> "Donald Trump");
+- a person span grows leftwards over untagged capitalised proper nouns that are neither
+  titles nor English words ("Valerii" + PERSON "Zaluzhnyi" -> "Valerii Zaluzhnyi");
+- non-names are dropped: pronouns, month/day names and other `not_names`, lowercase words,
+  single letters, digits in person names, and sentence-initial English words the model only
+  calls a name because of their capital ("Debris was scattered..."): the recogniser is run
+  again on the sentence with that capital lowered;
+- a leading news dateline ("NEW YORK, March 3 -") is a place candidate.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Iterable
+
+from .canonical import AliasTable
+from .places import Gazetteer, Place, resolve_dateline
+
+#: Model labels read as candidates, and the kind each suggests.
+LABEL_KIND = {"PERSON": "person", "ORG": "org", "GPE": "place", "LOC": "place",
+              "FAC": "place", "DATELINE": "place", "NAME": None}
+#: Lowercase particles that may start a name ("de Gaulle", "von der Leyen").
+PARTICLES = frozenset("de da di du van von der den al el la le bin ibn ben dos das del".split())
+
+#: "Is the first word of this (lowercased-initial) sentence still part of a name?"
+Recheck = Callable[[str], bool]
+
+
+@dataclass
+class Cand:
+    """A candidate mention: tokens [start, end), its source label, and what it became."""
+
+    start: int
+    end: int
+    label: str  # a model label, "DATELINE", or "NAME" (found untagged)
+    kind: str | None = None
+    canonical: str | None = None
+    place: Place | None = None
+
+
+class SpanRules:
+    """Trim, extend and filter candidate spans (see the module docstring)."""
+
+    def __init__(self, aliases: AliasTable, gazetteer: Gazetteer,
+                 dictionary: frozenset[str], recheck: Recheck | None = None):
+        self.aliases = aliases
+        self.gaz = gazetteer
+        self.dictionary = dictionary  # lowercase English words (the lemmatizer's index)
+        self.recheck = recheck
+
+    def candidates(self, doc) -> list[Cand]:
+        """The model's name entities, trimmed and extended, without non-names."""
+        cands = [c for c in (self.trim(doc, Cand(e.start, e.end, e.label_))
+                             for e in doc.ents if e.label_ in LABEL_KIND) if c]
+        cands = self._with_dateline(doc, cands)
+        for c in cands:
+            if c.label == "PERSON":
+                self.extend_given_names(doc, c, set())
+        return [c for c in cands if not self.is_junk(doc, c)]
+
+    def trim(self, doc, c: Cand) -> Cand | None:
+        """Strip leading "the"/titles/quotes and trailing possessives/punctuation."""
+        while c.start < c.end and self._strip_front(doc[c.start], c, more=c.end - c.start > 1):
+            c.start += 1
+        while c.end > c.start and _strip_back(doc[c.end - 1]):
+            c.end -= 1
+        return c if c.end > c.start else None
+
+    def _strip_front(self, tok, c: Cand, *, more: bool) -> bool:
+        if tok.lower_ in ("the", "a", "an") or (tok.is_punct and tok.text != ".") or tok.is_quote:
+            return True
+        return c.label == "PERSON" and more and self.aliases.is_title(tok.text)
+
+    def _with_dateline(self, doc, cands: list[Cand]) -> list[Cand]:
+        """A leading all-caps dateline place replaces whatever the model made of it."""
+        found = resolve_dateline(doc.text, self.gaz)
+        if not found:
+            return cands
+        start, end, place = found
+        span = doc.char_span(start, end, alignment_mode="expand")
+        if span is None:
+            return cands
+        kept = [c for c in cands if c.end <= span.start or c.start >= span.end]
+        return [Cand(span.start, span.end, "DATELINE", "place", place.name, place), *kept]
+
+    def extend_given_names(self, doc, c: Cand, taken: set[int]) -> None:
+        """Grow a person span leftwards over up to two untagged given names."""
+        for _ in range(2):
+            if c.start == 0 or not self.is_given_name(doc[c.start - 1], taken):
+                return
+            c.start -= 1
+
+    def is_given_name(self, tok, taken: set[int]) -> bool:
+        """An untagged capitalised proper noun that is neither a title nor an English word."""
+        return (tok.ent_iob_ == "O" and tok.i not in taken and tok.pos_ == "PROPN"
+                and tok.is_alpha and tok.is_title and len(tok) > 1
+                and not self.aliases.is_title(tok.text) and not self.aliases.is_not_name(tok.text)
+                and tok.lower_ not in self.dictionary and self.gaz.lookup(tok.text) is None)
+
+    def is_junk(self, doc, c: Cand) -> bool:
+        """Pronouns, dates, lowercase words, single letters and other non-names."""
+        span = doc[c.start:c.end]
+        text = span.text
+        if len(text) < 2 or not any(ch.isalpha() for ch in text):
+            return True
+        if all(self.aliases.is_not_name(t.text) or t.like_num or t.is_punct for t in span):
+            return True
+        first = span[0].text
+        if first.islower() and first not in PARTICLES or not any(ch.isupper() for ch in text):
+            # Lowercase junk ("cts", "the treasury"); a lowercased country is still a country.
+            place = self.gaz.lookup(text)
+            return place is None or place.kind != "country"
+        return c.label == "PERSON" and any(ch.isdigit() for ch in text)
+
+    def is_capital_artifact(self, span) -> bool:
+        """A sentence-initial English word the model calls a name only for its capital.
+
+        Acronyms and words that are not English words ("Zaluzhnyi", "Yeutter") are kept:
+        lowercased, a rare name loses its only cue, so the test would say nothing.
+        """
+        tok = span[0]
+        if len(span) > 1 or not tok.is_sent_start or self.recheck is None or tok.is_upper:
+            return False
+        if tok.lower_ not in self.dictionary and tok.lemma_.lower() not in self.dictionary:
+            return False
+        text = tok.sent.text
+        return not self.recheck(text[:1].lower() + text[1:])
+
+
+def _strip_back(tok) -> bool:
+    return tok.tag_ == "POS" or tok.text in ("'s", "\u2019s", "'", "\u2019") or \
+        (tok.is_punct and tok.text not in (".", ")")) or tok.is_quote
+
+
+def span_texts(doc, cands: Iterable[Cand]) -> dict[int, str]:
+    """id(cand) -> its text, for looking texts up repeatedly."""
+    return {id(c): doc[c.start:c.end].text for c in cands}
