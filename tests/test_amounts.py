@@ -1,0 +1,78 @@
+"""Amounts: money with currencies and scales, counts with their noun, durations, percentages."""
+from __future__ import annotations
+
+import pytest
+
+from searchkit.extract import extract_text
+from searchkit.extract.amounts import find_money, find_percents, parse_number
+
+
+@pytest.mark.parametrize("text, value, code", [
+    ("a €150 billion loan", 150e9, "EUR"),
+    ("the $1.13bn deal", 1.13e9, "USD"),
+    ("a £600m fund", 600e6, "GBP"),
+    ("profit of 5 mln dlrs", 5e6, "USD"),
+    ("US$2 million in aid", 2e6, "USD"),
+    ("between 5 and 6 billion dollars", 5e9, "USD"),   # a range keeps its lower bound
+    ("$5-6 million", 5e6, "USD"),
+    ("about 200 mln stg", 200e6, "GBP"),
+    ("1.5 billion yen", 1.5e9, "JPY"),
+    ("EUR 150bn", 150e9, "EUR"),
+    ("150 billion euros", 150e9, "EUR"),
+    ("12 cts a share", 0.12, "USD"),
+    ("2.50 Canadian dlrs", 2.5, "CAD"),
+    ("1.8 billion marks", 1.8e9, "DEM"),
+    ("two billion dollars", 2e9, "USD"),
+    ("C$50 million", 50e6, "CAD"),
+    ("1,250,000 dlrs", 1.25e6, "USD"),
+])
+def test_money_values_and_currencies(text, value, code):
+    found = list(find_money(text))
+    assert len(found) == 1
+    _start, _end, got_value, got_code = found[0]
+    assert got_value == pytest.approx(value) and got_code == code
+
+
+@pytest.mark.parametrize("text", [
+    "try 5 times", "2023 marks the anniversary", "5 pounds of sugar", "5 crowns", "they won 3",
+])
+def test_things_that_are_not_money(text):
+    assert list(find_money(text)) == []
+
+
+def test_percentages():
+    assert [v for _s, _e, v in find_percents("rose 76% after 5.5 pct and 3 to 4 percent")] == \
+        [76.0, 5.5, 3.0]
+
+
+def test_parse_number_digits_and_words():
+    assert parse_number("1,250.5") == 1250.5
+    assert parse_number("eight") == 8.0 and parse_number("twenty-five") == 25.0
+    assert parse_number("many") is None
+
+
+def test_counts_take_their_noun_and_people_nouns_become_people():
+    ex = extract_text("Ukraine received 390 Ukrainians and 1,200 Russian soldiers were "
+                      "exchanged, while six people and 155,221 bags of cocoa arrived.")
+    got = {(a.text, a.value, a.unit) for a in ex.amounts if a.kind == "count"}
+    assert ("390 Ukrainians", 390.0, "people") in got
+    assert ("six people", 6.0, "people") in got
+    assert ("1,200 Russian soldiers", 1200.0, "soldier") in got
+    assert ("155,221 bags", 155221.0, "bag") in got
+
+
+def test_durations_but_not_ages():
+    text = ("A court sentenced a 29-year-old man to 29 years in prison and a two-year ban.")
+    ex = extract_text(text)
+    got = [(a.text, a.value, a.unit, a.kind) for a in ex.amounts]
+    # The age ("29-year-old") is not a duration.
+    assert got == [("29 years", 29.0, "years", "duration"), ("two-year", 2.0, "years", "duration")]
+
+
+def test_amounts_keep_offsets_and_their_sentence():
+    text = "Prices fell. A €150 billion loan was agreed, and shares rose 76%. Talks ended."
+    ex = extract_text(text)
+    assert [(a.kind, a.unit) for a in ex.amounts] == [("money", "EUR"), ("percent", "percent")]
+    for a in ex.amounts:
+        assert text[a.start:a.end] == a.text
+        assert a.sentence == "A €150 billion loan was agreed, and shares rose 76%."

@@ -1,0 +1,133 @@
+"""Canonical names: aliases (built-in and user files), titles, possessives, surnames, non-names."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from spacy.tokens import Span
+
+from searchkit.extract import extract_text, load_nlp
+from searchkit.extract.canonical import join_surnames, load_aliases
+from searchkit.models import SearchkitError
+
+
+def people(text: str, **kw) -> list[str]:
+    return extract_text(text, **kw).facets()["people"]
+
+
+def test_variants_of_one_person_give_one_value():
+    text = ("President Zelenskyy met reporters. Zelensky's aides said Zelenskyy would travel. "
+            "Volodymyr Zelenskiy later spoke.")
+    assert people(text) == ["Volodymyr Zelenskyy"]
+
+
+def test_variants_of_one_country_give_one_value():
+    ex = extract_text("The U.S. and the US agreed. United States officials said the "
+                      "United States of America would pay.")
+    assert ex.facets()["places"] == ["United States"]
+    assert {m.country for m in ex.mentions} == {"US"}
+
+
+def test_old_spellings_of_places_join_the_current_one():
+    ex = extract_text("Kiev and Kharkov were shelled, while Odessa was quiet.")
+    assert ex.facets()["places"] == ["Kyiv", "Kharkiv", "Odesa"]
+
+
+def test_titles_and_possessives_are_stripped():
+    ex = extract_text("Donald Trump's presidency ended. Russia's foreign minister "
+                      "Sergei Lavrov spoke, and Foreign Minister Lavrov left.")
+    assert ex.facets()["people"] == ["Donald Trump", "Sergei Lavrov"]
+    trump = next(m for m in ex.mentions if m.canonical == "Donald Trump")
+    assert trump.text == "Donald Trump"  # the span itself lost its "'s"
+
+
+def test_surname_only_mentions_join_the_full_name_in_the_article():
+    text = ("Treasury Secretary James Baker said the dollar was stable. "
+            "Baker told reporters he was confident.")
+    ex = extract_text(text)
+    bakers = [m for m in ex.mentions if m.kind == "person"]
+    assert [m.text for m in bakers] == ["James Baker", "Baker"]
+    assert {m.canonical for m in bakers} == {"James Baker"}
+
+
+def test_an_untagged_given_name_joins_the_person():
+    ex = extract_text("Valerii Zaluzhnyi, former head of Ukraine's armed forces, spoke. "
+                      "Zaluzhnyi emphasized the limited capacity of Ukraine.")
+    assert ex.facets()["people"] == ["Valerii Zaluzhnyi"]
+    first = next(m for m in ex.mentions if m.kind == "person")
+    assert (first.text, first.start) == ("Valerii Zaluzhnyi", 0)
+
+
+def test_non_names_never_become_facet_values():
+    """Pronouns, dates and lowercase words the model might tag are dropped."""
+    nlp = load_nlp()
+    from searchkit.extract.pipeline import get_extractor
+
+    doc = nlp("He said on Monday that the treasury and Ruslan Sidiki would pay.")
+    he, monday, treasury = doc[0:1], doc[3:4], doc[6:7]
+    assert (he.text, monday.text, treasury.text) == ("He", "Monday", "treasury")
+    sidiki = next(e for e in doc.ents if e.text == "Ruslan Sidiki")
+    doc.ents = [Span(doc, he.start, he.end, "PERSON"), Span(doc, monday.start, monday.end, "PERSON"),
+                Span(doc, treasury.start, treasury.end, "ORG"),
+                Span(doc, sidiki.start, sidiki.end, "PERSON")]
+    mentions = get_extractor().entities(doc)
+    assert [m.canonical for m in mentions] == ["Ruslan Sidiki"]
+
+
+def test_a_capitalised_common_word_at_sentence_start_is_not_a_person():
+    ex = extract_text("Debris was scattered across at least four districts.")
+    assert ex.facets()["people"] == []
+
+
+def test_join_surnames_prefers_the_most_frequent_full_name():
+    names = ["Howard Baker", "James Baker", "James Baker", "Baker", "Trump"]
+    assert join_surnames(names) == {"Baker": "James Baker"}
+
+
+def test_builtin_aliases_validate_and_resolve():
+    table = load_aliases()
+    assert table.find("Zelensky") == ("person", "Volodymyr Zelenskyy")
+    assert table.find("U.S.") == ("place", "United States")
+    assert table.find("us") is None  # short names match case exactly
+    assert table.find("EU") == ("org", "European Union")
+    assert table.is_title("President") and table.is_not_name("She")
+
+
+def test_user_alias_file_merges_over_the_builtin_one(tmp_path):
+    path = tmp_path / "aliases.json"
+    path.write_text(json.dumps({
+        "orgs": {"Energiya Plant": ["Energiya"]},
+        "people": {"Ruslan Sidiki": ["R. Sidiki", "Sidiki"]},
+        "places": {"Bakhmut": {"aliases": ["Artyomovsk"], "country": "UA"}},
+    }), encoding="utf-8")
+    text = ("Ukraine struck the Energiya plant in Lipetsk. Sidiki was sentenced in Moscow. "
+            "Zelensky visited Artyomovsk.")
+    ex = extract_text(text, aliases=path)
+    facets = ex.facets()
+    assert "Energiya Plant" in facets["orgs"]
+    assert facets["people"] == ["Ruslan Sidiki", "Volodymyr Zelenskyy"]  # built-ins still apply
+    assert "Bakhmut" in facets["places"]
+    # Without the user file the built-in table is unchanged.
+    assert "Energiya Plant" not in extract_text(text).facets()["orgs"]
+
+
+@pytest.mark.parametrize("content, message", [
+    ("{not json", "invalid JSON"),
+    ('["a list"]', "expected a JSON object"),
+    ('{"people": {"X": "not a list"}}', "people['X']"),
+    ('{"places": {"Y": {"country": "Ukraine"}}}', "ISO 3166 alpha-2"),
+    ('{"places": {"Y": {"lat": 123}}}', "lat must be a number"),
+    ('{"gods": {}}', "unknown section"),
+    ('{"titles": ["ok", ""]}', "non-empty strings"),
+])
+def test_bad_alias_files_raise_an_error_naming_the_file(tmp_path, content, message):
+    path = tmp_path / "bad-aliases.json"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(SearchkitError) as err:
+        load_aliases(path)
+    assert str(path) in str(err.value) and message in str(err.value)
+
+
+def test_missing_alias_file_is_a_clear_error(tmp_path):
+    with pytest.raises(SearchkitError, match="cannot read alias file"):
+        extract_text("Kyiv.", aliases=tmp_path / "nope.json")
