@@ -29,9 +29,10 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from ..models import Event, SearchkitError
 
@@ -249,17 +250,159 @@ def _with_defaults(rule: dict, label: str, n: int, key: str) -> dict:
             "scope": "overlap", **rule}
 
 
-# --------------------------------------------------------------------------- detection
+# --------------------------------------------------------------------------- matching
+#
+# Running every rule over every token is what makes a large rule set slow (spaCy's Matcher
+# pays per pattern per token). So each rule is compiled on its own with its "anchors": the
+# word sets (lower-case lemma or text) of which every match must contain one word. A
+# sentence is only handed to the rules whose anchors it holds, and dependency rules are
+# evaluated there directly (same operators as spaCy's DependencyMatcher) instead of
+# re-running a DependencyMatcher over the whole Doc per rule.
+
+_LEXICAL = ("LEMMA", "LOWER", "ORTH", "TEXT")
+_REQUIRED_OP = re.compile(r"^(\+|\{[1-9]\d*(,\d*)?\})$")
 
 
-@dataclass
-class _Hit:
-    """One accepted trigger match: which type and rule, which sentence, which tokens."""
+@dataclass(frozen=True)
+class Trigger:
+    """One rule match: the rule list it came from, its type and rule, sentence and tokens."""
 
+    kind: str  # "patterns" | "negative" | "context"
     type_index: int
     rule: dict
     sent_index: int
     tokens: frozenset[int]
+
+
+class _CompiledRule:
+    """One taxonomy rule ready to run on a sentence: its own spaCy Matcher and anchors."""
+
+    def __init__(self, vocab, kind: str, type_index: int, rule: dict):
+        from spacy.matcher import Matcher
+
+        self.kind, self.type_index, self.rule = kind, type_index, rule
+        self.matcher = Matcher(vocab)
+        if "pattern" in rule:
+            tokens = [_any_case(t) for t in rule["pattern"]]
+            self.matcher.add("rule", [tokens])
+            self.links = None
+            self.anchors = _anchor_sets(t for t in tokens if _required(t))
+        else:
+            nodes = [{**n, "RIGHT_ATTRS": _any_case(n.get("RIGHT_ATTRS", {}))} for n in rule["dep"]]
+            names = [n["RIGHT_ID"] for n in nodes]
+            self._node_of = {}
+            for i, node in enumerate(nodes):
+                self._node_of[vocab.strings.add(f"node{i}")] = i
+                self.matcher.add(f"node{i}", [[node["RIGHT_ATTRS"]]])
+            # (index of the node it hangs from, operator) for every node after the first
+            self.links = [(names.index(n["LEFT_ID"]), n["REL_OP"]) for n in nodes[1:]]
+            self.anchors = _anchor_sets(n["RIGHT_ATTRS"] for n in nodes)
+
+    def find(self, doc, sent) -> list[frozenset[int]]:
+        """The token sets (doc indexes) of every match of this rule inside `sent`."""
+        if self.links is None:
+            return [frozenset(range(sent.start + s, sent.start + e))
+                    for _, s, e in self.matcher(sent)]
+        fits: list[set[int]] = [set() for _ in range(len(self.links) + 1)]
+        for key, s, _ in self.matcher(sent):
+            fits[self._node_of[key]].add(sent.start + s)
+        if not all(fits):
+            return []
+        found: list[frozenset[int]] = []
+        for first in sorted(fits[0]):
+            self._extend(doc, sent, [first], fits, found)
+        return found
+
+    def _extend(self, doc, sent, chosen: list[int], fits, found) -> None:
+        """Depth-first assignment of the remaining nodes (distinct tokens)."""
+        n = len(chosen)
+        if n == len(fits):
+            found.append(frozenset(chosen))
+            return
+        parent, op = self.links[n - 1]
+        for i in _related(doc, sent, chosen[parent], op):
+            if i in fits[n] and i not in chosen:
+                self._extend(doc, sent, chosen + [i], fits, found)
+
+
+def _required(token: dict) -> bool:
+    """Whether a token pattern must match at least once (so its words anchor the rule)."""
+    op = token.get("OP")
+    return op is None or bool(_REQUIRED_OP.match(op))
+
+
+def _anchor_sets(tokens: Iterable[dict]) -> tuple[frozenset[str], ...]:
+    """For each token with a lexical constraint, the lower-case words it accepts."""
+    sets = []
+    for token in tokens:
+        options = []
+        for key in _LEXICAL:
+            value = token.get(key)
+            if isinstance(value, str):
+                options.append(frozenset([value.lower()]))
+            elif isinstance(value, dict) and isinstance(value.get("IN"), list):
+                options.append(frozenset(str(v).lower() for v in value["IN"]))
+        if options:
+            sets.append(min(options, key=len))
+    return tuple(sets)
+
+
+def _related(doc, sent, i: int, op: str) -> Iterable[int]:
+    """Indexes of the tokens standing in relation `op` to token i (DependencyMatcher semantics)."""
+    token = doc[i]
+    head = token.head
+    if op == ">":
+        return [c.i for c in token.children]
+    if op == "<":
+        return [] if head.i == i else [head.i]
+    if op == ">>":
+        return [t.i for t in token.subtree if t.i != i]
+    if op == "<<":
+        return [t.i for t in token.ancestors]
+    if op == ".":
+        return [i + 1] if i + 1 < sent.end else []
+    if op == ".*":
+        return range(i + 1, sent.end)
+    if op == ";":
+        return [i - 1] if i - 1 >= sent.start else []
+    if op == ";*":
+        return range(sent.start, i)
+    if op.startswith("$"):
+        siblings = [c.i for c in head.children]
+        return {"$+": [s for s in siblings if s == i + 1], "$-": [s for s in siblings if s == i - 1],
+                "$++": [s for s in siblings if s > i], "$--": [s for s in siblings if s < i]}[op]
+    if op.startswith(">"):
+        rights, lefts = [c.i for c in token.rights], [c.i for c in token.lefts]
+        return {">+": [r for r in rights if r == i + 1], ">-": [l for l in lefts if l == i - 1],
+                ">++": rights, ">--": lefts}[op]
+    return {"<+": head.i == i + 1, "<-": head.i == i - 1, "<++": head.i > i,
+            "<--": head.i < i}[op] and [head.i] or []
+
+
+class _RuleIndex:
+    """All compiled rules, indexed by one anchor set each, to pick the ones a sentence can fire."""
+
+    def __init__(self, rules: list[_CompiledRule]):
+        self.rules = rules
+        self.always: list[int] = []  # rules without a lexical anchor run on every sentence
+        self.by_word: dict[str, list[int]] = {}
+        for ri, rule in enumerate(rules):
+            if not rule.anchors:
+                self.always.append(ri)
+                continue
+            for word in min(rule.anchors, key=len):
+                self.by_word.setdefault(word, []).append(ri)
+
+    def candidates(self, words: set[str]) -> list[_CompiledRule]:
+        """Rules every anchor set of which meets `words`, in taxonomy order."""
+        picked = set(self.always)
+        for word in words:
+            picked.update(self.by_word.get(word, ()))
+        return [self.rules[ri] for ri in sorted(picked)
+                if all(not anchor.isdisjoint(words) for anchor in self.rules[ri].anchors)]
+
+
+# --------------------------------------------------------------------------- detection
 
 
 class EventDetector:
@@ -271,47 +414,36 @@ class EventDetector:
     """
 
     def __init__(self, nlp, extra_taxonomy: Iterable[str | Path] = ()):
-        from spacy.matcher import DependencyMatcher, Matcher
-
         self.types = load_taxonomy(extra_taxonomy)
-        self._rules: dict[int, tuple[str, int, dict]] = {}  # match key -> (list, type, rule)
-        self._matcher = Matcher(nlp.vocab)
-        self._dep_matcher = DependencyMatcher(nlp.vocab)
-        for ti, etype in enumerate(self.types):
-            for kind in RULE_LISTS:
-                for ri, rule in enumerate(etype[kind]):
-                    self._add(nlp.vocab, f"{kind}:{ti}:{ri}", kind, ti, rule)
-
-    def _add(self, vocab, key: str, kind: str, ti: int, rule: dict) -> None:
-        """Register one rule with the token or the dependency matcher."""
-        self._rules[vocab.strings.add(key)] = (kind, ti, rule)
-        if "pattern" in rule:
-            self._matcher.add(key, [[_any_case(t) for t in rule["pattern"]]])
-        else:
-            self._dep_matcher.add(key, [[_dep_any_case(t) for t in rule["dep"]]])
+        self._index = _RuleIndex([
+            _CompiledRule(nlp.vocab, kind, ti, rule)
+            for ti, etype in enumerate(self.types)
+            for kind in RULE_LISTS for rule in etype[kind]])
 
     def __call__(self, doc) -> list[Event]:
         """Detected events, most confident first, one per type (its best sentence)."""
         sents = _sentences(doc)
-        sent_of = _sentence_index(doc, sents)
-        found = {kind: [] for kind in RULE_LISTS}
-        for key, tokens in self._matches(doc):
-            kind, ti, rule = self._rules[key]
-            found[kind].append(_Hit(ti, rule, sent_of[min(tokens)], tokens))
-        triggers = _drop_negated(found["patterns"], found["negative"])
-        context = {(h.type_index, h.sent_index) for h in found["context"]}
-        scores = self._score(triggers, context)
-        return self._events(doc, sents, scores)
+        found: dict[str, list[Trigger]] = {kind: [] for kind in RULE_LISTS}
+        for trigger in self.triggers(doc, sents):
+            found[trigger.kind].append(trigger)
+        kept = _drop_negated(found["patterns"], found["negative"])
+        context = {(t.type_index, t.sent_index) for t in found["context"]}
+        return self._events(doc, sents, self._score(kept, context))
 
-    def _matches(self, doc) -> Iterable[tuple[int, frozenset[int]]]:
-        """Every (rule key, token indexes) match of both matchers."""
-        for key, start, end in self._matcher(doc):
-            yield key, frozenset(range(start, end))
-        if len(self._dep_matcher):  # an empty DependencyMatcher still walks the doc
-            for key, token_ids in self._dep_matcher(doc):
-                yield key, frozenset(token_ids)
+    def triggers(self, doc, sents=None) -> Iterator[Trigger]:
+        """Every rule match (triggers, negatives, context) sentence by sentence, to explain results.
 
-    def _score(self, triggers: list[_Hit], context: set) -> dict[int, dict[int, float]]:
+        >>> [(detector.types[t.type_index]["type"], t.rule["id"])          # doctest: +SKIP
+        ...  for t in detector.triggers(nlp("They swapped 390 prisoners."))]
+        [('Prisoner exchange', 'swap-prisoners')]
+        """
+        for si, sent in enumerate(sents if sents is not None else _sentences(doc)):
+            words = {t.lemma_.lower() for t in sent} | {t.lower_ for t in sent}
+            for rule in self._index.candidates(words):
+                for tokens in rule.find(doc, sent):
+                    yield Trigger(rule.kind, rule.type_index, rule.rule, si, tokens)
+
+    def _score(self, triggers: list[Trigger], context: set) -> dict[int, dict[int, float]]:
         """Confidence per type per sentence from the triggers found there."""
         by_place: dict[tuple[int, int], dict[str, float]] = {}
         for hit in triggers:
@@ -345,7 +477,7 @@ class EventDetector:
         return [event for _, event in events]
 
 
-def _drop_negated(triggers: list[_Hit], negatives: list[_Hit]) -> list[_Hit]:
+def _drop_negated(triggers: list[Trigger], negatives: list[Trigger]) -> list[Trigger]:
     """Triggers that no negative rule of the same type vetoes."""
     if not negatives:
         return triggers
@@ -365,15 +497,6 @@ def _sentences(doc) -> list:
     if doc.has_annotation("SENT_START") or doc.has_annotation("DEP"):
         return list(doc.sents)
     return [doc[:]]
-
-
-def _sentence_index(doc, sents) -> list[int]:
-    """For each token, the index of its sentence."""
-    index = [0] * len(doc)
-    for si, sent in enumerate(sents):
-        for i in range(sent.start, sent.end):
-            index[i] = si
-    return index
 
 
 def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
@@ -400,13 +523,6 @@ def _any_case(token: dict) -> dict:
         return {**token, "LEMMA": {op: _variants(v) if op in ("IN", "NOT_IN") else v
                                    for op, v in lemma.items()}}
     return token
-
-
-def _dep_any_case(node: dict) -> dict:
-    """A DependencyMatcher node with case-tolerant LEMMA values (see `_any_case`)."""
-    if "RIGHT_ATTRS" not in node:
-        return node
-    return {**node, "RIGHT_ATTRS": _any_case(node["RIGHT_ATTRS"])}
 
 
 def _variants(values: list[str]) -> list[str]:
