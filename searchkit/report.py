@@ -13,9 +13,11 @@ as narrow it; with more hits than that the library applies them and they stay fi
 from __future__ import annotations
 
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Mapping, Sequence
+from urllib.parse import quote, urlencode
 
 import jinja2
 
@@ -30,6 +32,10 @@ PAGE_SIZE = 50
 CHART_HEIGHT = 120.0
 #: Hand-written files copied beside the pages (looked up like templates).
 ASSETS = ("report.css", "report.js")
+#: Entities named in fewer of the report's articles get no page (it would repeat one article).
+ENTITY_MIN_ARTICLES = 2
+#: Threads writing finished pages to disk.
+WRITER_THREADS = 4
 #: Written into every report folder, so a rerun may clear its own old pages (and only those).
 MARKER = ".searchkit-report"
 _SORT_LABELS = {"relevance": "relevance", "newest": "newest first", "oldest": "oldest first"}
@@ -75,12 +81,15 @@ def make_environment(templates_dir: str | Path | None = None) -> jinja2.Environm
 
 def write_report(index, request: SearchRequest, out_dir: str | Path, *,
                  templates_dir: str | Path | None = None, max_hits: int = 1000,
-                 page_size: int = PAGE_SIZE) -> ReportSummary:
+                 page_size: int = PAGE_SIZE,
+                 entity_min_articles: int = ENTITY_MIN_ARTICLES) -> ReportSummary:
     """Write the static result site of `request` into `out_dir` and say what was written.
 
     The request's text, date and amount ranges, match and sort apply as in `Index.run`;
     its `limit`, `page` and `facet_limit` are replaced (the report holds up to `max_hits`
-    hits and every facet value).
+    hits and every facet value). `page_size` results show per page of the in-page pager.
+    People, places and organisations named in at least `entity_min_articles` of the
+    report's articles get a page of their own; the rest are marked and listed, not linked.
 
     >>> ix = searchkit.open_index("index")                              # doctest: +SKIP
     >>> write_report(ix, SearchRequest("prisoner exchange"), "out").index_page  # doctest: +SKIP
@@ -91,7 +100,7 @@ def write_report(index, request: SearchRequest, out_dir: str | Path, *,
     env = make_environment(templates_dir)
     result, filters, fixed = _fetch(index, request, max_hits)
     articles = {hit.id: index.get(hit.id) or {} for hit in result.hits}
-    site = _Site(result, articles, filters, fixed, page_size)
+    site = _Site(result, articles, filters, fixed, page_size, entity_min_articles)
     out = Path(out_dir)
     _prepare(out)
     written = _render_all(env, site, out)
@@ -134,34 +143,35 @@ class _Site:
     """Every view of one report, computed once from the search result and stored articles."""
 
     def __init__(self, result: SearchResult, articles: Mapping[str, Mapping[str, Any]],
-                 filters: Mapping[str, Sequence[str]], fixed: bool, page_size: int):
+                 filters: Mapping[str, Sequence[str]], fixed: bool, page_size: int,
+                 entity_min: int):
         self.result, self.articles, self.fixed = result, articles, fixed
+        self.page_size = page_size
+        # Every page gets its name before any view asks for a link.
         self.names = views.PageNames()
-        self._name_pages(result.hits)
+        for hit in result.hits:
+            self.names.add(("article", hit.id), "", hit.id)
+        named = {h.id: [(kind, name) for facet, kind in views.KIND_OF_FACET.items()
+                        for name in getattr(h, facet)] for h in result.hits}
+        self.positions = views.entity_articles([h.id for h in result.hits], named)
+        # An entity named in a single article would get a page repeating that article.
+        pages = sorted(p for p, found in self.positions.items() if len(found) >= entity_min)
+        for kind, name in pages:
+            self.names.add((kind, name), kind, name)
+
         facet_names = [n for n in result.request.facets if n in result.facets]
         self.space = views.FacetSpace.build(
             facet_names, result.facets, [hit_facet_keys(h, result) for h in result.hits])
         self.selection = self.space.select(filters)
         visible, self.counts = views.facet_counts(self.space, self.selection)
         self.base_counts = views.facet_counts(self.space, {})[1] if filters else self.counts
+        self.visible = len(visible)
         shown = set(visible)
-        self.results = [views.result_view(n, hit, articles.get(hit.id),
-                                          self.article_href(hit.id), self.entity_href,
+        self.results = [views.result_view(n, hit, self.article_href(hit.id), self.entity_href,
                                           n in shown)
                         for n, hit in enumerate(result.hits)]
-        self.visible = len(visible)
-        self.page_size = page_size
-        self.entities = views.entity_views(self.results, {
-            h.id: [(kind, name) for facet, kind in views.KIND_OF_FACET.items()
-                   for name in getattr(h, facet)] for h in result.hits}, self.entity_href)
-
-    def _name_pages(self, hits) -> None:
-        for hit in hits:
-            self.names.add(("article", hit.id), "", hit.id)
-        pairs = {(kind, name) for hit in hits for facet, kind in views.KIND_OF_FACET.items()
-                 for name in getattr(hit, facet)}
-        for kind, name in sorted(pairs):
-            self.names.add((kind, name), kind, name)
+        self.entities = views.entity_views(self.results, named, self.positions, pages,
+                                           self.entity_href)
 
     def article_href(self, article_id: str) -> str:
         return f"articles/{self.names.get(('article', article_id))}.html"
@@ -210,39 +220,55 @@ class _Site:
             yield self.names.get(entity["key"]), {
                 "root": "../", "entity": entity, "title": entity["name"],
                 "query": self.result.request.text,
+                "filter_href": self.filter_href(views.ENTITY_KINDS[entity["kind"]][0],
+                                                entity["name"]),
             }
 
+    def filter_href(self, facet: str, value: str) -> str | None:
+        """index.html with its fragment set to show only the articles carrying one value."""
+        if facet not in self.space.names:
+            return None
+        return "index.html#" + urlencode([(facet, value), ("page", "1")], quote_via=quote)
+
     def entities_context(self) -> dict[str, Any]:
-        return {"root": "", "groups": views.entity_index_view(self.entities, self.entity_href),
+        return {"root": "", "groups": views.entity_index_view(self.positions, self.entity_href),
                 "title": "People, places and organisations", "query": self.result.request.text}
 
 
 def _render_all(env: jinja2.Environment, site: _Site, out: Path) -> int:
-    """Render and write every page and copy the assets; return the number of files."""
-    written = 0
+    """Render every page and copy the assets; return the number of files written.
 
-    def write(path: Path, text: str) -> None:
-        nonlocal written
-        path.write_text(text, encoding="utf-8")
-        written += 1
+    Pages render here while a few threads write the finished ones: creating thousands of
+    small files waits on the file system more than on the CPU.
+    """
+    with ThreadPoolExecutor(max_workers=WRITER_THREADS) as pool:
+        try:
+            written = [pool.submit(_write, path, text) for path, text in _pages(env, site, out)]
+        except jinja2.TemplateError as exc:
+            where = getattr(exc, "filename", None) or getattr(exc, "name", None) or "a template"
+            raise SearchkitError(f"report template error in {where}: {exc}") from exc
+    for future in written:
+        future.result()  # re-raises a failed write
+    return len(written)
 
-    try:
-        write(out / "index.html", env.get_template("index.html").render(site.index_context()))
-        write(out / "entities.html",
-              env.get_template("entities.html").render(site.entities_context()))
-        article = env.get_template("article.html")
-        for name, context in site.article_contexts():
-            write(out / "articles" / f"{name}.html", article.render(context))
-        entity = env.get_template("entity.html")
-        for name, context in site.entity_contexts():
-            write(out / "entities" / f"{name}.html", entity.render(context))
-        for asset in ASSETS:
-            source, filename, _ = env.loader.get_source(env, asset)
-            write(out / "assets" / asset, source)
-    except jinja2.TemplateError as exc:
-        where = getattr(exc, "filename", None) or getattr(exc, "name", None) or "a template"
-        raise SearchkitError(f"report template error in {where}: {exc}") from exc
-    return written
+
+def _pages(env: jinja2.Environment, site: _Site, out: Path):
+    """(path, text) of every file of the site, rendered one at a time."""
+    yield out / "index.html", env.get_template("index.html").render(site.index_context())
+    yield out / "entities.html", env.get_template("entities.html").render(site.entities_context())
+    article = env.get_template("article.html")
+    for name, context in site.article_contexts():
+        yield out / "articles" / f"{name}.html", article.render(context)
+    entity = env.get_template("entity.html")
+    for name, context in site.entity_contexts():
+        yield out / "entities" / f"{name}.html", entity.render(context)
+    for asset in ASSETS:
+        yield out / "assets" / asset, env.loader.get_source(env, asset)[0]
+
+
+def _write(path: Path, text: str) -> None:
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(text)
 
 
 def _coordinates(articles) -> dict[str, tuple[float, float]]:

@@ -250,8 +250,7 @@ def _value_label(name: str, value: FacetValue) -> str:
     return value.label or value.value
 
 
-def result_view(position: int, hit, article: Mapping[str, Any] | None, href: str,
-                entity_href, visible: bool) -> dict[str, Any]:
+def result_view(position: int, hit, href: str, entity_href, visible: bool) -> dict[str, Any]:
     """One result of the list: title link, date, source, snippet, facet chips."""
     chips = []
     for facet in ("people", "places", "orgs"):
@@ -272,27 +271,38 @@ def result_view(position: int, hit, article: Mapping[str, Any] | None, href: str
 
 def timeline_view(space: FacetSpace, counts: Mapping[str, list[int]],
                   selection: Mapping[str, set[int]], height: float = 120.0,
-                  width: float = 800.0) -> dict[str, Any] | None:
-    """An SVG bar chart of the dates facet, with a bar for every month (or year) in the span."""
+                  width: float = 800.0, widest: float = 56.0) -> dict[str, Any] | None:
+    """An SVG bar chart of the dates facet, with a bar for every month (or year) in the span.
+
+    Bars are at most `widest` units apart, so a short span does not draw slabs; a short span
+    of months names every month, a long one only the years.
+    """
     values = space.values.get("dates") or []
     if not values:
         return None
     ordinal = {v.value: i for i, v in enumerate(values)}
     buckets = _bucket_range(min(ordinal), max(ordinal))
+    monthly = len(buckets[0]) == 7
     peak = max(max(counts["dates"], default=0), 1)
-    step = width / len(buckets)
+    step = min(width / len(buckets), widest)
+    every_month = monthly and len(buckets) <= 18
     bars, ticks = [], []
     for n, key in enumerate(buckets):
         i = ordinal.get(key, -1)
         count = counts["dates"][i] if i >= 0 else 0
         h = round(height * count / peak, 2)
-        bars.append({"x": round(n * step + step * 0.1, 2), "width": round(step * 0.8, 2),
+        x = round(n * step, 2)
+        bars.append({"x": round(x + step * 0.1, 2), "width": round(step * 0.8, 2),
                      "y": round(height - h, 2), "height": h, "ordinal": i, "count": count,
                      "label": date_label(key), "selected": i in selection.get("dates", set())})
-        if len(key) == 4 or key.endswith("-01") or n == 0:
-            ticks.append({"x": round(n * step, 2), "label": key[:4]})
+        if every_month:
+            ticks.append({"x": x, "label": MONTHS[int(key[5:7]) - 1], "row": 1})
+        if n == 0 or key.endswith("-01") or (not monthly and (len(buckets) <= 20 or
+                                                               int(key) % 5 == 0)):
+            ticks.append({"x": x, "label": key[:4], "row": 2 if every_month else 1})
+    rows = 2 if every_month else 1
     return {"bars": bars, "ticks": ticks, "height": height, "width": width, "peak": peak,
-            "monthly": len(buckets[0]) == 7,
+            "monthly": monthly, "total_height": height + 6 + 16 * rows,
             "summary": ", ".join(f"{b['label']}: {b['count']}" for b in bars if b["count"])}
 
 
@@ -442,23 +452,28 @@ def article_view(article: Mapping[str, Any], title: str, entity_href) -> dict[st
 # ---------------------------------------------------------------- entity pages
 
 
-def entity_views(results: Sequence[Mapping[str, Any]], names: Mapping[str, Sequence[tuple]],
-                 entity_href, top: int = 12) -> list[dict[str, Any]]:
-    """Entity pages: the report's articles naming each entity and who appears beside it.
+def entity_articles(ids: Sequence[str], names: Mapping[str, Sequence[tuple]]
+                    ) -> dict[tuple, list[int]]:
+    """(kind, name) -> positions in `ids` of the articles naming it (`names[id]`: its pairs)."""
+    positions: dict[tuple, list[int]] = {}
+    for n, article_id in enumerate(ids):
+        for pair in dict.fromkeys(names[article_id]):
+            positions.setdefault(pair, []).append(n)
+    return positions
 
-    `results` are result views (href, title, date); `names[id]` the (kind, name) pairs of
-    an article, in the result order.
+
+def entity_views(results: Sequence[Mapping[str, Any]], names: Mapping[str, Sequence[tuple]],
+                 positions: Mapping[tuple, list[int]], pages: Iterable[tuple], entity_href,
+                 top: int = 10) -> list[dict[str, Any]]:
+    """Entity pages for the (kind, name) `pages`: their articles and who appears beside them.
+
+    `results` are result views (id, href, title, date); co-occurrence counts the articles
+    naming both.
     """
-    articles: dict[tuple, list[int]] = {}
-    together: dict[tuple, Counter] = {}
-    for n, result in enumerate(results):
-        pairs = list(dict.fromkeys(names[result["id"]]))
-        for pair in pairs:
-            articles.setdefault(pair, []).append(n)
-            together.setdefault(pair, Counter()).update(pairs)
     views = []
-    for (kind, name), positions in articles.items():
-        seen = together[(kind, name)]
+    for kind, name in pages:
+        seen = Counter(pair for p in positions[(kind, name)]
+                       for pair in dict.fromkeys(names[results[p]["id"]]))
         del seen[(kind, name)]
         groups = []
         for other_kind, (facet, _) in ENTITY_KINDS.items():
@@ -467,19 +482,19 @@ def entity_views(results: Sequence[Mapping[str, Any]], names: Mapping[str, Seque
             groups.append({"kind": other_kind, "label": FACET_LABELS[facet], "items": [
                 {"name": n, "count": c, "href": entity_href(other_kind, n)} for c, n in ranked]})
         views.append({"kind": kind, "kind_label": ENTITY_KINDS[kind][1], "name": name,
-                      "key": (kind, name), "count": len(positions),
-                      "articles": [results[p] for p in positions], "together": groups})
+                      "key": (kind, name), "count": len(positions[(kind, name)]),
+                      "articles": [results[p] for p in positions[(kind, name)]],
+                      "together": groups})
     return views
 
 
-def entity_index_view(entities: Sequence[Mapping[str, Any]], entity_href) -> list[dict]:
+def entity_index_view(positions: Mapping[tuple, list[int]], entity_href) -> list[dict]:
     """The entities page: every person, place and organisation of the report, most named first."""
     groups = []
     for kind, (facet, _) in ENTITY_KINDS.items():
-        items = sorted((e for e in entities if e["kind"] == kind),
-                       key=lambda e: (-e["count"], e["name"]))
+        items = sorted(((-len(p), name) for (k, name), p in positions.items() if k == kind))
         groups.append({"kind": kind, "label": FACET_LABELS[facet], "items": [
-            {"name": e["name"], "count": e["count"], "href": entity_href(kind, e["name"])}
-            for e in items]})
+            {"name": name, "count": -count, "href": entity_href(kind, name)}
+            for count, name in items]})
     return groups
 

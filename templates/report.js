@@ -124,12 +124,26 @@
       li.querySelector(".n").textContent = String(count);
       li.classList.toggle("zero", count === 0 && !checked);
     });
+    openChosen();
     drawCountLine(r.visible.length, first, onPage.size);
     drawPager(pages);
     drawActive();
     drawTimeline(r.counts);
     drawMap(r.counts);
     if (noMatch) { noMatch.hidden = r.visible.length > 0 || hits.length === 0; }
+  }
+
+  // A ticked value under "More" (say, from a bookmarked fragment) must be visible.
+  function openChosen() {
+    var chosen = 0;
+    boxes.forEach(function (box) {
+      if (!box.checked) { return; }
+      chosen++;
+      var more = box.closest("details:not(.filter-panel)");
+      if (more) { more.open = true; }
+    });
+    var badge = document.getElementById("selected-count");
+    if (badge) { badge.textContent = chosen ? "(" + chosen + " ticked)" : ""; }
   }
 
   function drawCountLine(total, first, onPage) {
@@ -272,6 +286,11 @@
       state = { sel: facets.map(function () { return new Set(); }), page: 1 };
       writeFragment();
     });
+  }
+  // On a narrow screen the filters start folded, so the results come first.
+  var panel = document.getElementById("filter-panel");
+  if (panel && window.matchMedia && window.matchMedia("(max-width: 59.99rem)").matches) {
+    panel.open = false;
   }
   window.addEventListener("hashchange", render);
   document.documentElement.classList.add("js");

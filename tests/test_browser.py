@@ -34,7 +34,6 @@ CHROMIUM_ARGS = [
     "--disable-default-apps", "--disable-extensions", "--mute-audio",
     "--window-size=1280,900",
 ]
-ELEMENT = "element-6066-11e4-a4e3-4d8d-8e5e-6f0a5f2c7a51"
 
 
 def _find(name: str, *fallbacks: str) -> str | None:
@@ -102,7 +101,8 @@ class WebDriver:
         return self.cmd("POST", "/execute/sync", {"script": script, "args": list(args)})
 
     def find(self, css: str) -> str:
-        return self.cmd("POST", "/element", {"using": "css selector", "value": css})[ELEMENT]
+        found = self.cmd("POST", "/element", {"using": "css selector", "value": css})
+        return next(iter(found.values()))  # {web element identifier: id}
 
     def click(self, css: str) -> None:
         self.cmd("POST", f"/element/{self.find(css)}/click", {})
@@ -150,3 +150,231 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+# ---------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="module")
+def ix(tmp_path_factory):
+    _require_browser()
+    import searchkit
+
+    return searchkit.open_index(build_corpus_index(tmp_path_factory.mktemp("corpus")))
+
+
+@pytest.fixture(scope="module")
+def site(ix, tmp_path_factory):
+    """A report of every article, paged by 4 so the pager shows."""
+    out = tmp_path_factory.mktemp("site")
+    write_report(ix, SearchRequest(""), out, page_size=PAGE_SIZE)
+    return out
+
+
+@pytest.fixture(scope="module")
+def browser(ix):
+    profile = tempfile.mkdtemp(prefix="searchkit-chromium-")
+    driver = WebDriver(profile)
+    driver.open("about:blank")
+    driver.requested_urls()  # drop whatever the browser itself loaded at start
+    yield driver
+    driver.quit()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+PAGE_SIZE = 4
+FACETS = ("people", "places", "orgs", "event_types", "amounts", "dates", "sources", "tags")
+
+
+def page_state(browser) -> dict:
+    """What a reader sees: visible results, results on the page, and every facet count."""
+    return browser.js("""
+        const items = [...document.querySelectorAll('#results > li.result')];
+        const shown = items.filter(li => !li.hidden);
+        const onPage = shown.filter(li => getComputedStyle(li).display !== 'none');
+        const data = JSON.parse(document.getElementById('report-data').textContent);
+        const counts = {};
+        for (const box of document.querySelectorAll('input[data-f]')) {
+          const f = data.facets[+box.dataset.f];
+          counts[f.name + '\\u0000' + f.values[+box.dataset.v]] =
+            [+box.parentNode.querySelector('.n').textContent, box.checked, box.disabled];
+        }
+        return {shown: shown.length, onPage: onPage.length, counts,
+                line: document.getElementById('result-count').textContent,
+                hash: location.hash, pwned: window.__pwned === undefined ? null : window.__pwned};
+    """)
+
+
+def library_answer(ix, filters: dict) -> tuple[int, dict]:
+    result = ix.run(SearchRequest("", filters={k: tuple(v) for k, v in filters.items()},
+                                  facets=FACETS, facet_limit=None, limit=0))
+    counts = {(name, v.value): v.count for name, values in result.facets.items() for v in values}
+    return result.total, counts
+
+
+def assert_counts_match(state: dict, ix, filters: dict) -> None:
+    total, expected = library_answer(ix, filters)
+    assert state["shown"] == total
+    assert state["onPage"] == min(total, PAGE_SIZE)
+    checked = {(n, v) for n, vs in filters.items() for v in vs}
+    for key, (count, is_checked, disabled) in state["counts"].items():
+        name, value = key.split("\u0000")
+        if name == "dates" and (name, value) not in expected:  # the library chose months
+            want = sum(c for (n, v), c in expected.items() if n == "dates" and v.startswith(value))
+        else:
+            want = expected.get((name, value), 0)
+        assert count == want, (name, value, filters)
+        assert is_checked == ((name, value) in checked)
+        assert not disabled
+
+
+def click_value(browser, facet: str, value: str) -> None:
+    """Click the label of a facet value (opening its "More" fold when needed)."""
+    box_id = browser.js("""
+        const data = JSON.parse(document.getElementById('report-data').textContent);
+        const f = data.facets.findIndex(x => x.name === arguments[0]);
+        const v = data.facets[f].values.indexOf(arguments[1]);
+        const box = document.querySelector(`input[data-f="${f}"][data-v="${v}"]`);
+        const fold = box.closest('details:not(.filter-panel)');
+        if (fold) fold.open = true;
+        box.scrollIntoView({block: 'center'});
+        return box.id;
+    """, facet, value)
+    browser.click(f'label[for="{box_id}"]')
+
+
+def assert_offline(browser, site: Path) -> None:
+    """No request left the folder: every URL asked for is a file inside it (or data:)."""
+    root = site.resolve().as_uri()
+    for url in browser.requested_urls():
+        if url.startswith(("chrome:", "chrome-untrusted:", "devtools:", "about:")):
+            continue  # the browser's own UI, not the page
+        assert url.startswith(root) or url.startswith("data:"), f"network request: {url}"
+
+
+# ---------------------------------------------------------------- tests
+
+
+def test_facet_clicks_match_the_library(browser, ix, site):
+    browser.open((site / "index.html").as_uri())
+    state = page_state(browser)
+    assert_counts_match(state, ix, {})
+    assert state["counts"], "facet checkboxes are rendered"
+    person = ix.facet_values("people")[0].value
+    click_value(browser, "people", person)
+    state = page_state(browser)
+    assert_counts_match(state, ix, {"people": [person]})
+    assert "people=" in state["hash"]
+    # A second value of the same facet widens (OR); a value of another facet narrows (AND).
+    second = ix.facet_values("people")[1].value
+    click_value(browser, "people", second)
+    assert_counts_match(page_state(browser), ix, {"people": [person, second]})
+    place = next(key.split("\u0000")[1] for key, (count, _, _) in page_state(browser)["counts"]
+                 .items() if key.startswith("places\u0000") and count)
+    click_value(browser, "places", place)
+    filters = {"people": [person, second], "places": [place]}
+    state = page_state(browser)
+    assert_counts_match(state, ix, filters)
+    browser.screenshot(ARTIFACTS / "index-filtered.png")
+    # The fragment is the state: reopening the bookmarked address shows the same view.
+    bookmarked = browser.js("return location.href")
+    browser.open("about:blank")
+    browser.open(bookmarked)
+    assert_counts_match(page_state(browser), ix, filters)
+    browser.click("#clear-filters")
+    assert_counts_match(page_state(browser), ix, {})
+    assert_offline(browser, site)
+
+
+def test_pager_walks_through_the_results(browser, ix, site):
+    browser.open((site / "index.html").as_uri() + "#page=1")
+    total = ix.doc_count()
+    pages = -(-total // PAGE_SIZE)
+    seen = []
+    for page in range(1, pages + 1):
+        ids = browser.js("""return [...document.querySelectorAll('#results > li.result')]
+            .filter(li => getComputedStyle(li).display !== 'none').map(li => li.dataset.i)""")
+        assert len(ids) == min(PAGE_SIZE, total - len(seen))
+        seen += ids
+        if page < pages:
+            browser.click('#pager button[aria-label="Next page"]')
+            assert f"page={page + 1}" in browser.js("return location.hash")
+    assert seen == [str(i) for i in range(total)]
+
+
+def test_article_page_opens_with_marked_text(browser, ix, site):
+    browser.open((site / "index.html").as_uri())
+    browser.resize(1280, 900)
+    browser.screenshot(ARTIFACTS / "index.png")
+    hit = ix.run(SearchRequest("prisoner exchange", limit=1)).hits[0]
+    href = browser.js("""
+        const a = [...document.querySelectorAll('#results h3 a')]
+            .find(a => a.textContent === arguments[0]);
+        a.scrollIntoView(); return a.getAttribute('href');""", hit.title)
+    browser.click(f'#results h3 a[href="{href}"]')
+    assert browser.js("return location.pathname").endswith(href)
+    assert browser.js("return document.querySelector('h1').textContent") == hit.title
+    kinds = browser.js("""return [...document.querySelectorAll('.doc-text mark[title]')]
+        .map(m => m.className)""")
+    assert {"k-person", "k-place", "k-amount"} <= set(kinds)
+    browser.screenshot(ARTIFACTS / "article.png")
+    entity = browser.js("return document.querySelector('.doc-text mark.k-person a').href")
+    browser.open(entity)
+    assert browser.js("return document.querySelectorAll('.result.compact').length") >= 1
+    browser.screenshot(ARTIFACTS / "entity.png")
+    browser.click(".doc-head .meta a")  # "show them on the results page"
+    state = page_state(browser)
+    person = browser.js("return decodeURIComponent(location.hash)")
+    assert "people=" in person and state["shown"] >= 1
+    assert_offline(browser, site)
+
+
+def test_hostile_article_never_runs(browser, ix, site):
+    pages = [site / "index.html", site / "entities.html"]
+    browser.open((site / "index.html").as_uri())
+    href = browser.js("""return [...document.querySelectorAll('#results h3 a')]
+        .find(a => a.textContent.includes('<script>')).getAttribute('href')""")
+    pages.append(site / href)
+    pages += [site / "entities" / p for p in
+              browser.js("""return [...document.querySelectorAll('.chip a')].map(a =>
+                  a.getAttribute('href').replace('entities/', ''))""")[:3]]
+    for path in pages:
+        browser.open(path.as_uri())
+        found = browser.js("""return {
+            pwned: window.__pwned === undefined ? null : window.__pwned,
+            imgs: document.querySelectorAll('img').length,
+            js: [...document.querySelectorAll('[href]')].filter(
+                a => a.getAttribute('href').trim().toLowerCase().startsWith('javascript:')).length,
+            text: document.body.textContent}""")
+        assert found["pwned"] is None, path.name
+        assert found["imgs"] == 0 and found["js"] == 0, path.name
+    browser.open((site / href).as_uri())
+    title = browser.js("return document.querySelector('h1').textContent")
+    assert "<script>window.__pwned = 1</script>" in title
+    browser.screenshot(ARTIFACTS / "hostile-article.png")
+    assert_offline(browser, site)
+
+
+def test_without_javascript_every_result_and_count_shows(browser, ix, site):
+    browser.cdp("Emulation.setScriptExecutionDisabled", {"value": True})
+    try:
+        browser.open((site / "index.html").as_uri())
+        # The page's scripts are off; the driver's own still run.
+        shown = browser.js("""return [...document.querySelectorAll('#results > li.result')]
+            .filter(li => getComputedStyle(li).display !== 'none').length""")
+    finally:
+        browser.cdp("Emulation.setScriptExecutionDisabled", {"value": False})
+    assert shown == ix.doc_count()
+
+
+def test_phone_layout_folds_the_filters(browser, site):
+    browser.resize(390, 844)
+    try:
+        browser.open((site / "index.html").as_uri())
+        folded = browser.js("return document.getElementById('filter-panel').open")
+        overflow = browser.js("return document.documentElement.scrollWidth > window.innerWidth")
+        browser.screenshot(ARTIFACTS / "index-phone.png", full=False)
+    finally:
+        browser.resize(1280, 900)
+    assert folded is False
+    assert overflow is False

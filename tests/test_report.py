@@ -227,6 +227,14 @@ def article_links(ix, out: Path) -> dict[str, str]:
     return {h.id: href for h, href in zip(hits, hrefs)}
 
 
+def ul_items(page: Page, ul: dict) -> list[dict]:
+    """The <li> elements inside one list element (lists here do not nest)."""
+    start = page.elements.index(ul)
+    end = next((i for i in range(start + 1, len(page.elements))
+                if page.elements[i]["tag"] in ("ul", "ol", "section")), len(page.elements))
+    return [e for e in page.elements[start:end] if e["tag"] == "li"]
+
+
 def visible_results(page: Page) -> list[dict]:
     return [e for e in page.with_class("result", "li") if "hidden" not in e["attrs"]]
 
@@ -241,9 +249,14 @@ def test_writes_every_page(ix, report):
     assert summary.index_page == out / "index.html" and summary.index_page.is_file()
     assert (out / "entities.html").is_file()
     assert len(list((out / "articles").glob("*.html"))) == summary.articles == result.total
-    names = {(facet, n) for h in result.hits for facet in ("people", "places", "orgs")
-             for n in getattr(h, facet)}
-    assert len(list((out / "entities").glob("*.html"))) == summary.entities == len(names)
+    named = Counter((facet, n) for h in result.hits for facet in ("people", "places", "orgs")
+                    for n in set(getattr(h, facet)))
+    pages = [key for key, count in named.items() if count >= 2]  # one article: no page
+    assert len(list((out / "entities").glob("*.html"))) == summary.entities == len(pages)
+    listing = read_page(out / "entities.html")
+    assert sum(len(ul_items(listing, ul)) for ul in listing.with_class("names", "ul")) == len(named)
+    linked = [e for e in listing.all("a") if e["attrs"]["href"].startswith("entities/")]
+    assert len(linked) == len(pages)
     assert {p.name for p in (out / "assets").iterdir()} == {"report.css", "report.js"}
     assert summary.files == 2 + summary.articles + summary.entities + 2
 
@@ -267,7 +280,8 @@ def test_relative_links_all_resolve(report):
             if not link or link.startswith(("#", "http://", "https://")):
                 continue
             assert not re.match(r"^[a-z][a-z0-9+.-]*:", link, re.I), f"{path.name}: {link}"
-            assert (path.parent / link).resolve().is_file(), f"{path.name}: broken {link}"
+            target = link.split("#", 1)[0]
+            assert (path.parent / target).resolve().is_file(), f"{path.name}: broken {link}"
 
 
 def test_counts_without_javascript_are_the_librarys(ix, report):
@@ -464,6 +478,13 @@ def test_user_templates_override_single_files(ix, tmp_path):
     assert (out / "assets" / "report.css").read_text() == "body { color: #111; }"
     with pytest.raises(SearchkitError):
         write_report(ix, SearchRequest(""), out, templates_dir=tmp_path / "nope")
+
+
+def test_entity_pages_for_every_name_on_request(ix, tmp_path):
+    summary = write_report(ix, SearchRequest(""), tmp_path, entity_min_articles=1)
+    result = ix.run(SearchRequest("", limit=1000))
+    assert summary.entities == len({(f, n) for h in result.hits
+                                    for f in ("people", "places", "orgs") for n in getattr(h, f)})
 
 
 def test_rerun_replaces_old_pages_and_keeps_other_files(ix, tmp_path):
