@@ -509,10 +509,11 @@ def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def _any_case(token: dict) -> dict:
-    """A token pattern whose LEMMA values also match Capitalised and UPPER forms.
+    """A token pattern whose LEMMA values also match Capitalised, UPPER and plural proper forms.
 
-    The small English model keeps capitals in the lemmas of sentence-initial and proper-noun
-    tokens ("Police", "Grenade"), so a lower-case lemma in the data would miss them.
+    The small English model lemmatises proper nouns to their text, capitals and plural
+    included ("Police", "Grenade", "Armed Forces"), so a lower-case singular lemma in the
+    data would miss them.
     """
     lemma = token.get("LEMMA")
     if lemma is None:
@@ -526,10 +527,12 @@ def _any_case(token: dict) -> dict:
 
 
 def _variants(values: list[str]) -> list[str]:
-    """Each value as written, Capitalised and UPPER, without duplicates."""
+    """Each value as written, Capitalised and UPPER, each capitalised one also plural."""
     out: list[str] = []
     for v in values:
-        for form in (v, v[:1].upper() + v[1:], v.upper()):
+        title = v[:1].upper() + v[1:]
+        plural = title[:-1] + "ies" if title.endswith("y") else title + "s"
+        for form in (v, title, v.upper(), plural, plural.upper()):
             if form not in out:
                 out.append(form)
     return out
