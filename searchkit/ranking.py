@@ -80,34 +80,42 @@ class Evaluator:
         if isinstance(q, wq.And):
             return self._all(self._node(c) for c in q.subqueries)
         if isinstance(q, (wq.Or, wq.DisjunctionMax)):
+            if _one_word_many_fields(q.subqueries, self.arrays.postings):
+                return self._bm25f(q.subqueries)
             return self._any(self._node(c) for c in q.subqueries)
         return self._by_whoosh(q)
 
     def _term(self, field: str, text, boost: float) -> tuple[np.ndarray, np.ndarray]:
-        postings = self.arrays.postings.get(field)
-        if postings is None:
+        if field not in self.arrays.postings:
             return self._by_whoosh(wq.Term(field, text, boost=boost))
-        if isinstance(text, bytes):
-            text = text.decode("utf-8")
-        docs, freqs = postings.lookup(text)
-        mask = self.arrays.docs_with(docs)
-        scores = self._zeros()
-        if len(docs):
-            scores[docs] = boost * FIELD_WEIGHTS.get(field, 1.0) * self._bm25(field, docs, freqs)
-        return mask, scores
+        return self._bm25f([wq.Term(field, text, boost=boost)])
 
-    def _bm25(self, field: str, docs: np.ndarray, freqs: np.ndarray) -> np.ndarray:
-        df = len(docs)
+    def _bm25f(self, terms: list[wq.Term]) -> tuple[np.ndarray, np.ndarray]:
+        """BM25F of one word over several fields: field frequencies are length-normalised,
+        weighted and summed before one saturation, so a word found in both title and text
+        is not counted as two words."""
+        pseudo = self._zeros()
+        for term in terms:
+            text = term.text.decode("utf-8") if isinstance(term.text, bytes) else term.text
+            docs, freqs = self.arrays.postings[term.fieldname].lookup(text)
+            if len(docs):
+                lengths = self.arrays.postings[term.fieldname].lengths[docs]
+                norm = 1.0 - B + B * lengths / self._avg(term.fieldname)
+                weight = term.boost * FIELD_WEIGHTS.get(term.fieldname, 1.0)
+                pseudo[docs] += weight * freqs / norm
+        mask = (pseudo > 0) & self.arrays.live
+        df = int(mask.sum())
         idf = math.log(1.0 + (self.n_live - df + 0.5) / (df + 0.5))
-        lengths = self.arrays.postings[field].lengths[docs]
-        norm = K1 * (1.0 - B + B * lengths / self._avg(field))
-        return idf * freqs * (K1 + 1.0) / (freqs + norm)
+        return mask, (idf * (K1 + 1.0) * pseudo / (pseudo + K1)).astype(np.float32)
 
     def _avg(self, field: str) -> float:
+        """Average length of the field over the documents that have it (titles are often
+        missing; counting those as zero would punish every titled document)."""
         if field not in self._avg_length:
             lengths = self.arrays.postings[field].lengths[self.arrays.live]
-            self._avg_length[field] = float(lengths.mean()) if len(lengths) else 1.0
-        return self._avg_length[field] or 1.0
+            present = lengths[lengths > 0]
+            self._avg_length[field] = float(present.mean()) if len(present) else 1.0
+        return self._avg_length[field]
 
     def _phrase(self, q: wq.Phrase):
         words = self._all(self._term(q.fieldname, w, q.boost) for w in q.words)
@@ -141,6 +149,14 @@ class Evaluator:
 
     def _none(self):
         return np.zeros(self.arrays.size, dtype=bool), self._zeros()
+
+
+def _one_word_many_fields(queries, postings) -> bool:
+    """True for `title:w OR text:w`, the shape a multi-field parser gives each word."""
+    return (all(isinstance(q, wq.Term) and type(q) is wq.Term for q in queries)
+            and len({q.text for q in queries}) == 1
+            and len({q.fieldname for q in queries}) == len(queries)
+            and all(q.fieldname in postings for q in queries))
 
 
 def top_documents(mask: np.ndarray, keys: np.ndarray, count: int,

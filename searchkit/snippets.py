@@ -21,11 +21,13 @@ def make_snippet(text: str, terms: set[str], analyzer) -> str:
     normal = _normaliser(analyzer)
     marks = [(m.start(), m.end()) for m in _WORD.finditer(text) if normal(m.group()) in terms]
     if not marks:
-        return _passage(text, 0, PASSAGE_CHARS, [])
-    passages = []
-    for start, end in _best_windows(marks):
-        passages.append(_passage(text, start, end, [m for m in marks if start <= m[0] < end]))
-    return " … ".join(passages)
+        return _passage(text, 0, PASSAGE_CHARS, []) + ("…" if len(text) > PASSAGE_CHARS else "")
+    windows = _best_windows(marks)
+    passages = [_passage(text, start, end, [m for m in marks if start <= m[0] < end])
+                for start, end in windows]
+    lead = "…" if windows[0][0] > 0 else ""
+    tail = "…" if windows[-1][1] < len(text) else ""
+    return lead + " … ".join(passages) + tail
 
 
 def _best_windows(marks: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -45,7 +47,10 @@ def _best_windows(marks: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 def _passage(text: str, start: int, end: int, marks: list[tuple[int, int]]) -> str:
-    """Escape text[start:end] snapped to word boundaries, with `marks` in <mark>."""
+    """Escape text[start:end] snapped to word boundaries, with `marks` in <mark>.
+
+    Whitespace is folded so a snippet reads as one line.
+    """
     if start > 0:
         space = text.find(" ", start)
         start = space + 1 if 0 <= space < (marks[0][0] if marks else end) else start
@@ -58,9 +63,7 @@ def _passage(text: str, start: int, end: int, marks: list[tuple[int, int]]) -> s
         out.append(f"<mark>{escape(text[s:e], quote=False)}</mark>")
         cursor = e
     out.append(escape(text[cursor:end], quote=False))
-    prefix = "…" if start > 0 else ""
-    suffix = "…" if end < len(text) else ""
-    return " ".join((prefix + "".join(out) + suffix).split())
+    return " ".join("".join(out).split())
 
 
 _NORMALISERS: dict[int, tuple[object, object]] = {}
