@@ -216,6 +216,8 @@ def join_surnames(names: Iterable[str]) -> dict[str, str]:
     """Map each one-word name to the full name in the same article that ends with it.
 
     When several full names share the surname, the most frequent one wins (then the first).
+    A one-word name that is no surname joins the one full name starting with it, if only one
+    does ("Vladimir" -> "Vladimir Putin", unless a "Vladimir Zelensky" is there too).
 
     >>> join_surnames(["Valerii Zaluzhnyi", "Zaluzhnyi", "Trump"])
     {'Zaluzhnyi': 'Valerii Zaluzhnyi'}
@@ -225,9 +227,18 @@ def join_surnames(names: Iterable[str]) -> dict[str, str]:
     for n in names:
         counts[n] = counts.get(n, 0) + 1
     by_surname: dict[str, str] = {}
+    by_given: dict[str, set[str]] = {}
     for n in sorted(counts, key=lambda n: (-counts[n], names.index(n))):
         parts = n.split()
         if len(parts) > 1:
             by_surname.setdefault(key(parts[-1]), n)
-    return {n: by_surname[key(n)] for n in counts
-            if len(n.split()) == 1 and key(n) in by_surname}
+            by_given.setdefault(key(parts[0]), set()).add(n)
+    out = {}
+    for n in counts:
+        if len(n.split()) != 1:
+            continue
+        if key(n) in by_surname:
+            out[n] = by_surname[key(n)]
+        elif len(by_given.get(key(n), ())) == 1:
+            out[n] = next(iter(by_given[key(n)]))
+    return out

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from ..models import Mention
 from .canonical import AliasTable, join_surnames, key
-from .places import Gazetteer, Place, looks_like_demonym
+from .places import Gazetteer, Place, looks_like_demonym, without_state_prefix
 from .spans import LABEL_KIND, Cand, Recheck, SpanRules, span_texts
 
 #: Prepositions whose object is usually a place ("in Lipetsk", "near Kyiv").
@@ -27,9 +27,12 @@ AREA_WORDS = frozenset("""region oblast province city state county district area
 republic governorate prefecture""".split())
 #: A city at least this big is a place even without other evidence.
 SURE_CITY = 1_000_000
-#: A city at least this big may turn a one-word PERSON into a place (with more evidence).
+#: A city at least this big turns a one-word PERSON (not a name used in the article) into
+#: a place, and an ORG used as a place elsewhere in the article into a place.
 LIKELY_CITY = 100_000
+ORG_CITY = 200_000
 _PLACE_LABELS = ("GPE", "LOC", "DATELINE")
+_QUOTES = "\"'\u201c\u201d\u2018\u2019\u00ab\u00bb"
 
 
 class EntityFinder:
@@ -57,6 +60,9 @@ class _Pass:
         self.aliases, self.gaz, self.rules = finder.aliases, finder.gaz, finder.spans
         self.doc = doc
         self.surnames: set[str] = set()  # last words of multi-word person names
+        self.given: set[str] = set()  # first words of multi-word person names
+        self.org_heads: set[str] = set()  # first words of multi-word organisation names
+        self.countries: set[str] = set()  # countries of the places the model tagged
         self.place_tokens: set[int] = set()
 
     def run(self) -> list[Mention]:
@@ -71,8 +77,16 @@ class _Pass:
     # -- kinds ----------------------------------------------------------------------
     def decide_kinds(self, cands: list[Cand]) -> None:
         doc = self.doc
-        self.surnames = {key(doc[c.end - 1].text) for c in cands
-                         if c.label == "PERSON" and c.end - c.start > 1}
+        full = [c for c in cands if c.label == "PERSON" and c.end - c.start > 1]
+        self.surnames = {key(doc[c.end - 1].text) for c in full}
+        self.given = {key(doc[c.start].text) for c in full}
+        self.org_heads = {key(doc[c.start].text) for c in cands
+                          if c.label == "ORG" and c.end - c.start > 1}
+        for c in cands:
+            if c.label in _PLACE_LABELS:
+                place = c.place or self.gaz.lookup(doc[c.start:c.end].text)
+                if place is not None and place.country:
+                    self.countries.add(place.country)
         self.place_tokens = {i for c in cands if c.label in _PLACE_LABELS
                              for i in range(c.start, c.end)}
         place_words = {key(doc[c.start:c.end].text) for c in cands if c.label in _PLACE_LABELS}
@@ -89,24 +103,35 @@ class _Pass:
         found = self.aliases.find(text, LABEL_KIND[c.label])
         if found:
             return found[0]
-        if one_word and key(text) in self.surnames:
+        if one_word and key(text) in self.surnames | self.given:
             return "person"
         place = self.gaz.lookup(text)
+        if place is None and one_word and self.is_nationality(span[0], c.label):
+            return None  # "Ukrainian troops", "the Moldovan government": not a place or name
         if c.label in _PLACE_LABELS:
-            if place is None and one_word and self.is_nationality(span[0]):
-                return None  # "Ukrainian troops": a nationality, not a place
             return "place"
         if place is not None and self.is_place_here(span, c.label, place, place_words):
             return "place"
-        if c.label == "FAC":
-            return None  # facilities that are not known places are no facet
-        if c.label in ("PERSON", "ORG") and not self.rules.is_capital_artifact(span):
-            return LABEL_KIND[c.label]
-        return None
+        if c.label == "FAC" or self.rules.is_capital_artifact(span) or self.in_job_title(span):
+            return None
+        if c.label == "PERSON" and one_word and text[-2:].isupper() and not text.isupper():
+            return "org"  # "BelTA": a camel-case acronym is an agency, not a person
+        return LABEL_KIND[c.label]
 
-    def is_nationality(self, tok) -> bool:
-        """An adjective use or a demonym form of a country name ("Ukrainian", "Iraqi")."""
-        return tok.tag_ == "JJ" or looks_like_demonym(tok.text, self.gaz.country_names())
+    def is_nationality(self, tok, label: str) -> bool:
+        """A demonym of a country name ("Ukrainian", "Iraqi"), or an adjective tagged a place."""
+        return (tok.tag_ == "JJ" and label in _PLACE_LABELS) or \
+            looks_like_demonym(tok.text, self.gaz.country_names())
+
+    def in_job_title(self, span) -> bool:
+        """ "Secretary of State", "Defense Secretary": one word of a title, not an org."""
+        doc, i = self.doc, span.start
+        if len(span) != 1:
+            return False
+        after = span.end < len(doc) and self.aliases.is_title(doc[span.end].text) \
+            and doc[span.end].text[:1].isupper()
+        return after or (i >= 2 and doc[i - 1].lower_ == "of"
+                         and self.aliases.is_title(doc[i - 2].text))
 
     def is_place_here(self, span, label: str, place: Place, place_words: set[str]) -> bool:
         """Whether a PERSON/ORG span naming a known place is used as that place here."""
@@ -114,13 +139,19 @@ class _Pass:
             return True
         if span.text.isupper() and len(span.text) <= 4:
             return False  # acronyms ("IBM") are organisations, not towns
-        evidence = after_location_prep(span) or self.listed_with_place(span)
+        evidence = after_location_prep(span) or self.listed_with_place(span) \
+            or before_area_word(span)
+        # A city of a country the article names as a place ("Mariupol" with "Ukraine").
+        in_country = place.kind == "city" and place.country in self.countries
         if label == "PERSON":
-            # One sense per article: "Kyiv" tagged a person here, a place elsewhere.
-            if len(span) > 1 or place.population < LIKELY_CITY:
-                return False
-            return evidence or key(span.text) in place_words or place.population >= SURE_CITY
-        return evidence or place.population >= SURE_CITY
+            # A one-word "person" that is a city and no name used in the article ("Kyiv").
+            return len(span) == 1 and (evidence or in_country
+                                       or place.population >= LIKELY_CITY)
+        if key(span.text) in self.org_heads:
+            return False  # "Toyota" short for "Toyota Motor Corp" in the same article
+        # One sense per article: an ORG that is tagged a place elsewhere.
+        return evidence or in_country or place.population >= SURE_CITY or (
+            key(span.text) in place_words and place.population >= ORG_CITY)
 
     def listed_with_place(self, span) -> bool:
         """ "Donetsk and Crimea": a name joined by a conjunction to a known place."""
@@ -219,15 +250,22 @@ class _Pass:
                                              if c.kind == "person" else text)
 
     def canonical(self, kind: str, text: str) -> str:
+        text = " ".join(text.split()).strip(_QUOTES)
+        if kind == "person" and text.isupper() and len(text) > 1:
+            text = text.title()  # "XI" -> "Xi" (then the alias data may say "Xi Jinping")
         found = self.aliases.find(text, kind)
-        return found[1] if found and found[0] == kind else " ".join(text.split())
+        return found[1] if found and found[0] == kind else text
 
     def resolve_place(self, text: str) -> tuple[str, Place | None]:
-        found = self.aliases.find(text, "place")
-        name = found[1] if found and found[0] == "place" else " ".join(text.split())
+        """(canonical name, Place or None): alias data, then the gazetteer, then forms of it."""
+        name = self.canonical("place", text)
         place = self.gaz.lookup(name)
+        if place is None:
+            bare = without_state_prefix(name)  # "Republic of Poland" -> "Poland"
+            place = self.gaz.lookup(bare) if bare else None
         if place is not None:
-            return place.name, place
+            # The alias data names the value even when geonames spells it otherwise.
+            return self.canonical("place", place.name), place
         # "Lipetsk region": keep the area as the value, take country and position from the city.
         words = name.split()
         if len(words) > 1 and words[-1].lower() in AREA_WORDS:
@@ -242,6 +280,12 @@ class _Pass:
         p = c.place
         return Mention(c.kind, self.doc.text[start:end], c.canonical, start, end,
                        p.country if p else None, p.lat if p else None, p.lon if p else None)
+
+
+def before_area_word(span) -> bool:
+    """True when the span names an area: "Kherson region", "Kherson and Zaporizhia regions"."""
+    nxt = span.doc[span.end] if span.end < len(span.doc) else None
+    return nxt is not None and nxt.lower_.rstrip("s") in AREA_WORDS
 
 
 def after_location_prep(span) -> bool:

@@ -19,6 +19,8 @@ from typing import Iterable, Mapping
 _RANK = {"alias": 0, "country": 1, "continent": 2, "bigcity": 3, "state": 4, "city": 5}
 #: A city at least this big outranks a US state of the same name.
 BIG_CITY = 500_000
+#: Countries this populous give demonyms ("Ukrainian", "Moldovan").
+DEMONYM_MIN_POPULATION = 500_000
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,20 @@ class Place:
     lon: float | None
     kind: str  # "country" | "city" | "state" | "continent" | "region"
     population: int = 0
+
+
+_STATE_PREFIX = re.compile(
+    r"^(?:the\s+)?(?:(?:autonomous|people'?s|islamic|democratic|federal|socialist|arab|"
+    r"united|federative|plurinational|bolivarian)\s+)*(?:republic|kingdom|state|commonwealth|"
+    r"principality|grand duchy|sultanate|emirate|federation)\s+of\s+(?:the\s+)?",
+    re.IGNORECASE)
+
+
+def without_state_prefix(name: str) -> str | None:
+    """ "Republic of Poland" -> "Poland"; None when the name has no such prefix."""
+    name = name.replace("\u2019", "'")
+    m = _STATE_PREFIX.match(name)
+    return name[m.end():] if m and m.end() < len(name) else None
 
 
 def name_key(name: str) -> str:
@@ -112,8 +128,11 @@ class Gazetteer:
             place = Place(display, iso, lat, lon, "country", int(info.get("population") or 0))
             for key in {name, display}:
                 self._add(key, place, "country", primary=True)
+        # Demonyms are built on the names of real countries, not of small territories
+        # ("Christian" is not from Christmas Island).
         self._countries = frozenset(name_key(c["name"]).removeprefix("the ")
-                                    for c in countries.values())
+                                    for c in countries.values()
+                                    if int(c.get("population") or 0) >= DEMONYM_MIN_POPULATION)
 
     def _load_us_states(self, states: Mapping, cities: list) -> None:
         by_state: dict[str, list] = {}
@@ -132,8 +151,7 @@ class _Overlay(Gazetteer):
     def __init__(self, base: Gazetteer, places: Mapping[str, Place],
                  aliases: Mapping[str, str]) -> None:
         self._base = base
-        self._countries = base.country_names() | frozenset(
-            name_key(n) for n, p in places.items() if p.kind in ("country", "region"))
+        self._countries = base.country_names()
         self._extra: dict[str, tuple[str, Place]] = {}
         for name, place in places.items():
             self._extra[name_key(name)] = (name, place)
@@ -201,7 +219,7 @@ def looks_like_demonym(word: str, country_names: frozenset[str]) -> bool:
     w = word.casefold()
     for ending in _DEMONYM_ENDINGS:
         stem = w[: -len(ending)]
-        if w.endswith(ending) and len(stem) >= 3 and any(c.startswith(stem) for c in country_names):
+        if w.endswith(ending) and len(stem) >= 4 and any(c.startswith(stem) for c in country_names):
             return True
     return False
 
@@ -211,7 +229,7 @@ def looks_like_demonym(word: str, country_names: frozenset[str]) -> bool:
 _DATELINE = re.compile(
     r"\A\s*(?P<place>[A-Z][A-Z.'\-]*(?: [A-Z][A-Z.'\-]*){0,3})"
     r"(?:,\s*(?P<region>[A-Z][A-Za-z.]*(?: [A-Z][A-Za-z.]*){0,2}))?"
-    r"\s*(?:,\s*[A-Za-z]{3,9}\.?\s+\d{1,2}\b|\()"
+    r"\s*(?:,\s*(?:[A-Za-z]{3,9}\.?\s+\d{1,2}|\d{1,2}\s+[A-Za-z]{3,9})\b|\()"
 )
 
 

@@ -59,7 +59,16 @@ class SpanRules:
         for c in cands:
             if c.label == "PERSON":
                 self.extend_given_names(doc, c, set())
+                self._complete_particle(doc, c)
+        cands = _without_overlaps(cands)
         return [c for c in cands if not self.is_junk(doc, c)]
+
+    @staticmethod
+    def _complete_particle(doc, c: Cand) -> None:
+        """ "Ursula von der" + "Leyen": a name cut after its particle takes the next word."""
+        if doc[c.end - 1].lower_ in PARTICLES and c.end < len(doc) \
+                and doc[c.end].pos_ == "PROPN" and doc[c.end].text[:1].isupper():
+            c.end += 1
 
     def trim(self, doc, c: Cand) -> Cand | None:
         """Strip leading "the"/titles/quotes and trailing possessives/punctuation."""
@@ -133,6 +142,15 @@ class SpanRules:
 def _strip_back(tok) -> bool:
     return tok.tag_ == "POS" or tok.text in ("'s", "\u2019s", "'", "\u2019") or \
         (tok.is_punct and tok.text not in (".", ")")) or tok.is_quote
+
+
+def _without_overlaps(cands: list[Cand]) -> list[Cand]:
+    """Drop candidates overlapping an earlier-listed, longer one (after growing spans)."""
+    kept: list[Cand] = []
+    for c in sorted(cands, key=lambda c: (c.start - c.end, c.start)):
+        if all(c.end <= k.start or c.start >= k.end for k in kept):
+            kept.append(c)
+    return sorted(kept, key=lambda c: c.start)
 
 
 def span_texts(doc, cands: Iterable[Cand]) -> dict[int, str]:
