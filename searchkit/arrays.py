@@ -3,11 +3,12 @@
 whoosh answers a term's postings one Python object at a time; walking 15,000 postings costs
 ~9 ms, and its faceting re-reads every posting per query. So after each commit the index's
 facet fields and searchable text fields are copied once into flat arrays, saved beside the
-index as `arrays_<generation>.npz`, and every query matches, scores and counts on those
+index in `arrays_<generation>/`, and every query matches, scores and counts on those
 arrays. whoosh stays the store of record, the analyser, the query parser and the highlighter.
 """
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +22,9 @@ LIST_FIELDS = {
 #: Analysed fields a plain query matches and ranks on (field prefixes reach the others).
 POSTING_FIELDS = ("title", "text", "people_text", "places_text", "orgs_text", "event_text",
                   "tags_text", "source")
-_FILE_PREFIX = "arrays_"
+#: Folder name prefix of the arrays of one generation, beside whoosh's files.
+ARRAYS_PREFIX = "arrays_"
+COMPLETE_MARK = "COMPLETE"
 
 
 @dataclass
@@ -81,16 +84,16 @@ class IndexArrays:
 
     @classmethod
     def load(cls, reader, index_dir: str | Path, generation: int) -> "IndexArrays":
-        """This generation's arrays: from their file when present, else built and saved."""
-        path = arrays_path(index_dir, generation)
-        if path.exists():
+        """This generation's arrays: memory-mapped from their folder when present, else
+        built and saved (a query process then reads only the pages it touches)."""
+        folder = arrays_path(index_dir, generation)
+        if (folder / COMPLETE_MARK).exists():
             try:
-                with np.load(path, allow_pickle=False) as data:
-                    return cls._from_arrays(dict(data))
+                return cls._from_arrays(_MappedFolder(folder))
             except (OSError, ValueError, KeyError):
-                pass  # a damaged or old file is rebuilt below
+                pass  # a damaged or old folder is rebuilt below
         arrays = cls.build(reader)
-        arrays.save(path)
+        arrays.save(folder)
         return arrays
 
     @classmethod
@@ -104,13 +107,15 @@ class IndexArrays:
         return cls(live, lists, _days(reader, size), _date_keys(reader, size),
                    _money_column(reader), postings)
 
-    def save(self, path: Path) -> None:
-        """Write the arrays beside the index (quietly skipped on a read-only index)."""
+    def save(self, folder: Path) -> None:
+        """Write the arrays beside the index as .npy files (skipped on a read-only index)."""
         try:
-            for old in path.parent.glob(f"{_FILE_PREFIX}*.npz"):
-                old.unlink()
-            with open(path, "wb") as fh:
-                np.savez(fh, **self._to_arrays())
+            for old in folder.parent.glob(f"{ARRAYS_PREFIX}*"):
+                shutil.rmtree(old, ignore_errors=True)
+            folder.mkdir()
+            for name, array in self._to_arrays().items():
+                np.save(folder / f"{name}.npy", array, allow_pickle=False)
+            (folder / COMPLETE_MARK).touch()  # written last: a half-written folder is rebuilt
         except OSError:
             pass  # a read-only index still answers; the arrays are rebuilt per process
 
@@ -139,7 +144,18 @@ class IndexArrays:
 
 
 def arrays_path(index_dir: str | Path, generation: int) -> Path:
-    return Path(index_dir) / f"{_FILE_PREFIX}{generation}.npz"
+    """The folder holding one generation's arrays."""
+    return Path(index_dir) / f"{ARRAYS_PREFIX}{generation}"
+
+
+class _MappedFolder:
+    """name -> array, memory-mapped from `folder/name.npy` on first use."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return np.load(self.folder / f"{name}.npy", mmap_mode="r", allow_pickle=False)
 
 
 def _terms(reader, field: str) -> list[str]:

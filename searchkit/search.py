@@ -16,7 +16,7 @@ import numpy as np
 from whoosh import qparser, query as wq
 
 from . import index as index_store
-from .arrays import IndexArrays, arrays_path
+from .arrays import COMPLETE_MARK, IndexArrays, arrays_path
 from .facets import FACETS
 from .models import ALL_FACETS, FacetValue, Hit, SearchkitError, SearchRequest, SearchResult
 from .ranking import Evaluator, top_documents
@@ -173,7 +173,7 @@ class Index:
                 problems.append(f"article {fields.get('id', docnum)!r}: unreadable ({exc})")
         if int(cache.live.sum()) != searcher.doc_count():
             problems.append("the search arrays are out of date: rebuilt on the next query")
-            arrays_path(self.dir, self._generation).unlink(missing_ok=True)
+            (arrays_path(self.dir, self._generation) / COMPLETE_MARK).unlink(missing_ok=True)
         return problems
 
     def close(self) -> None:
