@@ -48,6 +48,7 @@ DEFAULTS = {"code": None, "group": "", "description": "", "weight": 0.8,
 RULE_WEIGHT = 0.7  # a trigger without its own weight
 DOC_SUPPORT = 0.1  # share of the remaining doubt removed per further sentence that agrees
 MAX_SUPPORT = 3  # further sentences counted at most
+MIN_CONFIDENCE = 0.4  # weaker evidence alone is no facet value (it still adds up within a type)
 
 
 def builtin_files() -> list[Path]:
@@ -413,6 +414,8 @@ class EventDetector:
     'Drone or missile attack'
     """
 
+    min_confidence = MIN_CONFIDENCE  # events below this are not reported
+
     def __init__(self, nlp, extra_taxonomy: Iterable[str | Path] = ()):
         self.types = load_taxonomy(extra_taxonomy)
         self._index = _RuleIndex([
@@ -468,6 +471,8 @@ class EventDetector:
             best = max(per_sent, key=lambda si: (per_sent[si], -si))
             conf = per_sent[best]
             conf += (1.0 - conf) * DOC_SUPPORT * min(len(per_sent) - 1, MAX_SUPPORT)
+            if conf < self.min_confidence:
+                continue
             start, end = _trimmed(doc.text, sents[best].start_char, sents[best].end_char)
             etype = self.types[ti]
             events.append((ti, Event(type=etype["type"], code=etype["code"],
