@@ -429,7 +429,8 @@ class EventDetector:
         found: dict[str, list[Trigger]] = {kind: [] for kind in RULE_LISTS}
         for trigger in self.triggers(doc, sents):
             found[trigger.kind].append(trigger)
-        kept = _drop_negated(found["patterns"], found["negative"])
+        asserted = [t for t in found["patterns"] if not _denied(doc, t.tokens)]
+        kept = _drop_negated(asserted, found["negative"])
         context = {(t.type_index, t.sent_index) for t in found["context"]}
         return self._events(doc, sents, self._score(kept, context))
 
@@ -480,6 +481,11 @@ class EventDetector:
                                      evidence=doc.text[start:end], start=start, end=end)))
         events.sort(key=lambda pair: (-pair[1].confidence, pair[0]))
         return [event for _, event in events]
+
+
+def _denied(doc, tokens: frozenset[int]) -> bool:
+    """Whether a trigger is grammatically negated ("has not claimed responsibility")."""
+    return any(child.dep_ == "neg" for i in tokens for child in doc[i].children)
 
 
 def _drop_negated(triggers: list[Trigger], negatives: list[Trigger]) -> list[Trigger]:
