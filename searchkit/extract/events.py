@@ -484,8 +484,9 @@ class EventDetector:
 
 
 def _denied(doc, tokens: frozenset[int]) -> bool:
-    """Whether a trigger is grammatically negated ("has not claimed responsibility")."""
-    return any(child.dep_ == "neg" for i in tokens for child in doc[i].children)
+    """Whether a trigger is negated: "has not claimed responsibility", "found no explosives"."""
+    return any(child.dep_ == "neg" or (child.dep_ == "det" and child.lower_ == "no")
+               for i in tokens for child in doc[i].children)
 
 
 def _drop_negated(triggers: list[Trigger], negatives: list[Trigger]) -> list[Trigger]:
