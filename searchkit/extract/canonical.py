@@ -111,9 +111,11 @@ class AliasTable:
         self.titles = self.titles | {t.casefold() for t in data.get("titles", [])}
         words = data.get("not_names", [])
         self.not_names = self.not_names | {key(t) for t in words}
-        # Sentence-initial capitals ("Us", "It") and all-caps forms of the short ones.
+        # Sentence-initial capitals ("Us", "It") and all-caps forms ("SHE"), except of
+        # two-letter words: "US", "IT" and "ME" are a country, a trade and a state.
         self.not_names_exact = self.not_names_exact | {
-            v for t in words for v in (t, t.capitalize(), t.lower())}
+            v for t in words for v in (t, t.capitalize(), t.lower(),
+                                       t.upper() if len(t) > 2 else t)}
 
 
 def validate(data: Any, source: str) -> Mapping[str, Any]:

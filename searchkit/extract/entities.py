@@ -31,6 +31,11 @@ SURE_CITY = 1_000_000
 #: a place, and an ORG used as a place elsewhere in the article into a place.
 LIKELY_CITY = 100_000
 ORG_CITY = 200_000
+#: A town this big is a place when the article names its country and nobody speaks as it.
+SMALL_CITY = 50_000
+#: Verbs whose subject is a speaker: a person or an organisation, not a town.
+SPEECH_VERBS = frozenset("""say tell add announce claim state note deny warn report reply
+explain insist urge argue confirm write ask predict estimate""".split())
 _PLACE_LABELS = ("GPE", "LOC", "DATELINE")
 _QUOTES = "\"'\u201c\u201d\u2018\u2019\u00ab\u00bb"
 
@@ -105,7 +110,9 @@ class _Pass:
             return found[0]
         if one_word and key(text) in self.surnames | self.given:
             return "person"
-        place = self.gaz.lookup(text)
+        # Alternate names ("Kiev") resolve places the model tagged, but never turn a person
+        # or an organisation into a place.
+        place = self.gaz.lookup(text, primary=c.label not in _PLACE_LABELS)
         if place is None and one_word and self.is_nationality(span[0], c.label):
             return None  # "Ukrainian troops", "the Moldovan government": not a place or name
         if c.label in _PLACE_LABELS:
@@ -124,9 +131,12 @@ class _Pass:
             looks_like_demonym(tok.text, self.gaz.country_names())
 
     def in_job_title(self, span) -> bool:
-        """ "Secretary of State", "Defense Secretary": one word of a title, not an org."""
+        """ "Secretary of State", "Defense Secretary": a word of a job title, not an org.
+
+        Only English words count ("Defense"): "CME Chairman" is an organisation's chairman.
+        """
         doc, i = self.doc, span.start
-        if len(span) != 1:
+        if len(span) != 1 or not self.rules.is_word(span[0]):
             return False
         after = span.end < len(doc) and self.aliases.is_title(doc[span.end].text) \
             and doc[span.end].text[:1].isupper()
@@ -134,24 +144,32 @@ class _Pass:
                          and self.aliases.is_title(doc[i - 2].text))
 
     def is_place_here(self, span, label: str, place: Place, place_words: set[str]) -> bool:
-        """Whether a PERSON/ORG span naming a known place is used as that place here."""
+        """Whether a PERSON/ORG/FAC span naming a known place is used as that place here.
+
+        Evidence, strongest first: a country; a location preposition, a list with places or
+        an area word ("Kherson region"); a city of a million. Against: an acronym, the head
+        word of a longer organisation name in the article, the subject of "said". Then a
+        big-enough city, or a city of a country the article names ("Mariupol", "Ukraine").
+        """
         if place.kind in ("country", "continent"):
             return True
-        if span.text.isupper() and len(span.text) <= 4:
-            return False  # acronyms ("IBM") are organisations, not towns
-        evidence = after_location_prep(span) or self.listed_with_place(span) \
-            or before_area_word(span)
-        # A city of a country the article names as a place ("Mariupol" with "Ukraine").
+        text = span.text
+        if (text.isupper() and len(text) <= 4) or key(text) in self.org_heads:
+            return False  # "IBM"; "Goodyear" short for "Goodyear Tire and Rubber Co"
+        if label == "PERSON" and len(span) > 1:
+            return False
+        if after_location_prep(span) or self.listed_with_place(span) or before_area_word(span):
+            return True
+        if place.population >= SURE_CITY:
+            return True
+        if is_speaker(span):
+            return False  # "Rogers said": a person (or an organisation) speaking
         in_country = place.kind == "city" and place.country in self.countries
         if label == "PERSON":
-            # A one-word "person" that is a city and no name used in the article ("Kyiv").
-            return len(span) == 1 and (evidence or in_country
-                                       or place.population >= LIKELY_CITY)
-        if key(span.text) in self.org_heads:
-            return False  # "Toyota" short for "Toyota Motor Corp" in the same article
-        # One sense per article: an ORG that is tagged a place elsewhere.
-        return evidence or in_country or place.population >= SURE_CITY or (
-            key(span.text) in place_words and place.population >= ORG_CITY)
+            return place.population >= LIKELY_CITY or (in_country and
+                                                       place.population >= SMALL_CITY)
+        return (in_country and place.population >= LIKELY_CITY) or (
+            key(text) in place_words and place.population >= ORG_CITY)
 
     def listed_with_place(self, span) -> bool:
         """ "Donetsk and Crimea": a name joined by a conjunction to a known place."""
@@ -171,7 +189,7 @@ class _Pass:
                 if c.label not in ("PERSON", "ORG") or c.kind == "place" \
                         or key(span.text) in self.surnames or self.aliases.find(span.text):
                     continue
-                place = self.gaz.lookup(span.text)
+                place = self.gaz.lookup(span.text, primary=True)
                 if place is not None and place.population >= LIKELY_CITY \
                         and self.listed_with_place(span):
                     c.kind = "place"
@@ -207,7 +225,7 @@ class _Pass:
         if i in taken or tok.pos_ != "PROPN" or not tok.text[:1].isupper() or not tok.is_alpha \
                 or self.aliases.is_title(tok.text) or self.aliases.is_not_name(tok.text):
             return None
-        if key(tok.text) in full | single:
+        if key(tok.text) in full | single and not self.rules.is_word(tok):
             c = Cand(i, i + 1, "NAME", "person")
             self.rules.extend_given_names(doc, c, taken)
             # A lone surname seen only alone elsewhere needs a given name as corroboration.
@@ -227,8 +245,8 @@ class _Pass:
         found = self.aliases.find(text, "place")
         if found:
             return found[0] == "place"
-        place = self.gaz.lookup(text)
-        if place is None:
+        place = self.gaz.lookup(text, primary=True)
+        if place is None or (len(text) < 4 and not text.isupper()):
             return False
         return place.kind == "country" or (
             place.kind in ("city", "state")
@@ -280,6 +298,12 @@ class _Pass:
         p = c.place
         return Mention(c.kind, self.doc.text[start:end], c.canonical, start, end,
                        p.country if p else None, p.lat if p else None, p.lon if p else None)
+
+
+def is_speaker(span) -> bool:
+    """True when the span is the subject of a speech verb ("Rogers said")."""
+    root = span.root
+    return root.dep_ == "nsubj" and root.head.lemma_ in SPEECH_VERBS
 
 
 def before_area_word(span) -> bool:

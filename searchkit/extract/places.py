@@ -19,6 +19,9 @@ from typing import Iterable, Mapping
 _RANK = {"alias": 0, "country": 1, "continent": 2, "bigcity": 3, "state": 4, "city": 5}
 #: A city at least this big outranks a US state of the same name.
 BIG_CITY = 500_000
+#: Only cities this big are found by alternate names: small towns' alternates are mostly
+#: translations and codes that collide with words ("White House" is Casablanca's).
+ALT_NAME_MIN_POPULATION = 100_000
 #: Countries this populous give demonyms ("Ukrainian", "Moldovan").
 DEMONYM_MIN_POPULATION = 500_000
 
@@ -69,11 +72,15 @@ class Gazetteer:
         for cands in self._by_key.values():
             cands.sort(key=lambda c: c[0])
 
-    def lookup(self, name: str) -> Place | None:
-        """The best Place for `name`, or None when the gazetteer does not know it."""
-        for _rank, original, place in self._by_key.get(name_key(name), ()):
+    def lookup(self, name: str, *, primary: bool = False) -> Place | None:
+        """The best Place for `name`, or None when the gazetteer does not know it.
+
+        With `primary=True` only main names match, not alternate ones ("Kiev" for Kyiv):
+        for deciding whether a word the model calls a person or an org is a place at all.
+        """
+        for rank, original, place in self._by_key.get(name_key(name), ()):
             # Short names must match exactly: "US" is a country, "Us" and "us" are not.
-            if len(name) > 3 or original == name:
+            if (len(name) > 3 or original == name) and not (primary and rank[1]):
                 return place
         return None
 
@@ -107,8 +114,9 @@ class Gazetteer:
             place = Place(c["name"], c["countrycode"], float(c["latitude"]),
                           float(c["longitude"]), "city", int(c["population"]))
             self._add(c["name"], place, kind, primary=True)
-            for alt in _usable_alternate_names(c["alternatenames"], c["name"]):
-                self._add(alt, place, kind, primary=False)
+            if c["population"] >= ALT_NAME_MIN_POPULATION:
+                for alt in _usable_alternate_names(c["alternatenames"], c["name"]):
+                    self._add(alt, place, kind, primary=False)
         self._load_countries(gc.get_countries(), cities)
         for cont in gc.get_continents().values():
             place = Place(cont["name"], None, float(cont["lat"]), float(cont["lng"]),
@@ -160,11 +168,11 @@ class _Overlay(Gazetteer):
             if target is not None:
                 self._extra[name_key(alias)] = (alias, target)
 
-    def lookup(self, name: str) -> Place | None:
+    def lookup(self, name: str, *, primary: bool = False) -> Place | None:
         hit = self._extra.get(name_key(name))
         if hit is not None and (len(name) > 3 or hit[0] == name):
-            return hit[1]
-        return self._base.lookup(name)
+            return hit[1]  # alias data counts as a main name
+        return self._base.lookup(name, primary=primary)
 
     def lookup_in(self, name: str, country: str) -> Place | None:
         hit = self.lookup(name)
@@ -174,9 +182,10 @@ class _Overlay(Gazetteer):
 
 
 def _usable_alternate_names(names: Iterable[str], primary: str) -> Iterable[str]:
-    """Alternate names worth indexing: ASCII, capitalised, at least three letters."""
+    """Alternate names worth indexing: ASCII, capitalised, no codes ("ALP") or digits."""
     for alt in names:
-        if alt != primary and len(alt) >= 3 and alt.isascii() and alt[0].isupper():
+        if alt != primary and len(alt) >= 3 and alt.isascii() and alt[0].isupper() \
+                and not (alt.isupper() and len(alt) <= 4) and not any(ch.isdigit() for ch in alt):
             yield alt
 
 

@@ -107,7 +107,11 @@ class SpanRules:
         return (tok.ent_iob_ == "O" and tok.i not in taken and tok.pos_ == "PROPN"
                 and tok.is_alpha and tok.is_title and len(tok) > 1
                 and not self.aliases.is_title(tok.text) and not self.aliases.is_not_name(tok.text)
-                and tok.lower_ not in self.dictionary and self.gaz.lookup(tok.text) is None)
+                and not self.is_word(tok) and self.gaz.lookup(tok.text, primary=True) is None)
+
+    def is_word(self, tok) -> bool:
+        """True for an English word (the lemmatizer's index): "Market", "Debris", "Baker"."""
+        return tok.lower_ in self.dictionary or tok.lemma_.lower() in self.dictionary
 
     def is_junk(self, doc, c: Cand) -> bool:
         """Pronouns, dates, lowercase words, single letters and other non-names."""
@@ -119,9 +123,11 @@ class SpanRules:
             return True
         first = span[0].text
         if first.islower() and first not in PARTICLES or not any(ch.isupper() for ch in text):
-            # Lowercase junk ("cts", "the treasury"); a lowercased country is still a country.
-            place = self.gaz.lookup(text)
-            return place is None or place.kind != "country"
+            # Lowercase junk ("cts", "the treasury"); a lowercased place the model tagged as
+            # one ("jamaica", "paris") is still that place.
+            place = self.gaz.lookup(text, primary=True)
+            return place is None or c.label not in ("GPE", "LOC") or (
+                place.kind == "city" and place.population < 100_000)
         return c.label == "PERSON" and any(ch.isdigit() for ch in text)
 
     def is_capital_artifact(self, span) -> bool:
@@ -133,7 +139,7 @@ class SpanRules:
         tok = span[0]
         if len(span) > 1 or not tok.is_sent_start or self.recheck is None or tok.is_upper:
             return False
-        if tok.lower_ not in self.dictionary and tok.lemma_.lower() not in self.dictionary:
+        if not self.is_word(tok):
             return False
         text = tok.sent.text
         return not self.recheck(text[:1].lower() + text[1:])
