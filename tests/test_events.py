@@ -218,6 +218,22 @@ def test_exchange_rate_in_the_seed_context(nlp, detector):
     assert detector(nlp("The exchange rate rose.")) == []
 
 
+def test_evidence_stops_at_a_paragraph_break(nlp, detector):
+    text = "ADVERTISEMENT\n\nRussia launched a massive drone and missile attack on Kyiv overnight."
+    [event] = [e for e in detector(nlp(text)) if e.type == "Drone or missile attack"]
+    assert event.evidence == text.split("\n\n")[1]
+    assert text[event.start:event.end] == event.evidence
+
+
+@pytest.mark.parametrize("sentence,label", [
+    ("Ukraine has not claimed responsibility for the explosions in Crimea.",
+     "Claim of responsibility / blame"),
+    ("Police said they found no explosives in the hotel.", "Weapons seized or defused"),
+])
+def test_negated_triggers_do_not_count(nlp, detector, sentence, label):
+    assert label not in [e.type for e in detector(nlp(sentence))]
+
+
 # ----------------------------------------------------------------------------- user files
 
 CYBER = {"types": [{

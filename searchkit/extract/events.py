@@ -430,9 +430,9 @@ class EventDetector:
         for trigger in self.triggers(doc, sents):
             found[trigger.kind].append(trigger)
         asserted = [t for t in found["patterns"] if not _denied(doc, t.tokens)]
-        kept = _drop_negated(asserted, found["negative"])
+        kept = _drop_vetoed(asserted, found["negative"])
         context = {(t.type_index, t.sent_index) for t in found["context"]}
-        return self._events(doc, sents, self._score(kept, context))
+        return self._events(doc, sents, *self._score(kept, context))
 
     def triggers(self, doc, sents=None) -> Iterator[Trigger]:
         """Every rule match (triggers, negatives, context) sentence by sentence, to explain results.
@@ -447,15 +447,18 @@ class EventDetector:
                 for tokens in rule.find(doc, sent):
                     yield Trigger(rule.kind, rule.type_index, rule.rule, si, tokens)
 
-    def _score(self, triggers: list[Trigger], context: set) -> dict[int, dict[int, float]]:
-        """Confidence per type per sentence from the triggers found there."""
+    def _score(self, triggers: list[Trigger], context: set
+               ) -> tuple[dict[int, dict[int, float]], dict[tuple[int, int], int]]:
+        """Confidence per type per sentence, and the first token of the strongest trigger there."""
         by_place: dict[tuple[int, int], dict[str, float]] = {}
+        anchor: dict[tuple[int, int], tuple[float, int]] = {}
         for hit in triggers:
             place = (hit.type_index, hit.sent_index)
             if hit.rule["needs_context"] and place not in context:
                 continue
             rules = by_place.setdefault(place, {})
             rules[hit.rule["id"]] = max(rules.get(hit.rule["id"], 0.0), hit.rule["weight"])
+            anchor[place] = max(anchor.get(place, (0.0, 0)), (hit.rule["weight"], -min(hit.tokens)))
         scores: dict[int, dict[int, float]] = {}
         for (ti, si), rules in by_place.items():
             etype = self.types[ti]
@@ -463,9 +466,10 @@ class EventDetector:
             if (ti, si) in context:
                 strength += (1.0 - strength) * etype["context_boost"]
             scores.setdefault(ti, {})[si] = etype["weight"] * strength
-        return scores
+        return scores, {place: -token for place, (_, token) in anchor.items()}
 
-    def _events(self, doc, sents, scores: dict[int, dict[int, float]]) -> list[Event]:
+    def _events(self, doc, sents, scores: dict[int, dict[int, float]],
+                anchors: dict[tuple[int, int], int]) -> list[Event]:
         """One Event per type: its best sentence, confidence raised by agreeing sentences."""
         events = []
         for ti, per_sent in scores.items():
@@ -474,7 +478,7 @@ class EventDetector:
             conf += (1.0 - conf) * DOC_SUPPORT * min(len(per_sent) - 1, MAX_SUPPORT)
             if conf < self.min_confidence:
                 continue
-            start, end = _trimmed(doc.text, sents[best].start_char, sents[best].end_char)
+            start, end = _evidence(doc, sents[best], anchors[(ti, best)])
             etype = self.types[ti]
             events.append((ti, Event(type=etype["type"], code=etype["code"],
                                      confidence=round(min(conf, 1.0), 3),
@@ -489,7 +493,7 @@ def _denied(doc, tokens: frozenset[int]) -> bool:
                for i in tokens for child in doc[i].children)
 
 
-def _drop_negated(triggers: list[Trigger], negatives: list[Trigger]) -> list[Trigger]:
+def _drop_vetoed(triggers: list[Trigger], negatives: list[Trigger]) -> list[Trigger]:
     """Triggers that no negative rule of the same type vetoes."""
     if not negatives:
         return triggers
@@ -509,6 +513,26 @@ def _sentences(doc) -> list:
     if doc.has_annotation("SENT_START") or doc.has_annotation("DEP"):
         return list(doc.sents)
     return [doc[:]]
+
+
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
+
+
+def _evidence(doc, sent, token: int) -> tuple[int, int]:
+    """Offsets of the evidence: the sentence, cut at blank lines around the trigger token.
+
+    A parse sometimes runs a sentence over a paragraph break ("ADVERTISEMENT\n\nRussia
+    launched..."); the paragraph that holds the trigger is the sentence a reader expects.
+    """
+    text, start, end = doc.text, sent.start_char, sent.end_char
+    at = doc[token].idx
+    for gap in _BLANK_LINE.finditer(text, start, end):
+        if gap.end() <= at:
+            start = gap.end()
+        elif gap.start() >= at:
+            end = gap.start()
+            break
+    return _trimmed(text, start, end)
 
 
 def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
