@@ -295,6 +295,8 @@ def test_extra_file_can_disable_a_type(nlp, tmp_path):
         {"pattern": [{"LEMMA": {"IN": ["$NOPE"]}}]}]}]}), "unknown lexicon list"),
     (json.dumps({"types": [{"type": "Drone strike", "triggers": []}]}), "unknown key(s)"),
     (json.dumps({"types": [{"type": "Drone strike", "patterns": [
+        {"pattern": [{"LEMMA": "drone"}], "needs_context": True}]}]}), "no 'context' rules"),
+    (json.dumps({"types": [{"type": "Drone strike", "patterns": [
         {"dep": [{"RIGHT_ID": "v", "RIGHT_ATTRS": {"LEMMA": "strike"}},
                  {"LEFT_ID": "v", "REL_OP": "~>", "RIGHT_ID": "o",
                   "RIGHT_ATTRS": {"LEMMA": "drone"}}]}]}]}), "invalid spaCy pattern"),

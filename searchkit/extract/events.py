@@ -1,8 +1,9 @@
 """Event types: lemma and dependency rules, loaded from data files, applied to a parsed Doc.
 
 The taxonomy lives in `extract/data/events*.json` (every built-in file is read, in name
-order) and in any extra files a user passes; entries are merged by their `type` label.
-A file is an object `{"types": [...]}` (or a bare list). One entry:
+order) and in any extra files a user passes; entries are merged by their `type` label
+(rules are appended, other keys override, `"enabled": false` removes a type).
+A file is an object `{"types": [...], "lexicon": {...}}` (or a bare list of types). One entry:
 
     {"type": "Prisoner exchange", "code": "AGREEMENT", "group": "News", "weight": 0.95,
      "patterns": [{"id": "prisoner-swap", "weight": 0.9,
@@ -15,11 +16,16 @@ A rule (in `patterns`, `negative` or `context`) has exactly one of `pattern` (sp
 token pattern) or `dep` (DependencyMatcher pattern), plus optional `id`, `weight` (0-1],
 `needs_context` (the trigger counts only in a sentence where a context rule matches),
 `scope` (negatives only: "overlap", the default, drops triggers that share a token with the
-negative match; "sentence" drops the type from the whole sentence) and `note`.
+negative match; "sentence" drops the type from the whole sentence) and `note`. A `lexicon`
+maps UPPER_CASE names to word lists that any file may use inside IN lists as "$NAME".
+LEMMA values match capitalised, upper-case and plural proper-noun forms too, because the
+small English model lemmatises proper nouns to their text.
 
-Confidence of a type in a sentence is `weight * (1 - prod(1 - w_i))` over the distinct
-triggers matched there, raised by `context_boost` of the remainder when a context rule
-matches too; a document keeps the best sentence, nudged up when more sentences agree.
+Rules match within one sentence. A trigger is ignored when it is negated ("has not claimed
+responsibility", "found no explosives"). Confidence of a type in a sentence is
+`weight * (1 - prod(1 - w_i))` over the distinct triggers matched there, raised by
+`context_boost` of the remainder when a context rule matches too; a document keeps the best
+sentence, nudged up when more sentences agree, and drops types below MIN_CONFIDENCE.
 
 >>> detector = EventDetector(nlp)                        # doctest: +SKIP
 >>> [e.type for e in detector(nlp("Russia and Ukraine swapped 390 prisoners."))]  # doctest: +SKIP
@@ -82,6 +88,9 @@ def load_taxonomy(extra: Iterable[str | Path] = ()) -> list[dict]:
     for t in types:
         if not t["patterns"]:
             raise SearchkitError(f"{t['_origin']}: type {t['type']!r} has no trigger patterns")
+        if not t["context"] and any(r["needs_context"] for r in t["patterns"]):
+            raise SearchkitError(f"{t['_origin']}: type {t['type']!r} has triggers with "
+                                 "'needs_context' but no 'context' rules, so they never count")
     return types
 
 
