@@ -10,8 +10,12 @@ Indexes are built once (with extraction) under --work and reused on later runs.
 
     python benchmarks/bench_report.py [--work /tmp/searchkit-bench-report] [--repeat 3]
 
-Prints wall-clock seconds per report (best and median of --repeat runs), files written,
-their size, and the index.html size. Asserts nothing about time.
+Prints wall-clock seconds per report (best and median of --repeat runs) split into the
+library's search (Index.run), reading stored articles (Index.get) and the report's own work
+(views, rendering, writing), the time this disk takes to create as many empty files, the
+files written and their size. The machine's load average is printed first: on a shared
+machine wall time follows the neighbours, CPU time (all threads) much less. Asserts
+nothing about time.
 """
 from __future__ import annotations
 
@@ -42,24 +46,64 @@ def build(index_dir: Path, paths: list[Path]) -> searchkit.search.Index:
     return searchkit.open_index(str(index_dir))
 
 
+class TimedIndex:
+    """An Index whose run() and get() add their wall time up, to split the figures."""
+
+    def __init__(self, ix):
+        self.ix, self.run_s, self.get_s = ix, 0.0, 0.0
+
+    def run(self, request):
+        started = time.perf_counter()
+        try:
+            return self.ix.run(request)
+        finally:
+            self.run_s += time.perf_counter() - started
+
+    def get(self, article_id):
+        started = time.perf_counter()
+        try:
+            return self.ix.get(article_id)
+        finally:
+            self.get_s += time.perf_counter() - started
+
+
+def file_probe(folder: Path, count: int) -> float:
+    """Seconds to create `count` empty files in a fresh folder: the disk's share of a report."""
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    started = time.perf_counter()
+    for n in range(count):
+        (folder / f"{n}.html").touch()
+    seconds = time.perf_counter() - started
+    shutil.rmtree(folder, ignore_errors=True)
+    return seconds
+
+
 def size_of(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
 
 
 def time_report(ix, request: SearchRequest, label: str, repeat: int, work: Path) -> None:
     """Write the report `repeat` times into fresh folders; print the figures."""
-    times = []
+    runs = []
     for n in range(repeat):
         out = work / f"out-{n}"
         shutil.rmtree(out, ignore_errors=True)
-        started = time.perf_counter()
-        summary = write_report(ix, request, out)
-        times.append(time.perf_counter() - started)
+        timed = TimedIndex(ix)
+        started, cpu = time.perf_counter(), time.process_time()
+        summary = write_report(timed, request, out)
+        runs.append((time.perf_counter() - started, timed.run_s, timed.get_s,
+                     time.process_time() - cpu))
+    total, search, get, cpu = sorted(runs)[len(runs) // 2]  # the median run
+    probe = file_probe(work / "probe", summary.files)
     index_kb = summary.index_page.stat().st_size / 1024
-    print(f"{label:<44} hits {summary.shown:>5} of {summary.total:>5}  "
-          f"best {min(times):5.2f} s  median {statistics.median(times):5.2f} s  "
-          f"files {summary.files:>5} ({summary.articles} articles, {summary.entities} entities)  "
-          f"site {size_of(out) / 2**20:5.1f} MiB  index.html {index_kb:6.0f} KiB", flush=True)
+    print(f"{label}: {summary.shown} hits of {summary.total}\n"
+          f"    best {min(r[0] for r in runs):.2f} s, median {total:.2f} s = search "
+          f"{search:.2f} + get {get:.2f} + views/render/write {total - search - get:.2f} "
+          f"(CPU {cpu:.2f} s); creating {summary.files} empty files here takes {probe:.2f} s\n"
+          f"    {summary.files} files ({summary.articles} articles, {summary.entities} "
+          f"entities), {size_of(out) / 2**20:.1f} MiB, index.html {index_kb:.0f} KiB",
+          flush=True)
 
 
 def main(argv=None) -> int:
@@ -73,6 +117,8 @@ def main(argv=None) -> int:
         print(f"needs {ukraine} (../shared/data)", file=sys.stderr)
         return 1
     args.work.mkdir(parents=True, exist_ok=True)
+    print(f"load average at start: {' '.join(Path('/proc/loadavg').read_text().split()[:3])}"
+          if Path("/proc/loadavg").exists() else "")
     ua = build(args.work / "index-ukraine", [ukraine])
     print(f"Ukraine-war index: {ua.doc_count()} articles (fewer than 1,000 exist)")
     time_report(ua, SearchRequest(""), "ukraine, all articles (empty query)", args.repeat,

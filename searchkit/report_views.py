@@ -8,12 +8,14 @@ The in-page script recomputes the same counts from the JSON made by `client_data
 from __future__ import annotations
 
 import hashlib
+import heapq
 import html
 import json
 import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any, Iterable, Mapping, Sequence
 from urllib.parse import urlsplit
 
@@ -34,8 +36,8 @@ KIND_OF_FACET = {facet: kind for kind, (facet, _) in ENTITY_KINDS.items()}
 FACET_SHOWN = 8
 #: Facet values rendered into the sidebar at most (the entities page lists every name).
 FACET_CAP = 100
-#: Facet chips under a result.
-CHIPS_PER_HIT = 8
+#: Facet chips under a result: at most this many of each kind, first named first.
+CHIPS_PER_KIND = (("people", 3), ("places", 3), ("orgs", 2), ("event_types", 2))
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
@@ -119,6 +121,13 @@ def date_label(when: str | None) -> str:
         return year
     label = f"{MONTHS[int(month) - 1]} {year}"
     return f"{int(day)} {label}" if day else label
+
+
+def link_html(name: str, href: str | None, root: str) -> Markup:
+    """<a href="ROOT+HREF">NAME</a> escaped, or the escaped name alone when there is no page."""
+    if not href:
+        return Markup(html.escape(name))
+    return Markup(f'<a href="{html.escape(root + href)}">{html.escape(name)}</a>')
 
 
 def plural(n: int, word: str) -> str:
@@ -252,17 +261,19 @@ def _value_label(name: str, value: FacetValue) -> str:
 
 def result_view(position: int, hit, href: str, entity_href, visible: bool) -> dict[str, Any]:
     """One result of the list: title link, date, source, snippet, facet chips."""
-    chips = []
-    for facet in ("people", "places", "orgs"):
-        for name in getattr(hit, facet):
-            chips.append({"kind": KIND_OF_FACET[facet], "label": name,
-                          "href": entity_href(KIND_OF_FACET[facet], name)})
-    chips += [{"kind": "event", "label": e, "href": None} for e in hit.event_types]
+    chips, total = [], 0
+    for facet, room in CHIPS_PER_KIND:  # a few of each kind, not eight people and no place
+        names = getattr(hit, facet)
+        total += len(names)
+        kind = KIND_OF_FACET.get(facet, "event")
+        chips += [{"kind": kind, "label": name,
+                   "href": entity_href(kind, name) if facet in KIND_OF_FACET else None}
+                  for name in names[:room]]
     return {
         "position": position, "id": hit.id, "href": href, "title": hit.title or hit.id,
         "date": (hit.date or "")[:10], "date_label": date_label(hit.date),
         "source": hit.source, "snippet": safe_snippet(hit.snippet), "visible": visible,
-        "chips": chips[:CHIPS_PER_HIT], "more_chips": max(0, len(chips) - CHIPS_PER_HIT),
+        "chips": chips, "more_chips": total - len(chips),
     }
 
 
@@ -422,15 +433,40 @@ def marked_paragraphs(text: str, spans: Iterable[Span]) -> list[list[tuple]]:
     return paragraphs
 
 
-def article_view(article: Mapping[str, Any], title: str, entity_href) -> dict[str, Any]:
-    """An article page: marked paragraphs, legend counts, events with evidence, entity lists."""
+def paragraph_html(segments: Sequence[tuple], root: str) -> Markup:
+    """One marked paragraph as escaped HTML: <mark class="k-KIND" title=..> around spans.
+
+    Built here rather than in the template: an article has hundreds of segments and
+    rendering each through jinja2 costs a thousand reports' worth of time.
+    """
+    out = []
+    for text, span in segments:
+        text = html.escape(text, quote=False)
+        if span is None:
+            out.append(text)
+            continue
+        if span.href:
+            text = f'<a href="{html.escape(root + span.href)}">{text}</a>'
+        out.append(f'<mark class="k-{html.escape(span.kind)}" title="{html.escape(span.title)}">'
+                   f"{text}</mark>")
+    return Markup("".join(out))
+
+
+def article_view(article: Mapping[str, Any], title: str, entity_href,
+                 root: str = "../") -> dict[str, Any]:
+    """An article page: marked paragraphs, legend counts, events with evidence, entity lists.
+
+    `paragraphs` holds each paragraph as (text, Span-or-None) segments; `body` the same
+    as finished HTML with links relative to a page `root` away from the site's top.
+    """
     spans = article_spans(article, entity_href)
+    paragraphs = marked_paragraphs(article.get("text", ""), spans)
     kinds = Counter(s.kind for s in spans)
     entities = []
     for kind, (facet, label) in ENTITY_KINDS.items():
         names = article.get(facet) or []
         entities.append({"kind": kind, "label": FACET_LABELS[facet], "items": [
-            {"name": n, "href": entity_href(kind, n)} for n in names]})
+            _entity_item(kind, n, entity_href, root) for n in names]})
     events = [{"type": e.get("type", ""), "code": e.get("code"),
                "confidence": round(100 * float(e.get("confidence") or 0)),
                "evidence": e.get("evidence", "")}
@@ -439,7 +475,7 @@ def article_view(article: Mapping[str, Any], title: str, entity_href) -> dict[st
         "id": article["id"], "title": title, "date": (article.get("date") or "")[:10],
         "date_label": date_label(article.get("date")), "source": article.get("source", ""),
         "url": safe_url(article.get("url")), "raw_url": article.get("url") or "",
-        "paragraphs": marked_paragraphs(article.get("text", ""), spans),
+        "paragraphs": paragraphs, "body": [paragraph_html(p, root) for p in paragraphs],
         "legend": [{"kind": k, "label": lbl, "count": kinds.get(k, 0)} for k, lbl in
                    (("person", "Person"), ("place", "Place"), ("org", "Organisation"),
                     ("amount", "Amount"))],
@@ -470,17 +506,17 @@ def entity_views(results: Sequence[Mapping[str, Any]], names: Mapping[str, Seque
     `results` are result views (id, href, title, date); co-occurrence counts the articles
     naming both.
     """
+    unique = [list(dict.fromkeys(names[r["id"]])) for r in results]
     views = []
     for kind, name in pages:
-        seen = Counter(pair for p in positions[(kind, name)]
-                       for pair in dict.fromkeys(names[results[p]["id"]]))
+        seen = Counter(chain.from_iterable(unique[p] for p in positions[(kind, name)]))
         del seen[(kind, name)]
         groups = []
         for other_kind, (facet, _) in ENTITY_KINDS.items():
-            ranked = sorted(((c, n) for (k, n), c in seen.items() if k == other_kind),
-                            key=lambda cn: (-cn[0], cn[1]))[:top]
+            ranked = heapq.nsmallest(top, ((c, n) for (k, n), c in seen.items()
+                                           if k == other_kind), key=lambda cn: (-cn[0], cn[1]))
             groups.append({"kind": other_kind, "label": FACET_LABELS[facet], "items": [
-                {"name": n, "count": c, "href": entity_href(other_kind, n)} for c, n in ranked]})
+                _entity_item(other_kind, n, entity_href, "../", count=c) for c, n in ranked]})
         views.append({"kind": kind, "kind_label": ENTITY_KINDS[kind][1], "name": name,
                       "key": (kind, name), "count": len(positions[(kind, name)]),
                       "articles": [results[p] for p in positions[(kind, name)]],
@@ -494,7 +530,12 @@ def entity_index_view(positions: Mapping[tuple, list[int]], entity_href) -> list
     for kind, (facet, _) in ENTITY_KINDS.items():
         items = sorted(((-len(p), name) for (k, name), p in positions.items() if k == kind))
         groups.append({"kind": kind, "label": FACET_LABELS[facet], "items": [
-            {"name": name, "count": -count, "href": entity_href(kind, name)}
-            for count, name in items]})
+            _entity_item(kind, name, entity_href, "", count=-count) for count, name in items]})
     return groups
+
+
+def _entity_item(kind: str, name: str, entity_href, root: str, **extra) -> dict[str, Any]:
+    """A name in an entity list: its page link (root-relative href) and finished `link`."""
+    href = entity_href(kind, name)
+    return {"name": name, "href": href, "link": link_html(name, href, root), **extra}
 

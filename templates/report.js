@@ -289,8 +289,10 @@
   }
   // On a narrow screen the filters start folded, so the results come first.
   var panel = document.getElementById("filter-panel");
-  if (panel && window.matchMedia && window.matchMedia("(max-width: 59.99rem)").matches) {
-    panel.open = false;
+  if (panel && window.matchMedia) {
+    var narrow = window.matchMedia("(max-width: 59.99rem)");
+    panel.open = !narrow.matches;
+    narrow.addEventListener("change", function () { panel.open = !narrow.matches; });
   }
   window.addEventListener("hashchange", render);
   document.documentElement.classList.add("js");
