@@ -79,6 +79,12 @@ def test_a_capitalised_common_word_at_sentence_start_is_not_a_person():
     assert ex.facets()["people"] == []
 
 
+def test_a_word_called_a_person_only_for_its_capital_is_dropped_but_speakers_stay():
+    assert people("The head of the British government wrote on Twitter that talks "
+                  "would go on.") == []
+    assert people("Patriot missiles were sent, Rice said.") == ["Rice"]
+
+
 def test_join_surnames_prefers_the_most_frequent_full_name():
     names = ["Howard Baker", "James Baker", "James Baker", "Baker", "Trump"]
     assert join_surnames(names) == {"Baker": "James Baker"}

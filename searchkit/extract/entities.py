@@ -17,7 +17,7 @@ from __future__ import annotations
 from ..models import Mention
 from .canonical import AliasTable, join_surnames, key
 from .places import Gazetteer, Place, looks_like_demonym, without_state_prefix
-from .spans import LABEL_KIND, Cand, Recheck, SpanRules, span_texts
+from .spans import LABEL_KIND, Cand, Recheck, SpanRules, is_speaker, span_texts
 
 #: Prepositions whose object is usually a place ("in Lipetsk", "near Kyiv").
 LOCATION_PREPS = frozenset("""in at near from to into outside around across toward towards
@@ -33,9 +33,7 @@ LIKELY_CITY = 100_000
 ORG_CITY = 200_000
 #: A town this big is a place when the article names its country and nobody speaks as it.
 SMALL_CITY = 50_000
-#: Verbs whose subject is a speaker: a person or an organisation, not a town.
-SPEECH_VERBS = frozenset("""say tell add announce claim state note deny warn report reply
-explain insist urge argue confirm write ask predict estimate""".split())
+
 _PLACE_LABELS = ("GPE", "LOC", "DATELINE")
 _QUOTES = "\"'\u201c\u201d\u2018\u2019\u00ab\u00bb"
 
@@ -119,7 +117,7 @@ class _Pass:
             return "place"
         if place is not None and self.is_place_here(span, c.label, place, place_words):
             return "place"
-        if c.label == "FAC" or self.rules.is_capital_artifact(span) or self.in_job_title(span):
+        if c.label == "FAC" or self.rules.is_capital_artifact(span, c.label) or self.in_job_title(span):
             return None
         if c.label == "PERSON" and one_word and text[-2:].isupper() and not text.isupper():
             return "org"  # "BelTA": a camel-case acronym is an agency, not a person
@@ -298,12 +296,6 @@ class _Pass:
         p = c.place
         return Mention(c.kind, self.doc.text[start:end], c.canonical, start, end,
                        p.country if p else None, p.lat if p else None, p.lon if p else None)
-
-
-def is_speaker(span) -> bool:
-    """True when the span is the subject of a speech verb ("Rogers said")."""
-    root = span.root
-    return root.dep_ == "nsubj" and root.head.lemma_ in SPEECH_VERBS
 
 
 def before_area_word(span) -> bool:

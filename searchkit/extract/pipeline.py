@@ -99,13 +99,13 @@ def _dictionary(nlp) -> frozenset[str]:
 
 
 def _recheck(nlp):
-    """A cached "does the recogniser still see a name at the start of this sentence?"."""
-    ner = nlp.get_pipe("ner")
+    """A cached "does the recogniser still see a name at this character of this sentence?"."""
+    ner = nlp.get_pipe("ner")  # the recogniser alone: it has its own token vectors
 
     @lru_cache(maxsize=4096)
-    def still_a_name(sentence: str) -> bool:
+    def still_a_name(sentence: str, at: int) -> bool:
         doc = ner(nlp.make_doc(sentence))
-        return any(ent.start == 0 for ent in doc.ents)
+        return any(ent.start_char <= at < ent.end_char for ent in doc.ents)
 
     return still_a_name
 

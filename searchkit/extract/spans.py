@@ -25,8 +25,11 @@ LABEL_KIND = {"PERSON": "person", "ORG": "org", "GPE": "place", "LOC": "place",
 #: Lowercase particles that may start a name ("de Gaulle", "von der Leyen").
 PARTICLES = frozenset("de da di du van von der den al el la le bin ibn ben dos das del".split())
 
-#: "Is the first word of this (lowercased-initial) sentence still part of a name?"
-Recheck = Callable[[str], bool]
+#: Verbs whose subject is a speaker: a person or an organisation, not a town or a thing.
+SPEECH_VERBS = frozenset("""say tell add announce claim state note deny warn report reply
+explain insist urge argue confirm write ask predict estimate""".split())
+#: "In this sentence, is the word starting at this character still part of a name?"
+Recheck = Callable[[str, int], bool]
 
 
 @dataclass
@@ -130,19 +133,31 @@ class SpanRules:
                 place.kind == "city" and place.population < 100_000)
         return c.label == "PERSON" and any(ch.isdigit() for ch in text)
 
-    def is_capital_artifact(self, span) -> bool:
-        """A sentence-initial English word the model calls a name only for its capital.
+    def is_capital_artifact(self, span, label: str) -> bool:
+        """An English word the model calls a name only for its capital ("Debris was...").
 
-        Acronyms and words that are not English words ("Zaluzhnyi", "Yeutter") are kept:
-        lowercased, a rare name loses its only cue, so the test would say nothing.
+        Checked for one-word spans: at a sentence start (PERSON or ORG), or anywhere for a
+        PERSON ("wrote on Twitter"). The recogniser runs again on the sentence with that word
+        lowercased; if it no longer sees a name there, the capital was the only cue. Acronyms
+        and non-words ("Zaluzhnyi", "Yeutter") are kept: lowercased, a rare name loses its
+        only cue, so the test would say nothing.
         """
         tok = span[0]
-        if len(span) > 1 or not tok.is_sent_start or self.recheck is None or tok.is_upper:
+        if len(span) > 1 or self.recheck is None or tok.is_upper or not self.is_word(tok):
             return False
-        if not self.is_word(tok):
-            return False
-        text = tok.sent.text
-        return not self.recheck(text[:1].lower() + text[1:])
+        if (not tok.is_sent_start and label != "PERSON") or is_speaker(span):
+            return False  # "Rice said": whoever speaks is a name
+        sent = tok.sent
+        at = tok.idx - sent.start_char
+        text = sent.text
+        lowered = text[:at] + text[at:at + 1].lower() + text[at + 1:]
+        return not self.recheck(lowered, at)
+
+
+def is_speaker(span) -> bool:
+    """True when the span is the subject of a speech verb ("Rogers said")."""
+    root = span.root
+    return root.dep_ == "nsubj" and root.head.lemma_ in SPEECH_VERBS
 
 
 def _strip_back(tok) -> bool:
