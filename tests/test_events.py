@@ -172,6 +172,8 @@ def test_sentence_gives_its_event_type_first(nlp, detector, sentence, label):
     ("The regulator sanctioned the merger of the two banks after a long review.", "Sanctions"),
     ("The rally in oil prices lifted shares of energy companies.", "Peaceful protest"),
     ("Fans rallied behind the team after the defeat.", "Peaceful protest"),
+    ("He advised the army to save lives rather than attempting to reclaim territory occupied "
+     "by Russia.", "Government regains territory"),
     ("The minister said the talks on the budget would continue.", "Diplomatic action"),
 ])
 def test_lookalike_words_do_not_trigger(nlp, detector, sentence, wrong):
