@@ -167,7 +167,7 @@ class _Site:
                  filters: Mapping[str, Sequence[str]], fixed: bool, page_size: int,
                  entity_min: int):
         self.result, self.articles, self.fixed = result, articles, fixed
-        self.page_size = page_size
+        self.page_size, self.entity_min = page_size, entity_min
         # Every page gets its name before any view asks for a link.
         self.names = views.PageNames()
         for hit in result.hits:
@@ -218,6 +218,8 @@ class _Site:
             "query": self.result.request.text,
             "title": _page_title(self.result.request.text),
             "total": self.result.total, "shown": len(self.results), "visible": self.visible,
+            "total_label": f"{self.result.total:,}", "shown_label": f"{len(self.results):,}",
+            "count_line": _count_line(self.visible, len(self.results), bool(self.selection)),
             "truncated": self.result.total > len(self.results),
             "results": self.results, "facets": views.sidebar_view(
                 self.space, self.selection, self.counts, self.base_counts),
@@ -259,6 +261,7 @@ class _Site:
 
     def entities_context(self) -> dict[str, Any]:
         return {"root": "", "groups": views.entity_index_view(self.positions, self.entity_href),
+                "entity_min": self.entity_min,
                 "title": "People, places and organisations", "query": self.result.request.text}
 
 
@@ -308,6 +311,14 @@ def _coordinates(articles) -> dict[str, tuple[float, float]]:
                     and m.get("lon") is not None and m["canonical"] not in coords):
                 coords[m["canonical"]] = (float(m["lat"]), float(m["lon"]))
     return coords
+
+
+def _count_line(visible: int, shown: int, filtered: bool) -> str:
+    """The result count as the page states it before its script runs (report.js words it alike)."""
+    if filtered:
+        return (f"{views.plural(visible, 'matching article')} (of {shown:,} in this report)"
+                if visible else f"No article of {shown:,} matches the filters")
+    return ("All " if shown != 1 else "") + views.plural(shown, "article")
 
 
 def _page_title(text: str) -> str:

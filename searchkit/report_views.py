@@ -130,9 +130,9 @@ def link_html(name: str, href: str | None, root: str) -> Markup:
     return Markup(f'<a href="{html.escape(root + href)}">{html.escape(name)}</a>')
 
 
-def plural(n: int, word: str) -> str:
-    """plural(1, "article") == "1 article"; plural(3, "article") == "3 articles"."""
-    return f"{n:,} {word}{'' if n == 1 else 's'}"
+def plural(n: int, words: str) -> str:
+    """plural(1, "article") == "1 article"; plural(3, "new article") == "3 new articles"."""
+    return f"{n:,} {words}{'' if n == 1 else 's'}"
 
 
 # ---------------------------------------------------------------- facet counting
@@ -312,7 +312,10 @@ def timeline_view(space: FacetSpace, counts: Mapping[str, list[int]],
                                                                int(key) % 5 == 0)):
             ticks.append({"x": x, "label": key[:4], "row": 2 if every_month else 1})
     rows = 2 if every_month else 1
-    return {"bars": bars, "ticks": ticks, "height": height, "width": width, "peak": peak,
+    # A short span draws a narrow chart at its natural size rather than stretched slabs.
+    used = round(max(len(buckets) * step, 240.0), 2)
+    return {"bars": bars, "ticks": ticks, "height": height, "width": used, "peak": peak,
+            "wide": used > 400,
             "monthly": monthly, "total_height": height + 6 + 16 * rows,
             "summary": ", ".join(f"{b['label']}: {b['count']}" for b in bars if b["count"])}
 
@@ -390,7 +393,9 @@ def article_spans(article: Mapping[str, Any], entity_href) -> list[Span]:
     for m in article.get("mentions", ()):
         if m.get("kind") in ENTITY_KINDS:
             label = ENTITY_KINDS[m["kind"]][1]
-            spans.append(Span(m["start"], m["end"], m["kind"], f"{label}: {m['canonical']}",
+            # The canonical name only where it says more than the words in the text.
+            title = label if m["canonical"] == m.get("text") else f"{label}: {m['canonical']}"
+            spans.append(Span(m["start"], m["end"], m["kind"], title,
                               entity_href(m["kind"], m["canonical"])))
     for a in article.get("amounts", ()):
         spans.append(Span(a["start"], a["end"], "amount",

@@ -149,15 +149,18 @@
   function drawCountLine(total, first, onPage) {
     if (!countLine) { return; }
     var all = hits.length.toLocaleString("en");
+    var filtered = state.sel.some(function (chosen) { return chosen.size > 0; });
+    var n = total.toLocaleString("en") + (filtered ? " matching" : "") +
+      " article" + (total === 1 ? "" : "s");
+    var text;
     if (total === 0) {
-      countLine.textContent = "No article of " + all + " matches the filters";
+      text = "No article of " + all + " matches the filters";
     } else if (onPage < total) {
-      countLine.textContent = "Showing " + (first + 1) + "–" + (first + onPage) + " of " +
-        total.toLocaleString("en") + " matching articles (of " + all + ")";
+      text = "Showing " + (first + 1) + "–" + (first + onPage) + " of " + n;
     } else {
-      countLine.textContent = total.toLocaleString("en") + " of " + all + " article" +
-        (hits.length === 1 ? "" : "s") + " shown";
+      text = (total === 1 ? "" : "All ") + n;
     }
+    countLine.textContent = text + (filtered && total ? " (of " + all + " in this report)" : "");
   }
 
   function button(label, page, current, ariaLabel) {

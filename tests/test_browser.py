@@ -322,7 +322,7 @@ def test_article_page_opens_with_marked_text(browser, ix, site):
     browser.open(entity)
     assert browser.js("return document.querySelectorAll('.result.compact').length") >= 1
     browser.screenshot(ARTIFACTS / "entity.png")
-    browser.click(".doc-head .meta a")  # "show them on the results page"
+    browser.click("a.filter-link")  # "Show these N articles on the results page"
     state = page_state(browser)
     person = browser.js("return decodeURIComponent(location.hash)")
     assert "people=" in person and state["shown"] >= 1
