@@ -127,7 +127,8 @@ def countries_all(ex, text) -> set[str]:
 
 
 def countries_salient(ex, text, lead_chars: int = 300, min_mentions: int = 2) -> set[str]:
-    """Countries named in the dateline/lead (first `lead_chars`) or at least `min_mentions` times."""
+    """Countries named in the lead (first `lead_chars`, dateline included) or named at least
+    `min_mentions` times."""
     counts = Counter(m.country for m in ex.mentions if m.kind == "place" and m.country)
     lead = {m.country for m in ex.mentions
             if m.kind == "place" and m.country and m.start < lead_chars}
@@ -277,7 +278,8 @@ def main(argv=None) -> int:
     gaz = get_gazetteer()
     print("\n## Place countries per article (micro P / R / F1)")
     rows = [("raw model GPE/LOC -> geonames", [raw_countries(d, gaz) for d in docs]),
-            ("searchkit, every place mention", [countries_all(e, t) for e, t in zip(extractions, texts)]),
+            ("searchkit, every place mention",
+             [countries_all(e, t) for e, t in zip(extractions, texts)]),
             ("searchkit, lead (300 chars) or >=2 mentions",
              [countries_salient(e, t) for e, t in zip(extractions, texts)])]
     for name, pred in rows:
@@ -314,8 +316,9 @@ def _show_country_errors(sample, pred, show: int) -> None:
     for (_a, gold, _p), p in zip(sample, pred):
         fp.update(p - gold)
         fn.update(gold - p)
-    print("  most frequent false countries: " + ", ".join(f"{c} {n}" for c, n in fp.most_common(show)))
-    print("  most frequent missed countries: " + ", ".join(f"{c} {n}" for c, n in fn.most_common(show)))
+    for name, counts in (("false", fp), ("missed", fn)):
+        print(f"  most frequent {name} countries: " +
+              ", ".join(f"{c} {n}" for c, n in counts.most_common(show)))
 
 
 if __name__ == "__main__":

@@ -67,7 +67,8 @@ def test_non_names_never_become_facet_values():
     he, monday, treasury = doc[0:1], doc[3:4], doc[6:7]
     assert (he.text, monday.text, treasury.text) == ("He", "Monday", "treasury")
     sidiki = next(e for e in doc.ents if e.text == "Ruslan Sidiki")
-    doc.ents = [Span(doc, he.start, he.end, "PERSON"), Span(doc, monday.start, monday.end, "PERSON"),
+    doc.ents = [Span(doc, he.start, he.end, "PERSON"),
+                Span(doc, monday.start, monday.end, "PERSON"),
                 Span(doc, treasury.start, treasury.end, "ORG"),
                 Span(doc, sidiki.start, sidiki.end, "PERSON")]
     mentions = get_extractor().entities(doc)

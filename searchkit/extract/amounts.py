@@ -98,7 +98,8 @@ MONEY_PREFIXED = re.compile(
     rf"(?<![A-Za-z])(?P<cur>{_PREFIX}|(?:{_CODE})\s?)(?P<a>{_AMOUNT})(?P<sa>{_SCALE})?"
     rf"(?:{_RANGE}(?:{_PREFIX})?(?P<b>{_NUM})(?P<sb>{_SCALE})?)?")
 MONEY_SUFFIXED = re.compile(
-    rf"(?<![\w$€£¥.])(?P<a>{_AMOUNT})(?P<sa>{_SCALE})?(?:{_RANGE}(?P<b>{_NUM})(?P<sb>{_SCALE})?)?"
+    rf"(?<![\w$€£¥.])(?P<a>{_AMOUNT})(?P<sa>{_SCALE})?"
+    rf"(?:{_RANGE}(?P<b>{_NUM})(?P<sb>{_SCALE})?)?"
     rf"\s(?:(?P<adj>(?i:{_ADJ}))\s)?(?P<word>{_WORD}|{_CODE})\b")
 PERCENT = re.compile(
     rf"(?<![\w.])(?P<a>{_NUM})(?:{_RANGE}(?P<b>{_NUM}))?"

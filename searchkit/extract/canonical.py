@@ -1,8 +1,9 @@
-"""Canonical names: the alias data file, its validation, and surname joining in an article.
+"""Canonical names: the alias data, its validation, surname joining, and facet values.
 
 The built-in `data/aliases.json` maps canonical names to their variants per kind; a user file
 of the same shape merges over it (its mappings win). Both are validated when loaded and a bad
-file raises SearchkitError naming the file.
+file raises SearchkitError naming the file. `Namer` turns a mention's text into its facet
+value; `join_surnames` joins one-word names to the full names of the same article.
 
     >>> table = load_aliases()
     >>> table.find("Zelensky")
@@ -19,6 +20,8 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from ..models import SearchkitError
+from .context import AREA_WORDS
+from .places import Gazetteer, Place, without_state_prefix
 
 BUILTIN = Path(__file__).with_name("data") / "aliases.json"
 #: Section name in the file -> Mention.kind.
@@ -212,6 +215,42 @@ def load_aliases(path: str | Path | None = None) -> AliasTable:
     except OSError as exc:
         raise SearchkitError(f"{p}: cannot read alias file: {exc.strerror or exc}") from exc
     return _load(str(p.resolve()), mtime)
+
+
+_QUOTES = "\"'\u201c\u201d\u2018\u2019\u00ab\u00bb"
+
+
+class Namer:
+    """Facet values: the alias data first, then (places) the gazetteer, then the text itself."""
+
+    def __init__(self, aliases: AliasTable, gazetteer: Gazetteer):
+        self.aliases, self.gaz = aliases, gazetteer
+
+    def name(self, kind: str, text: str) -> str:
+        """The canonical name of a person or organisation ("Zelensky" -> "Volodymyr Zelenskyy")."""
+        text = " ".join(text.split()).strip(_QUOTES)
+        if kind == "person" and text.isupper() and len(text) > 1:
+            text = text.title()  # "XI" -> "Xi" (then the alias data may say "Xi Jinping")
+        found = self.aliases.find(text, kind)
+        return found[1] if found and found[0] == kind else text
+
+    def place(self, text: str) -> tuple[str, Place | None]:
+        """(canonical name, Place or None) of a place mention ("Kiev" -> "Kyiv", UA, ...)."""
+        name = self.name("place", text)
+        place = self.gaz.lookup(name)
+        if place is None:
+            bare = without_state_prefix(name)  # "Republic of Poland" -> "Poland"
+            place = self.gaz.lookup(bare) if bare else None
+        if place is not None:
+            # The alias data names the value even when geonames spells it otherwise.
+            return self.name("place", place.name), place
+        # "Lipetsk region": keep the area as the value, take country and position from the city.
+        words = name.split()
+        if len(words) > 1 and words[-1].lower() in AREA_WORDS:
+            base = self.gaz.lookup(" ".join(words[:-1]))
+            if base is not None:
+                return name, base
+        return name, None
 
 
 def join_surnames(names: Iterable[str]) -> dict[str, str]:

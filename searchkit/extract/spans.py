@@ -14,9 +14,10 @@ Rules, each general (no list of article-specific names):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Iterable
+from typing import Callable
 
 from .canonical import AliasTable
+from .context import is_speaker
 from .places import Gazetteer, Place, resolve_dateline
 
 #: Model labels read as candidates, and the kind each suggests.
@@ -25,9 +26,6 @@ LABEL_KIND = {"PERSON": "person", "ORG": "org", "GPE": "place", "LOC": "place",
 #: Lowercase particles that may start a name ("de Gaulle", "von der Leyen").
 PARTICLES = frozenset("de da di du van von der den al el la le bin ibn ben dos das del".split())
 
-#: Verbs whose subject is a speaker: a person or an organisation, not a town or a thing.
-SPEECH_VERBS = frozenset("""say tell add announce claim state note deny warn report reply
-explain insist urge argue confirm write ask predict estimate""".split())
 #: "In this sentence, is the word starting at this character still part of a name?"
 Recheck = Callable[[str, int], bool]
 
@@ -154,12 +152,6 @@ class SpanRules:
         return not self.recheck(lowered, at)
 
 
-def is_speaker(span) -> bool:
-    """True when the span is the subject of a speech verb ("Rogers said")."""
-    root = span.root
-    return root.dep_ == "nsubj" and root.head.lemma_ in SPEECH_VERBS
-
-
 def _strip_back(tok) -> bool:
     return tok.tag_ == "POS" or tok.text in ("'s", "\u2019s", "'", "\u2019") or \
         (tok.is_punct and tok.text not in (".", ")")) or tok.is_quote
@@ -172,8 +164,3 @@ def _without_overlaps(cands: list[Cand]) -> list[Cand]:
         if all(c.end <= k.start or c.start >= k.end for k in kept):
             kept.append(c)
     return sorted(kept, key=lambda c: c.start)
-
-
-def span_texts(doc, cands: Iterable[Cand]) -> dict[int, str]:
-    """id(cand) -> its text, for looking texts up repeatedly."""
-    return {id(c): doc[c.start:c.end].text for c in cands}

@@ -1,0 +1,77 @@
+"""Names the model left untagged: repeats of people's names, and place names with evidence.
+
+- a proper noun equal to the surname of a full name in the article is that person again
+  ("Valerii Zaluzhnyi" untagged, "Zaluzhnyi" tagged elsewhere), grown over a given name;
+  one seen elsewhere only on its own needs that given name as corroboration, and English
+  words ("Long", "Smart") are not taken from surnames at all;
+- a run of up to three capitalised proper nouns that the alias data calls a place, or that
+  the gazetteer knows by its main name as a country, or as a city with evidence (a place
+  preposition, a list with other places, a million people), is a place.
+"""
+from __future__ import annotations
+
+from .canonical import AliasTable, key
+from .context import after_location_prep, listed_with
+from .places import Gazetteer
+from .spans import Cand, SpanRules
+
+#: A city this big is a place even without other evidence.
+SURE_CITY = 1_000_000
+
+
+class UntaggedNames:
+    """Find untagged person and place names in a Doc, given the article's candidates."""
+
+    def __init__(self, aliases: AliasTable, gazetteer: Gazetteer, rules: SpanRules):
+        self.aliases, self.gaz, self.rules = aliases, gazetteer, rules
+
+    def __call__(self, doc, cands: list[Cand], place_tokens: set[int]) -> list[Cand]:
+        taken = {i for c in cands for i in range(c.start, c.end)}
+        taken |= {t.i for t in doc if t.ent_iob_ != "O"}
+        people = [c for c in cands if c.kind == "person"]
+        full = {key(doc[c.end - 1].text) for c in people if c.end - c.start > 1}
+        single = {key(doc[c.start].text) for c in people if c.end - c.start == 1}
+        out: list[Cand] = []
+        i = 0
+        while i < len(doc):
+            c = self._at(doc, i, taken, full, single, place_tokens)
+            if c is None:
+                i += 1
+                continue
+            out.append(c)
+            taken.update(range(c.start, c.end))
+            i = c.end
+        return out
+
+    def _at(self, doc, i: int, taken: set[int], full: set[str], single: set[str],
+            place_tokens: set[int]) -> Cand | None:
+        tok = doc[i]
+        if i in taken or tok.pos_ != "PROPN" or not tok.text[:1].isupper() or not tok.is_alpha \
+                or self.aliases.is_title(tok.text) or self.aliases.is_not_name(tok.text):
+            return None
+        if key(tok.text) in full | single and not self.rules.is_word(tok):
+            c = Cand(i, i + 1, "NAME", "person")
+            self.rules.extend_given_names(doc, c, taken)
+            if key(tok.text) in full or c.end - c.start > 1:
+                return c
+        end = i + 1
+        while end < len(doc) and end - i < 3 and end not in taken \
+                and doc[end].pos_ == "PROPN" and doc[end].text[:1].isupper():
+            end += 1
+        for stop in range(end, i, -1):
+            if self._is_place(doc[i:stop], place_tokens):
+                return Cand(i, stop, "NAME", "place")
+        return None
+
+    def _is_place(self, span, place_tokens: set[int]) -> bool:
+        text = span.text
+        found = self.aliases.find(text, "place")
+        if found:
+            return found[0] == "place"
+        place = self.gaz.lookup(text, primary=True)
+        if place is None or (len(text) < 4 and not text.isupper()):
+            return False
+        return place.kind == "country" or (
+            place.kind in ("city", "state")
+            and (after_location_prep(span) or place.population >= SURE_CITY
+                 or listed_with(span, place_tokens)))
