@@ -344,9 +344,3 @@ def _request_view(request: SearchRequest, fixed: bool) -> dict[str, Any]:
             "match": "any word" if request.match == "any" else "all words",
             "sort": _SORT_LABELS.get(request.sort, request.sort)}
 
-
-def copy_templates(target: str | Path) -> Path:
-    """Copy the shipped templates into `target` (a starting point for `templates_dir`)."""
-    target = Path(target)
-    shutil.copytree(default_templates_dir(), target, dirs_exist_ok=True)
-    return target

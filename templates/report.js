@@ -70,7 +70,8 @@
     // An explicit page marks the fragment as the whole state, even with nothing selected.
     params.append("page", String(state.page));
     var next = "#" + params.toString();
-    if (location.hash !== next) { location.hash = next; } else { render(); }
+    if (location.hash !== next) { location.hash = next; }
+    render();  // now, not on "hashchange", which comes later
   }
 
   /* ---------------------------------------------------------------- counting */
@@ -102,7 +103,11 @@
 
   /* ---------------------------------------------------------------- drawing */
 
+  var drawn = null;  // the fragment last drawn: "hashchange" after our own change is a no-op
+
   function render() {
+    if (drawn !== null && drawn === location.hash) { return; }
+    drawn = location.hash;
     state = readFragment();
     var r = compute();
     var pages = Math.max(1, Math.ceil(r.visible.length / data.pageSize));

@@ -286,6 +286,17 @@ def test_facet_clicks_match_the_library(browser, ix, site):
     assert_offline(browser, site)
 
 
+def test_request_filters_start_ticked_and_can_be_widened(browser, ix, tmp_path):
+    person = ix.facet_values("people")[0].value
+    write_report(ix, SearchRequest("", filters={"people": (person,)}), tmp_path,
+                 page_size=PAGE_SIZE)
+    browser.open((tmp_path / "index.html").as_uri())
+    assert_counts_match(page_state(browser), ix, {"people": [person]})
+    click_value(browser, "people", person)  # untick: every article of the search again
+    assert_counts_match(page_state(browser), ix, {})
+    assert_offline(browser, tmp_path)
+
+
 def test_pager_walks_through_the_results(browser, ix, site):
     browser.open((site / "index.html").as_uri() + "#page=1")
     total = ix.doc_count()
