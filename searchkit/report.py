@@ -13,7 +13,6 @@ as narrow it; with more hits than that the library applies them and they stay fi
 from __future__ import annotations
 
 import gc
-import shutil
 from contextlib import contextmanager
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -27,7 +26,6 @@ from markupsafe import Markup
 from . import report_views as views
 from .facets import hit_facet_keys
 from .models import ALL_FACETS, SearchkitError, SearchRequest, SearchResult
-from .search import display_title
 
 #: Results per page of the in-page pager.
 PAGE_SIZE = 50
@@ -103,11 +101,14 @@ def write_report(index, request: SearchRequest, out_dir: str | Path, *,
     env = make_environment(templates_dir)
     result, filters, fixed = _fetch(index, request, max_hits)
     out = Path(out_dir)
-    _prepare(out)
-    with _collector_paused():
-        articles = {hit.id: index.get(hit.id) or {} for hit in result.hits}
-        site = _Site(result, articles, filters, fixed, page_size, entity_min_articles)
-        written = _render_all(env, site, out)
+    try:
+        _prepare(out)
+        with _collector_paused():
+            articles = {hit.id: index.get(hit.id) or {} for hit in result.hits}
+            site = _Site(result, articles, filters, fixed, page_size, entity_min_articles)
+            written = _render_all(env, site, out)
+    except OSError as exc:
+        raise SearchkitError(f"cannot write the report into {str(out)!r}: {exc}") from exc
     # With in-page filters the hits are the unfiltered query's, all of them: the request's
     # own answer is what the page shows at first.
     total = site.visible if filters else result.total
@@ -234,9 +235,7 @@ class _Site:
     def article_contexts(self):
         for n, result in enumerate(self.results):
             article = self.articles.get(result["id"]) or {"id": result["id"]}
-            view = views.article_view(
-                article, display_title(article.get("title") or "", article.get("text") or "")
-                or result["title"], self.entity_href)
+            view = views.article_view(article, result["title"], self.entity_href)
             yield self.names.get(("article", result["id"])), {
                 "root": "../", "article": view, "position": n + 1, "count": len(self.results),
                 "previous": self.results[n - 1] if n else None,
