@@ -55,6 +55,18 @@ class ReportSummary:
     files: int  # every file written, assets included
     fixed_filters: bool  # facet filters applied by the library rather than in the page
 
+    def line(self) -> str:
+        """One line for the end of a run."""
+        if self.shown > self.total:  # the filters are ticked in the page, which can untick them
+            held = f"shown among all {self.shown:,} found without the filters"
+        elif self.shown < self.total:
+            held = f"the first {self.shown:,} in the report"
+        else:
+            held = "all in the report"
+        return (f"{self.total:,} matching articles, {held}: {self.files:,} files "
+                f"({self.articles:,} article and {self.entities:,} entity pages) -> "
+                f"{self.index_page}")
+
 
 def default_templates_dir() -> Path:
     """The templates shipped with searchkit (the package's `templates`, or the checkout's)."""

@@ -247,6 +247,7 @@ def test_writes_every_page(ix, report):
     result = ix.run(SearchRequest("", limit=1000, facets=FACETS))
     assert summary.total == result.total == summary.shown == ix.doc_count()
     assert summary.index_page == out / "index.html" and summary.index_page.is_file()
+    assert summary.line().startswith(f"{summary.total} matching articles, all in the report")
     assert (out / "entities.html").is_file()
     assert len(list((out / "articles").glob("*.html"))) == summary.articles == result.total
     named = Counter((facet, n) for h in result.hits for facet in ("people", "places", "orgs")
