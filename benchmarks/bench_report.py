@@ -8,7 +8,7 @@ times three reports:
      so all 439 dated war articles come first and BBC fills the rest).
 Indexes are built once (with extraction) under --work and reused on later runs.
 
-    python benchmarks/bench_report.py [--work /tmp/searchkit-bench-report] [--repeat 3]
+    python benchmarks/bench_report.py [--work /tmp/searchkit-bench-report] [--repeat 3] [--browser]
 
 Prints wall-clock seconds per report (best and median of --repeat runs) split into the
 library's search (Index.run), reading stored articles (Index.get) and the report's own work
@@ -79,11 +79,37 @@ def file_probe(folder: Path, count: int) -> float:
     return seconds
 
 
+def page_speed(site: Path) -> None:
+    """Open index.html in headless Chromium; time the load and a facet click (median of 5)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    from test_browser import WebDriver  # the tests' small chromedriver client
+
+    profile = tempfile.mkdtemp(prefix="searchkit-bench-chromium-")
+    driver = WebDriver(profile)
+    try:
+        loads, clicks = [], []
+        for _ in range(5):
+            driver.open((site / "index.html").as_uri())
+            loads.append(driver.js("const n = performance.getEntriesByType('navigation')[0];"
+                                   "return n.domContentLoadedEventEnd - n.startTime;"))
+            clicks.append(driver.js("""
+                const box = document.querySelector('input[data-f]');
+                const t = performance.now(); box.click(); const a = performance.now() - t;
+                const u = performance.now(); box.click(); return (a + performance.now() - u) / 2;"""))
+        print(f"    in Chromium: index.html ready (DOMContentLoaded) in "
+              f"{statistics.median(loads):.0f} ms; a facet click recounts and redraws in "
+              f"{statistics.median(clicks):.1f} ms", flush=True)
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
 def size_of(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
 
 
-def time_report(ix, request: SearchRequest, label: str, repeat: int, work: Path) -> None:
+def time_report(ix, request: SearchRequest, label: str, repeat: int, work: Path,
+                browser: bool = False) -> None:
     """Write the report `repeat` times into fresh folders; print the figures."""
     runs = []
     for n in range(repeat):
@@ -104,6 +130,8 @@ def time_report(ix, request: SearchRequest, label: str, repeat: int, work: Path)
           f"    {summary.files} files ({summary.articles} articles, {summary.entities} "
           f"entities), {size_of(out) / 2**20:.1f} MiB, index.html {index_kb:.0f} KiB",
           flush=True)
+    if browser:
+        page_speed(out)
 
 
 def main(argv=None) -> int:
@@ -111,6 +139,8 @@ def main(argv=None) -> int:
     parser.add_argument("--work", type=Path,
                         default=Path(tempfile.gettempdir()) / "searchkit-bench-report")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--browser", action="store_true",
+                        help="also time the largest page in headless Chromium (chromedriver)")
     args = parser.parse_args(argv)
     ukraine, bbc = DATA / "ukraine_war.jsonl", DATA / "bbc.jsonl"
     if not ukraine.is_file():
@@ -128,7 +158,7 @@ def main(argv=None) -> int:
         both = build(args.work / "index-ukraine-bbc", [ukraine, bbc])
         print(f"Ukraine-war + BBC index: {both.doc_count()} articles")
         time_report(both, SearchRequest("", sort="newest"), "ukraine+bbc, 1,000 newest",
-                    args.repeat, args.work)
+                    args.repeat, args.work, browser=args.browser)
         time_report(both, SearchRequest("government OR Russia", sort="relevance"),
                     'ukraine+bbc, "government OR Russia"', args.repeat, args.work)
     return 0
