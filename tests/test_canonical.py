@@ -86,6 +86,13 @@ def test_a_word_called_a_person_only_for_its_capital_is_dropped_but_speakers_sta
     assert people("Patriot missiles were sent, Rice said.") == ["Rice"]
 
 
+def test_titles_and_lowercased_wires_keep_real_names():
+    assert people("Hu said President Suharto has agreed in principle.") == ["Hu", "Suharto"]
+    assert people("The debt will be met, prime minister edward seaga said today.") == \
+        ["Edward Seaga"]
+    assert people('Summing up the senate bill, Denman said "it would help."') == ["Denman"]
+
+
 def test_join_surnames_prefers_the_most_frequent_full_name():
     names = ["Howard Baker", "James Baker", "James Baker", "Baker", "Trump"]
     assert join_surnames(names) == {"Baker": "James Baker"}

@@ -70,8 +70,11 @@ def test_nationalities_are_not_places():
 
 def test_demonyms_are_recognised_from_country_names():
     countries = get_gazetteer().country_names()
-    assert looks_like_demonym("Ukrainian", countries) and looks_like_demonym("Iraqi", countries)
-    assert not looks_like_demonym("Lipetsk", countries)
+    for word in ("Ukrainian", "Iraqi", "Moldovan", "Chinese", "German", "Israelis"):
+        assert looks_like_demonym(word, countries), word
+    # Names that merely start like a country are not demonyms.
+    for word in ("Lipetsk", "Denman", "Francis", "Jordan", "Indiana"):
+        assert not looks_like_demonym(word, countries), word
 
 
 def test_dateline_is_a_place_read_within_its_region():

@@ -229,8 +229,8 @@ class Namer:
     def name(self, kind: str, text: str) -> str:
         """The canonical name of a person or organisation ("Zelensky" -> "Volodymyr Zelenskyy")."""
         text = " ".join(text.split()).strip(_QUOTES)
-        if kind == "person" and text.isupper() and len(text) > 1:
-            text = text.title()  # "XI" -> "Xi" (then the alias data may say "Xi Jinping")
+        if kind == "person" and (text.isupper() or text.islower()) and len(text) > 1:
+            text = text.title()  # "XI" -> "Xi" (the alias data may say "Xi Jinping")
         found = self.aliases.find(text, kind)
         return found[1] if found and found[0] == kind else text
 

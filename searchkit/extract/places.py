@@ -214,21 +214,28 @@ def get_gazetteer() -> Gazetteer:
     return Gazetteer()
 
 
-_DEMONYM_ENDINGS = ("ians", "ian", "eans", "ean", "ans", "an", "ese", "ish", "is", "i", "ic", "s")
+_DEMONYM_ENDINGS = frozenset(["", *"n ns an ans ian ians ean eans ese i is ic ish".split()])
 
 
 def looks_like_demonym(word: str, country_names: frozenset[str]) -> bool:
     """True for a nationality word built on a country name ("Ukrainian", "Iraqi", "Chinese").
 
-    Only meaningful for words the gazetteer does not resolve ("Japan" ends in -an too).
+    The word must be the country's name without its final vowel plus a demonym ending:
+    "Moldov|an", "Chin|ese", "Iraq|i", "German|"; so "Denman" is not Danish, nor "Brian" British.
 
     >>> looks_like_demonym("Ukrainian", frozenset({"ukraine"}))
     True
     """
     w = word.casefold()
-    for ending in _DEMONYM_ENDINGS:
-        stem = w[: -len(ending)]
-        if w.endswith(ending) and len(stem) >= 4 and any(c.startswith(stem) for c in country_names):
+    for country in country_names:
+        stem = country[:-1] if country[-1] in "aeiouy" else country
+        if len(stem) < 4 or not w.startswith(stem) or w == country:
+            continue
+        ending = w[len(stem):]
+        # "German" from Germany, "Iraqis" from Iraq; but "Franc(is)" is not from France.
+        if ending == "" and country[-1] != "y" or ending == "is" and stem != country:
+            continue
+        if ending in _DEMONYM_ENDINGS:
             return True
     return False
 

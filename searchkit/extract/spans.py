@@ -123,6 +123,10 @@ class SpanRules:
         if all(self.aliases.is_not_name(t.text) or t.like_num or t.is_punct for t in span):
             return True
         first = span[0].text
+        if c.label == "PERSON" and len(span) > 1 and text.islower() \
+                and all(t.is_alpha for t in span) and len(span[-1]) > 2 \
+                and not self.is_word(span[-1]) and not self.aliases.is_not_name(span[-1].text):
+            return False  # "prime minister edward seaga" in a lowercased wire: still a name
         if first.islower() and first not in PARTICLES or not any(ch.isupper() for ch in text):
             # Lowercase junk ("cts", "the treasury"); a lowercased place the model tagged as
             # one ("jamaica", "paris") is still that place.
@@ -145,6 +149,8 @@ class SpanRules:
             return False
         if (not tok.is_sent_start and label != "PERSON") or is_speaker(span):
             return False  # "Rice said": whoever speaks is a name
+        if tok.i > 0 and self.aliases.is_title(tok.doc[tok.i - 1].text):
+            return False  # "President Suharto": a title says it is a name
         sent = tok.sent
         at = tok.idx - sent.start_char
         text = sent.text
