@@ -1,4 +1,4 @@
-"""Static HTML result sites: `write_report(index, request, "out/")` writes pages that open from disk.
+"""Static HTML result sites: `write_report(index, request, "out/")` writes pages to open from disk.
 
 The site is a folder: `index.html` (results, facet sidebar, timeline, map), `entities.html`,
 `articles/*.html`, `entities/*.html` and `assets/` (the style sheet and the small script).

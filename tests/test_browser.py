@@ -24,7 +24,7 @@ import pytest
 from searchkit.models import SearchRequest
 from searchkit.report import write_report
 
-from test_report import HOSTILE_ID, build_corpus_index
+from test_report import build_corpus_index
 
 ARTIFACTS = Path(os.environ.get("SEARCHKIT_ARTIFACTS",
                                 Path(__file__).resolve().parent / "artifacts"))
