@@ -76,3 +76,13 @@ def test_amounts_keep_offsets_and_their_sentence():
     for a in ex.amounts:
         assert text[a.start:a.end] == a.text
         assert a.sentence == "A €150 billion loan was agreed, and shares rose 76%."
+
+
+def test_wire_tables_give_no_counts_and_abbreviated_months_are_durations():
+    text = ("Shr 1.20 dlrs vs 1.05 dlrs\n    Net 55,000 vs 40,000\n    Revs 2,188,933\n"
+            "    Six mths\n    Shr 2.10 dlrs. Sales rose a seven pct increase in six mths.")
+    ex = extract_text(text)
+    assert not [a for a in ex.amounts if a.kind == "count"]
+    assert ("six mths", 6.0, "months") in [(a.text, a.value, a.unit) for a in ex.amounts
+                                           if a.kind == "duration"]
+    assert 7.0 in [a.value for a in ex.amounts if a.kind == "percent"]

@@ -75,9 +75,13 @@ PEOPLE_NOUNS = frozenset("""people person persons individual individuals civilia
 resident residents citizen citizens man men woman women child children adult adults
 inhabitant inhabitants national nationals""".split())
 TIME_UNITS = {"year": "years", "month": "months", "week": "weeks", "day": "days",
-              "hour": "hours", "minute": "minutes", "decade": "decades", "century": "centuries"}
+              "hour": "hours", "minute": "minutes", "decade": "decades", "century": "centuries",
+              "years": "years", "months": "months", "weeks": "weeks", "days": "days",
+              "hours": "hours", "minutes": "minutes", "decades": "decades",
+              "centuries": "centuries", "yr": "years", "yrs": "years", "mth": "months",
+              "mths": "months", "wk": "weeks", "wks": "weeks"}
 # Nouns a number modifies that are not counted things.
-NOT_COUNTED = frozenset("""time times percent pct per cent point points %""".split())
+NOT_COUNTED = frozenset("""time times percent pct per cent point points % nil""".split())
 
 _NUM = r"(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)"
 _WORDNUM = "(?:" + "|".join(sorted((w for w in WORD_NUMBERS if w not in ("a", "an", "dozen")),
@@ -102,7 +106,7 @@ MONEY_SUFFIXED = re.compile(
     rf"(?:{_RANGE}(?P<b>{_NUM})(?P<sb>{_SCALE})?)?"
     rf"\s(?:(?P<adj>(?i:{_ADJ}))\s)?(?P<word>{_WORD}|{_CODE})\b")
 PERCENT = re.compile(
-    rf"(?<![\w.])(?P<a>{_NUM})(?:{_RANGE}(?P<b>{_NUM}))?"
+    rf"(?<![\w.])(?P<a>{_NUM}|{_WORDNUM}\b)(?:{_RANGE}(?P<b>{_NUM}))?"
     rf"(?:\s?%|\s?per\s?cent\b|\s?pct\b|\s?percent\b)")
 
 
@@ -221,21 +225,23 @@ class AmountFinder:
             i = end
 
     def _count(self, doc, start: int, end: int) -> Amount | None:
+        """A number modifying a noun: a count ("390 Ukrainians") or a duration ("29 years")."""
         phrase = doc[start:end]
         value = parse_number(phrase[0].text)
         if value is None or phrase[0].lower_ in ("one", "a", "an"):
             return None  # "one of them", "one day": not worth an amount facet
         value *= scale_of(phrase[-1].text if len(phrase) > 1 else None)
-        head = phrase[-1].head
-        if phrase[-1].dep_ not in ("nummod", "quantmod") or head.i < end or head.i - end > 3 \
-                or head.pos_ not in ("NOUN", "PROPN"):
+        head = _counted_noun(doc, phrase)
+        if head is None:
             return None
         lemma = head.lemma_.lower()
-        if lemma in TIME_UNITS or head.lower_ in TIME_UNITS.values():
-            if _is_age(doc, head):
-                return None
-            unit, kind = TIME_UNITS.get(lemma) or head.lower_, "duration"
-        elif phrase[0].ent_type_ == "DATE" or lemma in NOT_COUNTED or head.lower_ in WORDS:
+        unit = TIME_UNITS.get(lemma) or TIME_UNITS.get(head.lower_)
+        if unit is not None:
+            if _is_age(doc, head) or _looks_like_year(phrase[0].text):
+                return None  # "29-year-old", "the 1986 year"
+            kind = "duration"
+        elif phrase[0].ent_type_ == "DATE" or lemma in NOT_COUNTED or head.lower_ in WORDS \
+                or head.lower_ in SCALES:
             return None
         elif head.ent_type_ == "NORP" or lemma in PEOPLE_NOUNS or head.lower_ in PEOPLE_NOUNS:
             unit, kind = "people", "count"
@@ -243,6 +249,31 @@ class AmountFinder:
             unit, kind = lemma, "count"
         s, e = phrase.start_char, head.idx + len(head)
         return Amount(doc.text[s:e], value, unit, kind, s, e, phrase[0].sent.text.strip())
+
+
+def _counted_noun(doc, phrase):
+    """The noun a number phrase counts, or None: "390 [Ukrainian] prisoners".
+
+    Nationalities may be capitalised ("390 Ukrainians"); other capitalised heads are table
+    labels or names ("55,000  Revs", "3.10  Stockton"), and so is a gap with a line break
+    and indentation.
+    """
+    head = phrase[-1].head
+    if phrase[-1].dep_ not in ("nummod", "quantmod") or head.i < phrase.end \
+            or head.i - phrase.end > 3 or head.pos_ not in ("NOUN", "PROPN"):
+        return None
+    if not head.text.islower() and head.ent_type_ != "NORP":
+        return None
+    gap = doc.text[phrase.end_char:head.idx]
+    if "\n " in gap or "   " in gap:
+        return None
+    if any(t.lower_ in NOT_COUNTED for t in doc[phrase.end:head.i]):
+        return None  # "seven pct increase", "10 times cash flow"
+    return head
+
+
+def _looks_like_year(text: str) -> bool:
+    return text.isdigit() and len(text) == 4 and 1800 <= int(text) <= 2100
 
 
 def _is_age(doc, head) -> bool:
