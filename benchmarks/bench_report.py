@@ -50,21 +50,20 @@ class TimedIndex:
     """An Index whose run() and get() add their wall time up, to split the figures."""
 
     def __init__(self, ix):
-        self.ix, self.run_s, self.get_s = ix, 0.0, 0.0
+        self.ix, self.seconds = ix, {"run": 0.0, "get": 0.0}
+
+    def _timed(self, method: str, arg):
+        started = time.perf_counter()
+        try:
+            return getattr(self.ix, method)(arg)
+        finally:
+            self.seconds[method] += time.perf_counter() - started
 
     def run(self, request):
-        started = time.perf_counter()
-        try:
-            return self.ix.run(request)
-        finally:
-            self.run_s += time.perf_counter() - started
+        return self._timed("run", request)
 
     def get(self, article_id):
-        started = time.perf_counter()
-        try:
-            return self.ix.get(article_id)
-        finally:
-            self.get_s += time.perf_counter() - started
+        return self._timed("get", article_id)
 
 
 def file_probe(folder: Path, count: int) -> float:
@@ -119,7 +118,7 @@ def time_report(ix, request: SearchRequest, label: str, repeat: int, work: Path,
         timed = TimedIndex(ix)
         started, cpu = time.perf_counter(), time.process_time()
         summary = write_report(timed, request, out)
-        runs.append((time.perf_counter() - started, timed.run_s, timed.get_s,
+        runs.append((time.perf_counter() - started, timed.seconds["run"], timed.seconds["get"],
                      time.process_time() - cpu))
     total, search, get, cpu = sorted(runs)[len(runs) // 2]  # the median run
     probe = file_probe(work / "probe", summary.files)
