@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import html
 import json
-import os
 import re
 import sys
 from functools import wraps
@@ -197,7 +196,7 @@ def report(out_dir, templates_dir, max_hits, **opts):
     request = request_from(opts, limit=max_hits)
     summary = write_report(_open(opts["index_dir"]), request, out_dir,
                            templates_dir=templates_dir, max_hits=max_hits)
-    click.echo(f"{summary} -> {os.path.join(out_dir, 'index.html')}", err=True)
+    click.echo(summary.line(), err=True)
 
 
 @cli.command()
