@@ -33,8 +33,10 @@ PAGE_SIZE = 50
 CHART_HEIGHT = 120.0
 #: Hand-written files copied beside the pages (looked up like templates).
 ASSETS = ("report.css", "report.js")
-#: Entities named in fewer of the report's articles get no page (it would repeat one article).
-ENTITY_MIN_ARTICLES = 2
+#: A report naming at most this many people, places and organisations gives each a page;
+#: a larger one only those named in two or more of its articles (a page for a name in a
+#: single article repeats that article, and thousands of them cost more than all the rest).
+ENTITY_PAGES_ALL = 500
 #: Threads writing finished pages to disk.
 WRITER_THREADS = 4
 #: Written into every report folder, so a rerun may clear its own old pages (and only those).
@@ -95,7 +97,7 @@ def make_environment(templates_dir: str | Path | None = None) -> jinja2.Environm
 def write_report(index, request: SearchRequest, out_dir: str | Path, *,
                  templates_dir: str | Path | None = None, max_hits: int = 1000,
                  page_size: int = PAGE_SIZE,
-                 entity_min_articles: int = ENTITY_MIN_ARTICLES) -> ReportSummary:
+                 entity_min_articles: int | None = None) -> ReportSummary:
     """Write the static result site of `request` into `out_dir` and say what was written.
 
     The request's text, date and amount ranges, match and sort apply as in `Index.run`;
@@ -103,6 +105,8 @@ def write_report(index, request: SearchRequest, out_dir: str | Path, *,
     hits and every facet value). `page_size` results show per page of the in-page pager.
     People, places and organisations named in at least `entity_min_articles` of the
     report's articles get a page of their own; the rest are marked and listed, not linked.
+    By default (None) every name gets one when there are at most ENTITY_PAGES_ALL names,
+    else the names found in two or more articles.
 
     >>> ix = searchkit.open_index("index")                              # doctest: +SKIP
     >>> write_report(ix, SearchRequest("prisoner exchange"), "out").index_page  # doctest: +SKIP
@@ -178,9 +182,9 @@ class _Site:
 
     def __init__(self, result: SearchResult, articles: Mapping[str, Mapping[str, Any]],
                  filters: Mapping[str, Sequence[str]], fixed: bool, page_size: int,
-                 entity_min: int):
+                 entity_min: int | None):
         self.result, self.articles, self.fixed = result, articles, fixed
-        self.page_size, self.entity_min = page_size, entity_min
+        self.page_size = page_size
         # Every page gets its name before any view asks for a link.
         self.names = views.PageNames()
         for hit in result.hits:
@@ -188,7 +192,9 @@ class _Site:
         named = {h.id: [(kind, name) for facet, kind in views.KIND_OF_FACET.items()
                         for name in getattr(h, facet)] for h in result.hits}
         self.positions = views.entity_articles([h.id for h in result.hits], named)
-        # An entity named in a single article would get a page repeating that article.
+        if entity_min is None:
+            entity_min = 1 if len(self.positions) <= ENTITY_PAGES_ALL else 2
+        self.entity_min = entity_min
         pages = sorted(p for p, found in self.positions.items() if len(found) >= entity_min)
         for kind, name in pages:
             self.names.add((kind, name), kind, name)

@@ -17,7 +17,7 @@ import pytest
 import searchkit
 from searchkit.facets import hit_facet_keys
 from searchkit.models import SearchkitError, SearchRequest
-from searchkit.report import default_templates_dir, write_report
+from searchkit.report import ENTITY_PAGES_ALL, default_templates_dir, write_report
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -249,14 +249,10 @@ def test_writes_every_page(ix, report):
     assert summary.line().startswith(f"{summary.total} matching articles, all in the report")
     assert (out / "entities.html").is_file()
     assert len(list((out / "articles").glob("*.html"))) == summary.articles == result.total
-    named = Counter((facet, n) for h in result.hits for facet in ("people", "places", "orgs")
-                    for n in set(getattr(h, facet)))
-    pages = [key for key, count in named.items() if count >= 2]  # one article: no page
-    assert len(list((out / "entities").glob("*.html"))) == summary.entities == len(pages)
-    listing = read_page(out / "entities.html")
-    assert sum(len(ul_items(listing, ul)) for ul in listing.with_class("names", "ul")) == len(named)
-    linked = [e for e in listing.all("a") if e["attrs"]["href"].startswith("entities/")]
-    assert len(linked) == len(pages)
+    named = {(facet, n) for h in result.hits for facet in ("people", "places", "orgs")
+             for n in getattr(h, facet)}
+    assert len(named) <= ENTITY_PAGES_ALL  # a small report: every name has a page
+    assert len(list((out / "entities").glob("*.html"))) == summary.entities == len(named)
     assert {p.name for p in (out / "assets").iterdir()} == {"report.css", "report.js"}
     assert summary.files == 2 + summary.articles + summary.entities + 2
 
@@ -271,7 +267,11 @@ def test_every_page_is_well_formed_html5(report):
 
 
 def test_relative_links_all_resolve(report):
-    out, _ = report
+    assert_links_resolve(report[0])
+
+
+def assert_links_resolve(out: Path) -> None:
+    """Every href/src of the pages is relative and names a file of the site."""
     for path in [out / "index.html", out / "entities.html", *(out / "articles").glob("*"),
                  *list((out / "entities").glob("*"))[:40]]:
         page = read_page(path)
@@ -483,11 +483,19 @@ def test_user_templates_override_single_files(ix, tmp_path):
         write_report(ix, SearchRequest(""), out, templates_dir=tmp_path / "nope")
 
 
-def test_entity_pages_for_every_name_on_request(ix, tmp_path):
-    summary = write_report(ix, SearchRequest(""), tmp_path, entity_min_articles=1)
+def test_names_in_one_article_get_no_page_when_asked(ix, tmp_path):
+    summary = write_report(ix, SearchRequest(""), tmp_path, entity_min_articles=2)
     result = ix.run(SearchRequest("", limit=1000))
-    assert summary.entities == len({(f, n) for h in result.hits
-                                    for f in ("people", "places", "orgs") for n in getattr(h, f)})
+    named = Counter((facet, n) for h in result.hits for facet in ("people", "places", "orgs")
+                    for n in set(getattr(h, facet)))
+    pages = [key for key, count in named.items() if count >= 2]
+    assert len(list((tmp_path / "entities").glob("*.html"))) == summary.entities == len(pages)
+    listing = read_page(tmp_path / "entities.html")
+    assert sum(len(ul_items(listing, ul)) for ul in listing.with_class("names", "ul")) == len(named)
+    linked = [e for e in listing.all("a") if e["attrs"]["href"].startswith("entities/")]
+    assert len(linked) == len(pages)
+    assert "single article have no page" in listing.with_class("meta", "p")[0]["text"]
+    assert_links_resolve(tmp_path)  # no link to a page that was not written
 
 
 def test_rerun_replaces_old_pages_and_keeps_other_files(ix, tmp_path):
