@@ -235,6 +235,41 @@ def time_parts(docs) -> dict[str, float]:
     return out
 
 
+def report_speed(nlp, sample, texts, args):
+    """Print the speed section; return the raw docs and searchkit's extractions."""
+    from searchkit.extract.pipeline import get_extractor
+
+    t_raw = t_ours = t_noev = float("inf")
+    for rep in range(args.repeat):
+        # Alternate the order: the first pass of a run is often the slowest.
+        runs = ["raw", "ours", "noev"]
+        for name in runs[rep % 3:] + runs[:rep % 3]:
+            if name == "raw":
+                t, docs = time_raw(nlp, texts, args.batch_size)
+                t_raw = min(t_raw, t)
+            elif name == "ours":
+                t, extractions = time_ours(sample, args.batch_size, events=True)
+                t_ours = min(t_ours, t)
+            else:
+                t, _ = time_ours(sample, args.batch_size, events=False)
+                t_noev = min(t_noev, t)
+    has_events = get_extractor(None).events is not None
+    parts = time_parts(docs)
+    print("\n## Speed (seconds, batch size %d, 1 process, best of %d)"
+          % (args.batch_size, args.repeat))
+    print("stages on the parsed docs: " + ", ".join(
+        f"{k} {v:.2f} ({100 * v / t_raw:.1f}% of the raw pass)" for k, v in parts.items()))
+    print(f"raw nlp.pipe:                      {t_raw:7.2f}")
+    print(f"extract_articles, no event types:  {t_noev:7.2f}  "
+          f"({100 * (t_noev / t_raw - 1):+.1f}%)")
+    if has_events:
+        print(f"extract_articles, with event types:{t_ours:7.2f}  "
+              f"({100 * (t_ours / t_raw - 1):+.1f}%)")
+    else:
+        print("(event detector absent: searchkit/extract/events.py not present)")
+    return docs, extractions
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--sample", type=int, default=2000, help="articles (0 = all with places)")
@@ -243,6 +278,8 @@ def main(argv=None) -> int:
     ap.add_argument("--no-dateline", action="store_true", help="leave the dateline out")
     ap.add_argument("--repeat", type=int, default=1, help="timing runs (best is kept)")
     ap.add_argument("--show", type=int, default=12, help="examples to list per category")
+    ap.add_argument("--no-timing", action="store_true",
+                    help="parse once and skip the speed section (for the whole corpus)")
     args = ap.parse_args(argv)
     if not DATA.exists():
         print(f"{DATA} is absent", file=sys.stderr)
@@ -262,32 +299,12 @@ def main(argv=None) -> int:
           f"{words} words, dateline {'excluded' if args.no_dateline else 'included'}; "
           f"model {nlp.meta['name']} {nlp.meta['version']}, pipes {nlp.pipe_names}")
 
-    t_raw = t_ours = t_noev = float("inf")
-    for rep in range(args.repeat):
-        # Alternate the order: the first pass of a run is often the slowest.
-        runs = ["raw", "ours", "noev"]
-        for name in runs[rep % 3:] + runs[:rep % 3]:
-            if name == "raw":
-                t, docs = time_raw(nlp, texts, args.batch_size)
-                t_raw = min(t_raw, t)
-            elif name == "ours":
-                t, extractions = time_ours(sample, args.batch_size, events=True)
-                t_ours = min(t_ours, t)
-            else:
-                t, _ = time_ours(sample, args.batch_size, events=False)
-                t_noev = min(t_noev, t)
-    has_events = get_extractor(None).events is not None
-    parts = time_parts(docs)
-    print("\n## Speed (seconds, batch size %d, 1 process)" % args.batch_size)
-    print("stages on the parsed docs: " + ", ".join(
-        f"{k} {v:.2f} ({100 * v / t_raw:.1f}% of the raw pass)" for k, v in parts.items()))
-    print(f"raw nlp.pipe:                      {t_raw:7.2f}")
-    print(f"extract_articles, no event types:  {t_noev:7.2f}  ({100 * (t_noev / t_raw - 1):+.1f}%)")
-    if has_events:
-        print(f"extract_articles, with event types:{t_ours:7.2f}  "
-              f"({100 * (t_ours / t_raw - 1):+.1f}%)")
+    if args.no_timing:
+        docs = list(nlp.pipe(texts, batch_size=args.batch_size))
+        extractor = get_extractor(None)
+        extractions = [extractor(doc) for doc in docs]
     else:
-        print("(event detector absent: searchkit/extract/events.py not present)")
+        docs, extractions = report_speed(nlp, sample, texts, args)
 
     gold_c = [g for _a, g, _p in sample]
     gaz = get_gazetteer()
