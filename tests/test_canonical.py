@@ -33,6 +33,13 @@ def test_old_spellings_of_places_join_the_current_one():
     assert ex.facets()["places"] == ["Kyiv", "Kharkiv", "Odesa"]
 
 
+def test_names_in_the_alias_data_are_found_even_when_the_model_misses_them():
+    # The model tags neither "Lavrov" here nor anything as an org in "Kiev was hit".
+    ex = extract_text("Kiev was hit. Lavrov spoke in Moscow.")
+    assert ex.facets()["people"] == ["Sergei Lavrov"]
+    assert ex.facets()["places"] == ["Kyiv", "Moscow"]
+
+
 def test_titles_and_possessives_are_stripped():
     ex = extract_text("Donald Trump's presidency ended. Russia's foreign minister "
                       "Sergei Lavrov spoke, and Foreign Minister Lavrov left.")

@@ -4,9 +4,10 @@
   ("Valerii Zaluzhnyi" untagged, "Zaluzhnyi" tagged elsewhere), grown over a given name;
   one seen elsewhere only on its own needs that given name as corroboration, and English
   words ("Long", "Smart") are not taken from surnames at all;
-- a run of up to three capitalised proper nouns that the alias data calls a place, or that
-  the gazetteer knows by its main name as a country, or as a city with evidence (a place
-  preposition, a list with other places, a million people), is a place.
+- a run of up to three capitalised proper nouns that the alias data lists is a name of
+  that kind ("Lavrov", "NATO");
+- such a run that the gazetteer knows by its main name as a country, or as a city with
+  evidence (a place preposition, a list with other places, a million people), is a place.
 """
 from __future__ import annotations
 
@@ -59,15 +60,20 @@ class UntaggedNames:
                 and doc[end].pos_ == "PROPN" and doc[end].text[:1].isupper():
             end += 1
         for stop in range(end, i, -1):
-            if self._is_place(doc[i:stop], place_tokens):
-                return Cand(i, stop, "NAME", "place")
+            kind = self._listed_kind(doc[i:stop], place_tokens)
+            if kind is not None:
+                return Cand(i, stop, "NAME", kind)
         return None
+
+    def _listed_kind(self, span, place_tokens: set[int]) -> str | None:
+        """The kind the alias data gives the span, else "place" if the gazetteer says so."""
+        found = self.aliases.find(span.text)
+        if found:
+            return found[0]  # "Lavrov" untagged is still Sergei Lavrov
+        return "place" if self._is_place(span, place_tokens) else None
 
     def _is_place(self, span, place_tokens: set[int]) -> bool:
         text = span.text
-        found = self.aliases.find(text, "place")
-        if found:
-            return found[0] == "place"
         place = self.gaz.lookup(text, primary=True)
         if place is None or (len(text) < 4 and not text.isupper()):
             return False
