@@ -1,6 +1,9 @@
 """Ranking quality on Cranfield (issue 3): nDCG@10 and MAP for searchkit and its peers.
 
     python benchmarks/bench_ranking.py [--engines searchkit,fts5,tantivy,bm25s] [--depth 100]
+    python benchmarks/bench_ranking.py --tune     # grid over searchkit's analysis and BM25 knobs
+    python benchmarks/bench_ranking.py --collection reuters-topics   # the same on news text
+    python benchmarks/bench_ranking.py --settings recommended        # searchkit with SETTINGS applied
 
 Every engine gets the same query words (lower-cased alphanumeric runs of the query, so no
 engine sees query-language operators) and an OR query ("match any"), and returns its top
@@ -10,11 +13,17 @@ engine sees query-language operators) and an OR query ("match any"), and returns
 - MAP: binary (grades 1-4 relevant), average precision over the top `depth`, divided by all
   relevant documents of the query, averaged over the 225 queries.
 - nDCG@10 binary is printed as well for readers who compare with binary-gain papers.
+`--collection reuters-topics` is a check on news text rather than a test collection: each
+Reuters topic with 20+ articles (but earn, acq) is a query, written as its category name
+("crude oil", "money supply", "balance of payments", "coffee"), and the articles tagged with
+that topic are its relevant set (binary gain; see peers.TOPIC_QUERIES).
 Prints a table; asserts nothing about quality beyond the metric self-check.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
+import itertools
 import math
 import sys
 import tempfile
@@ -86,13 +95,18 @@ def evaluate(rank, queries, qrels, depth: int) -> dict[str, float]:
 # ---------------------------------------------------------------- searchkit
 
 
-def searchkit_ranker(docs: list[dict], work: Path):
-    """Index the abstracts with searchkit (extract=False) and rank with match="any"."""
+def searchkit_ranker(docs: list[dict], work: Path, name: str = "sk", **index_knobs):
+    """Index the abstracts with searchkit (extract=False) and rank with match="any".
+
+    `index_knobs` (stoplist=, title_boost=) are index-time settings tried by --tune.
+    """
     import searchkit
 
     jsonl = peers.write_jsonl(docs, work / "cranfield.jsonl")
-    searchkit.index_paths([str(jsonl)], index_dir=str(work / "sk"), extract=False, rebuild=True)
-    ix = searchkit.open_index(str(work / "sk"))
+    with index_settings(**index_knobs):
+        searchkit.index_paths([str(jsonl)], index_dir=str(work / name), extract=False,
+                              rebuild=True)
+    ix = searchkit.open_index(str(work / name))
 
     def rank(text: str, k: int) -> list[str]:
         res = ix.search(" ".join(peers.words(text)), match="any", limit=k, facets=())
@@ -101,16 +115,155 @@ def searchkit_ranker(docs: list[dict], work: Path):
     return rank
 
 
+# ---------------------------------------------------------------- tuning (monkeypatching only)
+
+#: Stop lists tried at index time. "whoosh" is StemmingAnalyzer's default (34 words).
+def stoplists() -> dict[str, frozenset | None]:
+    """Named stop lists: whoosh's default, none, whoosh's 127-word English list, bm25s's list."""
+    from whoosh.analysis import STOP_WORDS
+    from whoosh.lang.stopwords import stoplists as whoosh_lists
+
+    try:
+        from bm25s.stopwords import STOPWORDS_EN
+    except ImportError:
+        STOPWORDS_EN = ()
+    return {"whoosh-default-34": STOP_WORDS, "none": None,
+            "whoosh-lang-en-127": frozenset(whoosh_lists["en"]),
+            "bm25s-en-33": frozenset(STOPWORDS_EN)}
+
+
+@contextlib.contextmanager
+def patched(obj, **values):
+    """Temporarily set attributes of a module (restored on exit)."""
+    old = {k: getattr(obj, k) for k in values}
+    for k, v in values.items():
+        setattr(obj, k, v)
+    try:
+        yield
+    finally:
+        for k, v in old.items():
+            setattr(obj, k, v)
+
+
+@contextlib.contextmanager
+def index_settings(stoplist="default", title_boost=None):
+    """Index-time knobs of searchkit.schema: the text analyzer's stop list, the title field_boost."""
+    from whoosh.analysis import StemmingAnalyzer
+    from searchkit import schema
+
+    values = {}
+    if stoplist != "default":
+        values["_text_analyzer"] = lambda: StemmingAnalyzer(stoplist=stoplist)
+    if title_boost is not None:
+        values["TITLE_BOOST"] = float(title_boost)
+    with patched(schema, **values):
+        yield
+
+
+@contextlib.contextmanager
+def words_grouped(on: bool = True):
+    """Score match-any queries with one BM25F saturation per word across fields.
+
+    whoosh flattens `(title:a OR text:a) OR (title:b OR text:b)` into one Or of four terms,
+    so an evaluator that recognises "one word, many fields" only inside its own Or node never
+    sees that shape in a match-any query. This regroups a flat Or's plain terms by word and
+    hands each group to the evaluator's `_bm25f` (a sketch of the fix the lead would make).
+    """
+    from whoosh import query as wq
+    from searchkit import ranking
+
+    original = ranking.Evaluator._node
+
+    def node(self, q):
+        if isinstance(q, wq.Or) and type(q) is wq.Or:
+            groups, rest = {}, []
+            for child in q.subqueries:
+                if type(child) is wq.Term and child.fieldname in self.arrays.postings:
+                    groups.setdefault(child.text, []).append(child)
+                else:
+                    rest.append(child)
+            if any(len(g) > 1 for g in groups.values()):
+                parts = [self._bm25f(g) for g in groups.values()] + [self._node(c) for c in rest]
+                return self._any(iter(parts))
+        return original(self, q)
+
+    if not on or not hasattr(ranking.Evaluator, "_bm25f"):
+        yield
+        return
+    with patched(ranking.Evaluator, _node=node):
+        yield
+
+
+def tune(docs, queries, qrels, depth: int, work: Path) -> None:
+    """Grid over searchkit's knobs; prints every setting's figures, best nDCG@10 first."""
+    from searchkit import ranking
+
+    grid = list(itertools.product((False, True), (1.2, 2.0, 3.0), (0.6, 0.75, 0.9),
+                                  (1.0, 2.0, 3.0)))
+    rows = []
+    # Title field_boost 2.0 (posting weights doubled at index time) only with the default list.
+    variants = [(name, sl, fb) for name, sl in stoplists().items()
+                for fb in ((1.0, 2.0) if name == "whoosh-default-34" else (1.0,))]
+    for n, (sl_name, sl, fb) in enumerate(variants):
+        rank = searchkit_ranker(docs, work, f"tune{n}_{fb}", stoplist=sl, title_boost=fb)
+        for grouped, k1, b, tw in grid:
+            weights = {**ranking.FIELD_WEIGHTS, "title": tw}
+            with patched(ranking, K1=k1, B=b, FIELD_WEIGHTS=weights), words_grouped(grouped):
+                m = evaluate(rank, queries, qrels, depth)
+            rows.append((f"stoplist={sl_name} title field_boost={fb} K1={k1} B={b} "
+                         f"FIELD_WEIGHTS[title]={tw} per-word BM25F={'yes' if grouped else 'no'}",
+                         m))
+            print(f"  {rows[-1][0]}: nDCG@10 {m['ndcg10']:.4f} MAP {m['map']:.4f}",
+                  file=sys.stderr, flush=True)
+    rows.sort(key=lambda r: -r[1]["ndcg10"])
+    print_table(rows[:25])
+
+
+#: searchkit settings tried with --settings (applied by monkeypatching, never by editing).
+#: "recommended" is what --tune found; see benchmarks/README.md.
+SETTINGS = {
+    "shipped": {},
+    "per-word-bm25f": {"grouped": True},
+    "recommended": {"K1": 2.0, "B": 0.75, "title": 2.0, "grouped": True},
+}
+
+
+@contextlib.contextmanager
+def query_settings(K1=None, B=None, title=None, grouped=False):
+    """Query-time knobs of searchkit.ranking, and the per-word BM25F regrouping."""
+    from searchkit import ranking
+
+    values = {k: v for k, v in (("K1", K1), ("B", B)) if v is not None}
+    if title is not None:
+        values["FIELD_WEIGHTS"] = {**ranking.FIELD_WEIGHTS, "title": title}
+    with patched(ranking, **values), words_grouped(grouped):
+        yield
+
+
+def load_collection(name: str):
+    """(docs, queries, qrels) of a named collection."""
+    if name == "cranfield":
+        return peers.cranfield_docs(), peers.cranfield_queries(), peers.cranfield_qrels()
+    if name == "reuters-topics":
+        return peers.reuters_topic_collection()
+    raise SystemExit(f"unknown collection {name!r}: cranfield or reuters-topics")
+
+
 # ---------------------------------------------------------------- main
 
 
-def build_rankers(names: list[str], docs: list[dict], work: Path):
-    """name -> (label, rank function) for the engines asked for."""
+def build_rankers(names: list[str], docs: list[dict], work: Path,
+                  settings: tuple[str, ...] = ("shipped",)):
+    """name -> (label, rank function) for the engines asked for (searchkit once per settings)."""
     out = {}
     for name in names:
         t0 = time.perf_counter()
         if name == "searchkit":
-            out[name] = ("searchkit (match any)", searchkit_ranker(docs, work))
+            rank = searchkit_ranker(docs, work)
+            for setting in settings:
+                out[f"searchkit:{setting}"] = (
+                    f"searchkit (match any, {setting} settings)",
+                    rank if setting == "shipped" else with_settings(rank, SETTINGS[setting]))
         elif name == "fts5":
             out[name] = ("SQLite FTS5 (porter, bm25)", peers.fts5_ranker(docs, work / "cran.db"))
         elif name == "tantivy":
@@ -120,8 +273,16 @@ def build_rankers(names: list[str], docs: list[dict], work: Path):
             out[name] = (label, rank)
         else:
             raise SystemExit(f"unknown engine {name!r}")
-        print(f"  built {name} in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+        print(f"  built {name} in {time.perf_counter() - t0:.1f} s", file=sys.stderr, flush=True)
     return out
+
+
+def with_settings(rank, knobs: dict):
+    """A rank function that applies query-time knobs around every call."""
+    def ranked(text: str, k: int) -> list[str]:
+        with query_settings(**knobs):
+            return rank(text, k)
+    return ranked
 
 
 def print_table(rows: list[tuple[str, dict]]) -> None:
@@ -136,15 +297,24 @@ def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--engines", default="searchkit,fts5,tantivy,bm25s")
     ap.add_argument("--depth", type=int, default=100, help="documents retrieved per query")
+    ap.add_argument("--tune", action="store_true", help="grid over searchkit settings instead")
+    ap.add_argument("--collection", default="cranfield", choices=("cranfield", "reuters-topics"))
+    ap.add_argument("--settings", default="shipped",
+                    help="comma-separated searchkit query-time settings, from: "
+                         + ", ".join(SETTINGS) + " (shipped = the code as it is)")
     args = ap.parse_args(argv)
     self_check()
-    docs = peers.cranfield_docs()
-    queries = peers.cranfield_queries()
-    qrels = peers.cranfield_qrels()
-    print(f"Cranfield: {len(docs)} docs, {len(queries)} queries, "
-          f"{sum(len(v) for v in qrels.values())} positive judgements", file=sys.stderr)
+    docs, queries, qrels = load_collection(args.collection)
+    print(f"{args.collection}: {len(docs)} docs, {len(queries)} queries, "
+          f"{sum(len(v) for v in qrels.values())} positive judgements", file=sys.stderr, flush=True)
     with tempfile.TemporaryDirectory(prefix="bench_ranking_") as tmp:
-        rankers = build_rankers(args.engines.split(","), docs, Path(tmp))
+        if args.tune:
+            return tune(docs, queries, qrels, args.depth, Path(tmp))
+        settings = tuple(args.settings.split(","))
+        unknown = [x for x in settings if x not in SETTINGS]
+        if unknown:
+            raise SystemExit(f"unknown --settings {unknown[0]!r}: choose from {', '.join(SETTINGS)}")
+        rankers = build_rankers(args.engines.split(","), docs, Path(tmp), settings)
         rows = [(label, evaluate(rank, queries, qrels, args.depth)) for label, rank in rankers.values()]
     print_table(rows)
 

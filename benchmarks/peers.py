@@ -373,3 +373,40 @@ def bm25s_ranker(docs: list[dict]):
         return [ids[i] for i, s in zip(results[0], scores[0]) if s > 0]
 
     return rank, label
+
+
+# ---------------------------------------------------------------- Reuters topics as a ranking check
+
+#: Reuters topics (with 20+ articles) as queries: the topic's own word, or for coded topics
+#: the category name of the Reuters-21578 documentation (money-fx "money foreign exchange").
+#: The articles tagged with the topic are its relevant set: a check on news text, not a
+#: test collection (earn and acq are left out: their names are not what a reader types).
+TOPIC_QUERIES = {
+    "money-fx": "money foreign exchange", "grain": "grain", "crude": "crude oil",
+    "trade": "trade", "interest": "interest rates", "ship": "shipping", "wheat": "wheat",
+    "corn": "corn", "oilseed": "oilseed", "sugar": "sugar", "dlr": "dollar",
+    "gnp": "gross national product", "coffee": "coffee", "veg-oil": "vegetable oil",
+    "gold": "gold", "money-supply": "money supply", "nat-gas": "natural gas",
+    "livestock": "livestock", "soybean": "soybean", "cpi": "consumer price index",
+    "bop": "balance of payments", "copper": "copper", "carcass": "carcass",
+    "reserves": "reserves", "cocoa": "cocoa", "jobs": "employment", "rice": "rice",
+    "iron-steel": "iron steel", "cotton": "cotton", "alum": "aluminium", "yen": "yen",
+    "ipi": "industrial production index", "gas": "gasoline", "meal-feed": "meal feed",
+    "rubber": "rubber", "barley": "barley", "zinc": "zinc", "palm-oil": "palm oil",
+    "pet-chem": "petrochemicals", "silver": "silver", "rapeseed": "rapeseed", "lead": "lead",
+    "sorghum": "sorghum", "tin": "tin", "strategic-metal": "strategic metals",
+    "wpi": "wholesale price index", "fuel": "fuel oil", "soy-meal": "soy meal",
+    "hog": "hogs", "soy-oil": "soy oil", "heat": "heating oil", "orange": "orange juice",
+    "retail": "retail sales",
+}
+
+
+def reuters_topic_collection(path: Path = REUTERS):
+    """(docs, queries, qrels): query n names a topic; the articles tagged with it are relevant."""
+    records = reuters_records(path)
+    docs = [{"id": r["id"], "title": r.get("title") or "", "text": r["text"]} for r in records]
+    tags = {r["id"]: set(r["tags"]) for r in records}
+    topics = dict(enumerate(TOPIC_QUERIES, 1))
+    queries = {n: TOPIC_QUERIES[topic] for n, topic in topics.items()}
+    qrels = {n: {d: 1 for d, t in tags.items() if topic in t} for n, topic in topics.items()}
+    return docs, queries, qrels
