@@ -17,7 +17,7 @@ from whoosh.analysis import StandardAnalyzer, StemmingAnalyzer
 from .models import Article, Extraction, GIVEN_FACETS
 
 #: Bumped when the schema or the document mapping changes, so old indexes are rebuilt.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 #: Facet name -> the analysed TEXT field that the query language searches for it.
 FACET_TEXT_FIELDS = {
@@ -38,9 +38,8 @@ FIELD_ALIASES = {
     "source": ["src"],
 }
 
-#: Text fields a plain query searches, with their scoring weights.
+#: Text fields a plain query searches (their weights are in ranking.FIELD_WEIGHTS).
 SEARCH_FIELDS = ("title", "text")
-TITLE_BOOST = 2.0
 
 
 def _text_analyzer():
@@ -59,7 +58,7 @@ def build_schema() -> fields.Schema:
         id=fields.ID(stored=True, unique=True, sortable=True),
         # A column, so re-indexing reads every id and hash without loading stored text.
         content_hash=fields.ID(stored=True, sortable=True),
-        title=fields.TEXT(stored=True, analyzer=_text_analyzer(), field_boost=TITLE_BOOST),
+        title=fields.TEXT(stored=True, analyzer=_text_analyzer()),
         text=fields.TEXT(stored=True, analyzer=_text_analyzer(), phrase=True),
         # Unstemmed words of title and text: the vocabulary "did you mean" draws from.
         words=fields.TEXT(analyzer=StandardAnalyzer(stoplist=None), phrase=False),
