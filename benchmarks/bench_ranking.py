@@ -3,7 +3,7 @@
     python benchmarks/bench_ranking.py [--engines searchkit,fts5,tantivy,bm25s] [--depth 100]
     python benchmarks/bench_ranking.py --tune     # grid over searchkit's analysis and BM25 knobs
     python benchmarks/bench_ranking.py --collection reuters-topics   # the same on news text
-    python benchmarks/bench_ranking.py --settings recommended        # searchkit with SETTINGS applied
+    python benchmarks/bench_ranking.py --settings shipped,classic    # searchkit with SETTINGS applied
 
 Every engine gets the same query words (lower-cased alphanumeric runs of the query, so no
 engine sees query-language operators) and an OR query ("match any"), and returns its top
@@ -98,7 +98,7 @@ def evaluate(rank, queries, qrels, depth: int) -> dict[str, float]:
 def searchkit_ranker(docs: list[dict], work: Path, name: str = "sk", **index_knobs):
     """Index the abstracts with searchkit (extract=False) and rank with match="any".
 
-    `index_knobs` (stoplist=, title_boost=) are index-time settings tried by --tune.
+    `index_knobs` (stoplist=) are index-time settings tried by --tune.
     """
     import searchkit
 
@@ -146,73 +146,28 @@ def patched(obj, **values):
 
 
 @contextlib.contextmanager
-def index_settings(stoplist="default", title_boost=None):
-    """Index-time knobs of searchkit.schema: the text analyzer's stop list, the title field_boost."""
+def index_settings(stoplist="default"):
+    """Index-time knob of searchkit.schema: the text analyzer's stop list."""
     from whoosh.analysis import StemmingAnalyzer
     from searchkit import schema
 
     values = {}
     if stoplist != "default":
         values["_text_analyzer"] = lambda: StemmingAnalyzer(stoplist=stoplist)
-    if title_boost is not None:
-        values["TITLE_BOOST"] = float(title_boost)
     with patched(schema, **values):
-        yield
-
-
-@contextlib.contextmanager
-def words_grouped(on: bool = True):
-    """Score match-any queries with one BM25F saturation per word across fields.
-
-    whoosh flattens `(title:a OR text:a) OR (title:b OR text:b)` into one Or of four terms,
-    so an evaluator that recognises "one word, many fields" only inside its own Or node never
-    sees that shape in a match-any query. This regroups a flat Or's plain terms by word and
-    hands each group to the evaluator's `_bm25f` (a sketch of the fix the lead would make).
-    """
-    from whoosh import query as wq
-    from searchkit import ranking
-
-    original = ranking.Evaluator._node
-
-    def node(self, q):
-        if isinstance(q, wq.Or) and type(q) is wq.Or:
-            groups, rest = {}, []
-            for child in q.subqueries:
-                if type(child) is wq.Term and child.fieldname in self.arrays.postings:
-                    groups.setdefault(child.text, []).append(child)
-                else:
-                    rest.append(child)
-            if any(len(g) > 1 for g in groups.values()):
-                parts = [self._bm25f(g) for g in groups.values()] + [self._node(c) for c in rest]
-                return self._any(iter(parts))
-        return original(self, q)
-
-    if not on or not hasattr(ranking.Evaluator, "_bm25f"):
-        yield
-        return
-    with patched(ranking.Evaluator, _node=node):
         yield
 
 
 def tune(docs, queries, qrels, depth: int, work: Path) -> None:
     """Grid over searchkit's knobs; prints every setting's figures, best nDCG@10 first."""
-    from searchkit import ranking
-
-    grid = list(itertools.product((False, True), (1.2, 2.0, 3.0), (0.6, 0.75, 0.9),
-                                  (1.0, 2.0, 3.0)))
+    grid = list(itertools.product((1.2, 2.0, 3.0), (0.6, 0.75, 0.9), (1.0, 2.0, 4.0, 6.0)))
     rows = []
-    # Title field_boost 2.0 (posting weights doubled at index time) only with the default list.
-    variants = [(name, sl, fb) for name, sl in stoplists().items()
-                for fb in ((1.0, 2.0) if name == "whoosh-default-34" else (1.0,))]
-    for n, (sl_name, sl, fb) in enumerate(variants):
-        rank = searchkit_ranker(docs, work, f"tune{n}_{fb}", stoplist=sl, title_boost=fb)
-        for grouped, k1, b, tw in grid:
-            weights = {**ranking.FIELD_WEIGHTS, "title": tw}
-            with patched(ranking, K1=k1, B=b, FIELD_WEIGHTS=weights), words_grouped(grouped):
+    for n, (sl_name, sl) in enumerate(stoplists().items()):
+        rank = searchkit_ranker(docs, work, f"tune{n}", stoplist=sl)
+        for k1, b, title in grid:
+            with query_settings(K1=k1, B=b, title=title):
                 m = evaluate(rank, queries, qrels, depth)
-            rows.append((f"stoplist={sl_name} title field_boost={fb} K1={k1} B={b} "
-                         f"FIELD_WEIGHTS[title]={tw} per-word BM25F={'yes' if grouped else 'no'}",
-                         m))
+            rows.append((f"stoplist={sl_name} K1={k1} B={b} FIELD_WEIGHTS[title]={title}", m))
             print(f"  {rows[-1][0]}: nDCG@10 {m['ndcg10']:.4f} MAP {m['map']:.4f}",
                   file=sys.stderr, flush=True)
     rows.sort(key=lambda r: -r[1]["ndcg10"])
@@ -220,23 +175,23 @@ def tune(docs, queries, qrels, depth: int, work: Path) -> None:
 
 
 #: searchkit settings tried with --settings (applied by monkeypatching, never by editing).
-#: "recommended" is what --tune found; see benchmarks/README.md.
+#: "shipped" is the code as it is (tuned with --tune; see benchmarks/README.md); "classic"
+#: is textbook BM25 K1 and a 2x title, for comparison.
 SETTINGS = {
     "shipped": {},
-    "per-word-bm25f": {"grouped": True},
-    "recommended": {"K1": 2.0, "B": 0.75, "title": 2.0, "grouped": True},
+    "classic": {"K1": 1.2, "B": 0.75, "title": 2.0},
 }
 
 
 @contextlib.contextmanager
-def query_settings(K1=None, B=None, title=None, grouped=False):
-    """Query-time knobs of searchkit.ranking, and the per-word BM25F regrouping."""
+def query_settings(K1=None, B=None, title=None):
+    """Query-time knobs of searchkit.ranking."""
     from searchkit import ranking
 
     values = {k: v for k, v in (("K1", K1), ("B", B)) if v is not None}
     if title is not None:
         values["FIELD_WEIGHTS"] = {**ranking.FIELD_WEIGHTS, "title": title}
-    with patched(ranking, **values), words_grouped(grouped):
+    with patched(ranking, **values):
         yield
 
 
