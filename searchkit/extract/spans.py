@@ -138,16 +138,19 @@ class SpanRules:
     def is_capital_artifact(self, span, label: str) -> bool:
         """An English word the model calls a name only for its capital ("Debris was...").
 
-        Checked for one-word spans: at a sentence start (PERSON or ORG), or anywhere for a
-        PERSON ("wrote on Twitter"). The recogniser runs again on the sentence with that word
+        Checked for one-word PERSON and ORG spans at a sentence start, where every word has
+        a capital. (Inside a sentence the capital is the writer's: "Hitler" and "Rice" are
+        dictionary words too.) The recogniser runs again on the sentence with that word
         lowercased; if it no longer sees a name there, the capital was the only cue. Acronyms
         and non-words ("Zaluzhnyi", "Yeutter") are kept: lowercased, a rare name loses its
-        only cue, so the test would say nothing.
+        only cue, so the test would say nothing. A plural PERSON ("Newsletters") is no one.
         """
         tok = span[0]
-        if len(span) > 1 or self.recheck is None or tok.is_upper or not self.is_word(tok):
+        if len(span) > 1 or tok.is_upper or not self.is_word(tok):
             return False
-        if (not tok.is_sent_start and label != "PERSON") or is_speaker(span):
+        if label == "PERSON" and tok.tag_ in ("NNS", "NNPS") and tok.lower_.endswith("s"):
+            return True
+        if not tok.is_sent_start or is_speaker(span) or self.recheck is None:
             return False  # "Rice said": whoever speaks is a name
         if tok.i > 0 and self.aliases.is_title(tok.doc[tok.i - 1].text):
             return False  # "President Suharto": a title says it is a name
