@@ -36,6 +36,16 @@ def _top(values: list[FacetValue], selected: Sequence[str], limit: int | None) -
     return tuple(shown + missing)
 
 
+def _best_ordinals(counts: np.ndarray, limit: int | None) -> np.ndarray:
+    """Ordinals of the `limit` highest non-zero counts, most first, ties by ordinal."""
+    present = np.flatnonzero(counts)
+    if limit is not None and len(present) > limit:
+        cut = np.partition(counts[present], len(present) - limit)[len(present) - limit]
+        present = present[counts[present] >= cut]
+    order = np.lexsort((present, -counts[present]))
+    return present[order][:limit]
+
+
 class EntityFacet:
     """A multi-valued list of names: people, places, orgs, event types, tags, sources."""
 
@@ -50,12 +60,17 @@ class EntityFacet:
     def count(self, cache, docs: np.ndarray, selected: Sequence[str], limit: int | None):
         col = cache.lists[self.name]
         counts = np.bincount(col.ords[docs[col.docs]], minlength=len(col.vocab))
-        nonzero = set(np.flatnonzero(counts).tolist())
         chosen = set(selected)
+        # Only the values that can make the cut become objects: the vocabulary is sorted,
+        # so ordinal order is the alphabetical tie-break.
+        best = _best_ordinals(counts, limit)
         values = [FacetValue(str(col.vocab[i]), int(counts[i]), col.vocab[i] in chosen)
-                  for i in nonzero]
-        values += [FacetValue(v, 0, True) for v in chosen - {x.value for x in values}]
-        return _top(values, selected, limit)
+                  for i in best]
+        shown = {v.value for v in values}
+        for value in sorted(chosen - shown):
+            where = np.flatnonzero(col.vocab == value)
+            values.append(FacetValue(value, int(counts[where[0]]) if len(where) else 0, True))
+        return tuple(values)
 
     def hit_keys(self, hit: Hit, values: Sequence[FacetValue]) -> list[str]:
         if self.name == "sources":

@@ -19,7 +19,11 @@ _WORD = re.compile(r"\w+(?:\.?\w+)*")
 def make_snippet(text: str, terms: set[str], analyzer) -> str:
     """Up to two passages of `text` around the words whose analysed form is in `terms`."""
     normal = _normaliser(analyzer)
-    marks = [(m.start(), m.end()) for m in _WORD.finditer(text) if normal(m.group()) in terms]
+    # Lower-casing and suffix stemming keep a word's first two letters, so only words that
+    # start like a query term need analysing.
+    starts = {term[:2] for term in terms}
+    marks = [(m.start(), m.end()) for m in _WORD.finditer(text)
+             if m.group()[:2].lower() in starts and normal(m.group()) in terms]
     if not marks:
         return _passage(text, 0, PASSAGE_CHARS, []) + ("…" if len(text) > PASSAGE_CHARS else "")
     windows = _best_windows(marks)
