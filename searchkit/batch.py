@@ -525,7 +525,9 @@ class BatchSummary:
         """One line for the end of a run."""
         failed = f", {len(self.failed)} failed" if self.failed else ""
         target = self.index_page or self.summary_file or self.out_dir
-        return f"{len(self.outcomes)} searches{failed} in {self.seconds:.1f} s -> {target}"
+        count = len(self.outcomes)
+        return (f"{count} search{'' if count == 1 else 'es'}{failed} in {self.seconds:.1f} s"
+                f" -> {target}")
 
     def to_dict(self) -> dict[str, Any]:
         """summary.json."""
