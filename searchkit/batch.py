@@ -182,49 +182,51 @@ def _pairs(pairs: list[tuple[str, Any]]) -> _Keys:
 
 
 def _json_entries(text: str, path: Path) -> list[_Entry]:
-    """Walk the top level of a JSON file by hand, so each search knows its line."""
+    """The searches of a JSON file; its top level is walked by hand so each knows its line."""
     decoder = json.JSONDecoder(object_pairs_hook=_pairs)
     try:
-        decoder.decode(text)  # the whole file first: errors then point at their place
+        doc = decoder.decode(text)  # the whole file first: errors then point at their place
     except json.JSONDecodeError as exc:
         raise SearchkitError(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}",
                              exit_code=2) from None
-
-    def line(pos: int) -> int:
-        return text.count("\n", 0, pos) + 1
-
-    def skip(pos: int) -> int:
-        return _JSON_SPACE.match(text, pos).end()
-
-    pos = skip(0)
-    if text[pos] == "[":
-        entries, pos = [], skip(pos + 1)
-        while text[pos] != "]":
-            value, end = decoder.raw_decode(text, pos)
-            entries.append(_Entry(None, value, line(pos)))
-            pos = skip(end)
-            pos = skip(pos + 1) if text[pos] == "," else pos
-        return entries
-    if text[pos] != "{":
+    if not isinstance(doc, (list, dict)):
         raise SearchkitError(f"{path}: must hold a list of searches or an object of "
                              "name -> search", exit_code=2)
-    entries, pos = [], skip(pos + 1)
-    while text[pos] != "}":
-        key, end = decoder.raw_decode(text, pos)
-        value, end = decoder.raw_decode(text, skip(skip(end) + 1))  # past the ':'
-        entries.append(_Entry(key, value, line(pos)))
-        pos = skip(end)
-        pos = skip(pos + 1) if text[pos] == "," else pos
-    return _unwrap(entries, path)
+    walker = _JsonWalker(text, decoder)
+    entries = walker.items(walker.skip(0))
+    if len(entries) == 1 and entries[0][0] in LIST_WRAPPERS and isinstance(entries[0][1], list):
+        entries = walker.items(entries[0][3])  # {"searches": [...]}, TOML's [[search]]
+    return [_Entry(key, value, walker.line(start)) for key, value, start, _ in entries]
 
 
-def _unwrap(entries: list[_Entry], path: Path) -> list[_Entry]:
-    """{"search": [...]} (TOML's [[search]]) is the list form; anything else name -> search."""
-    if len(entries) == 1 and entries[0].key in LIST_WRAPPERS and isinstance(entries[0].data, list):
-        wrapped = entries[0]
-        return [_Entry(None, item, wrapped.line if n == 0 else None)
-                for n, item in enumerate(wrapped.data)]
-    return entries
+class _JsonWalker:
+    """Steps over the items of one JSON array or object, noting where each value starts."""
+
+    def __init__(self, text: str, decoder: json.JSONDecoder):
+        self.text, self.decoder = text, decoder
+
+    def line(self, pos: int) -> int:
+        return self.text.count("\n", 0, pos) + 1
+
+    def skip(self, pos: int) -> int:
+        return _JSON_SPACE.match(self.text, pos).end()
+
+    def items(self, pos: int) -> list[tuple[str | None, Any, int, int]]:
+        """(key or None, value, start of the item, start of the value) of the array or
+        object at `pos`."""
+        text, is_object = self.text, self.text[pos] == "{"
+        closing = "}" if is_object else "]"
+        items, pos = [], self.skip(pos + 1)
+        while text[pos] != closing:
+            key, start = None, pos
+            if is_object:
+                key, end = self.decoder.raw_decode(text, pos)
+                pos = self.skip(self.skip(end) + 1)  # past the ':'
+            value, end = self.decoder.raw_decode(text, pos)
+            items.append((key, value, start, pos))
+            pos = self.skip(end)
+            pos = self.skip(pos + 1) if text[pos] == "," else pos
+        return items
 
 
 def _toml_entries(text: str, path: Path) -> list[_Entry]:

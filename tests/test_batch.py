@@ -140,6 +140,16 @@ def test_toml_tables_are_named_searches_with_their_lines(tmp_path):
     assert (grain.request.amount_min, grain.request.currency) == (5.0, "EUR")
 
 
+def test_json_searches_know_their_lines_in_every_form(tmp_path):
+    wrapped = write(tmp_path / "w.json", '{\n "searches": [\n  {"name": "a"},\n\n'
+                    '  {"name": "b"}\n ]\n}\n')
+    assert [s.origin for s in load_searches(wrapped)] == [f"{wrapped}:3", f"{wrapped}:5"]
+    named = write(tmp_path / "n.json", '{\n "x y": {"query": "q"},\n "z":\n'
+                  '   {"people": ["A"]}\n}\n')
+    assert [(s.name, s.origin) for s in load_searches(named)] == \
+        [("x y", f"{named}:2"), ("z", f"{named}:3")]
+
+
 # ------------------------------------------------------------------ outputs
 
 
