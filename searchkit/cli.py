@@ -200,6 +200,33 @@ def report(out_dir, templates_dir, max_hits, **opts):
 
 
 @cli.command()
+@click.argument("searches_file", metavar="FILE", type=click.Path(exists=True, dir_okay=False))
+@click.option("-o", "--out", "out_dir", required=True, type=click.Path(file_okay=False),
+              help="Folder to write every search's JSON, CSV and report into.")
+@click.option("--templates", "templates_dir", type=click.Path(exists=True, file_okay=False),
+              help="Use your own copies of the templates.")
+@click.option("--max-hits", type=click.IntRange(1), default=1000, show_default=True,
+              help="Hits per search, unless the search sets its own limit.")
+@click.option("--no-html", is_flag=True, help="Write JSON, CSV and summary.json only.")
+@index_option
+def batch(searches_file, out_dir, templates_dir, max_hits, no_html, index_dir):
+    """Run the named searches of a JSON or TOML file: JSON, CSV and a report for each."""
+    from .batch import iter_batch
+
+    summary = None
+    for step in iter_batch(index_dir, searches_file, out_dir, templates_dir=templates_dir,
+                           max_hits=max_hits, html=not no_html):
+        summary = step.summary
+        if step.outcome is not None:
+            click.echo(step.outcome.line(), err=True)
+            for warning in step.outcome.warnings:
+                click.echo(f"  warning: {warning}", err=True)
+    click.echo(summary.line(), err=True)
+    if summary.failed:
+        sys.exit(1)
+
+
+@cli.command()
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object a line (the default).")
 @click.option("--aliases", type=click.Path(exists=True, dir_okay=False))

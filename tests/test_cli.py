@@ -138,3 +138,20 @@ def test_query_path_never_imports_spacy(seed_index):
             "except SystemExit: pass\n"
             "assert 'spacy' not in sys.modules, 'spaCy imported on the query path'")
     subprocess.run([sys.executable, "-c", code, str(seed_index)], check=True, capture_output=True)
+
+
+def test_batch_writes_every_search(tmp_path, jsonl_index):
+    searches = tmp_path / "weekly.json"
+    searches.write_text(json.dumps([
+        {"name": "Exchanges", "query": "prisoner exchange", "places": ["Kyiv"]},
+        {"name": "Grain", "query": "grain"}]))
+    result = run("batch", str(searches), "-o", str(tmp_path / "out"), "--no-html",
+                 "--index", str(jsonl_index))
+    assert result.exit_code == 0, result.output
+    exchanges = json.loads((tmp_path / "out" / "Exchanges.json").read_text())
+    assert exchanges["total"] == 1 and exchanges["hits"][0]["id"] == "k1"
+    assert (tmp_path / "out" / "Grain.csv").read_text().splitlines()[1].split(",")[1] == "k3"
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps([{"name": "x", "query": "a", "colour": "red"}]))
+    refused = run("batch", str(bad), "-o", str(tmp_path / "out2"), "--index", str(jsonl_index))
+    assert refused.exit_code == 2 and "colour" in refused.output
