@@ -97,6 +97,9 @@ def test_titles_and_lowercased_wires_keep_real_names():
     assert people("The debt will be met, prime minister edward seaga said today.") == \
         ["Edward Seaga"]
     assert people('Summing up the senate bill, Denman said "it would help."') == ["Denman"]
+    # A plural-looking name is kept when it speaks (the model tags it PERSON here).
+    assert people("The company expects lower taxes.\n    Flowers said losses suffered in "
+                  "its West Texas operations rose.") == ["Flowers"]
 
 
 def test_join_surnames_prefers_the_most_frequent_full_name():

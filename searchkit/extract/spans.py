@@ -146,12 +146,12 @@ class SpanRules:
         only cue, so the test would say nothing. A plural PERSON ("Newsletters") is no one.
         """
         tok = span[0]
-        if len(span) > 1 or tok.is_upper or not self.is_word(tok):
-            return False
+        if len(span) > 1 or tok.is_upper or not self.is_word(tok) or is_speaker(span):
+            return False  # "Rice said", "Flowers said": whoever speaks is a name
         if label == "PERSON" and tok.tag_ in ("NNS", "NNPS") and tok.lower_.endswith("s"):
             return True
-        if not tok.is_sent_start or is_speaker(span) or self.recheck is None:
-            return False  # "Rice said": whoever speaks is a name
+        if not tok.is_sent_start or self.recheck is None:
+            return False
         if tok.i > 0 and self.aliases.is_title(tok.doc[tok.i - 1].text):
             return False  # "President Suharto": a title says it is a name
         sent = tok.sent
