@@ -99,7 +99,7 @@ def index_cmd(paths, no_extract, workers, rebuild, aliases, index_dir):
     """Read articles (files, folders, or - for JSONL on stdin) and index them."""
     from .build import iter_build
 
-    stdin = click.get_text_stream("stdin") if "-" in paths else None
+    stdin = sys.stdin if "-" in paths else None
     progress = iter_build(paths, index_dir=index_dir, extract=not no_extract, workers=workers,
                           rebuild=rebuild, aliases=aliases, stdin=stdin)
     summary = _drive_progress(progress)
@@ -236,7 +236,7 @@ def extract(paths, as_json, aliases):
     from .sources import Skipped, read_articles
 
     articles = []
-    for item in read_articles(paths, stdin=click.get_text_stream("stdin") if "-" in paths else None):
+    for item in read_articles(paths, stdin=sys.stdin if "-" in paths else None):
         if isinstance(item, Skipped):
             click.echo(str(item), err=True)
         else:
