@@ -150,7 +150,8 @@ def _print_result(result) -> None:
     req = result.request
     first = (req.page - 1) * req.limit + 1
     shown = f"{first}-{first + len(result.hits) - 1}" if result.hits else "none"
-    click.echo(f"{result.total} articles match {req.text or '(everything)'!r}; showing {shown}")
+    matches = "1 article matches" if result.total == 1 else f"{result.total} articles match"
+    click.echo(f"{matches} {req.text or '(everything)'!r}; showing {shown}")
     if result.suggestion:
         click.echo(f"did you mean: {result.suggestion}")
     for rank, hit in enumerate(result.hits, start=first):
@@ -159,6 +160,7 @@ def _print_result(result) -> None:
         click.echo("     " + "  ".join(x for x in (hit.date or "", hit.source, hit.id) if x))
         click.echo("     " + _terminal_snippet(hit.snippet))
         chips = [", ".join(getattr(hit, k)[:4]) for k in ("people", "places", "event_types")]
+        chips.append(", ".join(a["text"] for a in hit.amounts if a["kind"] == "money"))
         if any(chips):
             click.echo("     " + " | ".join(c for c in chips if c))
     for name, values in result.facets.items():

@@ -128,7 +128,8 @@ def test_seed_readme_line_in_a_real_shell(tmp_path):
     out = subprocess.run([*exe, "query", "prisoner exchange", "--index", env_index],
                          check=True, capture_output=True, text=True).stdout
     assert "Escalating Tensions" in out
-    for name in ("Volodymyr Zelenskyy", "Sergei Lavrov", "Kyiv", "Lipetsk"):
+    for name in ("Volodymyr Zelenskyy", "Sergei Lavrov", "Kyiv", "Lipetsk", "€150 billion",
+                 "Prisoner exchange"):
         assert name in out
 
 
