@@ -156,7 +156,7 @@ class Index:
         cache = self._open()[1]
         values = {name: int(len(np.unique(col.ords[cache.live[col.docs]])))
                   for name, col in cache.lists.items()}
-        values["amounts"] = int(cache.live[cache.money.docs].sum())
+        values["amounts"] = len(self.facet_values("amounts"))
         size = sum(p.stat().st_size for p in self.dir.iterdir() if p.is_file())
         return {"index": str(self.dir), "articles": self.doc_count(), "facet_values": values,
                 "dated_articles": int(((cache.days >= 0) & cache.live).sum()),
