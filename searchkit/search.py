@@ -18,7 +18,7 @@ from whoosh import qparser, query as wq
 from . import index as index_store
 from .arrays import COMPLETE_MARK, IndexArrays, arrays_path
 from .facets import FACETS
-from .models import ALL_FACETS, FacetValue, Hit, SearchkitError, SearchRequest, SearchResult
+from .models import ALL_FACETS, GIVEN_FACETS, FacetValue, Hit, SearchkitError, SearchRequest, SearchResult
 from .ranking import Evaluator, top_documents
 from .snippets import make_snippet
 from .schema import FIELD_ALIASES, SEARCH_FIELDS
@@ -49,18 +49,12 @@ def build_query(request: SearchRequest, schema) -> wq.Query:
     text = (request.text or "").strip()
     if not text:
         return wq.Every()
-    group = qparser.OrGroup.factory(0.9) if request.match == "any" else qparser.AndGroup
+    group = qparser.OrGroup if request.match == "any" else qparser.AndGroup
     parser = qparser.MultifieldParser(list(SEARCH_FIELDS), schema, group=group)
     parser.add_plugin(qparser.FuzzyTermPlugin())
     parser.add_plugin(qparser.PlusMinusPlugin())
     parser.add_plugin(qparser.FieldAliasPlugin(FIELD_ALIASES))
-    return parser.parse(_normalise(text))
-
-
-def _normalise(text: str) -> str:
-    """Make shell-friendly syntax whoosh's: a leading '-' excludes, `word~` is fuzzy by 1."""
-    text = re.sub(r"(^|\s)-(?=[\w\"])", r"\1-", text)
-    return re.sub(r"(\w)~(?!\d)", r"\1~1", text)
+    return parser.parse(text)
 
 
 class Index:
@@ -157,7 +151,7 @@ class Index:
         values = {name: int(len(np.unique(col.ords[cache.live[col.docs]])))
                   for name, col in cache.lists.items()}
         values["amounts"] = len(self.facet_values("amounts"))
-        size = sum(p.stat().st_size for p in self.dir.iterdir() if p.is_file())
+        size = sum(p.stat().st_size for p in self.dir.rglob("*") if p.is_file())
         return {"index": str(self.dir), "articles": self.doc_count(), "facet_values": values,
                 "dated_articles": int(((cache.days >= 0) & cache.live).sum()),
                 "size_bytes": size}
@@ -175,6 +169,12 @@ class Index:
             problems.append("the search arrays are out of date: rebuilt on the next query")
             (arrays_path(self.dir, self._generation) / COMPLETE_MARK).unlink(missing_ok=True)
         return problems
+
+    def __enter__(self) -> "Index":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
     def close(self) -> None:
         if self._searcher is not None:
@@ -253,8 +253,7 @@ def stored_article(fields: dict[str, Any]) -> dict[str, Any]:
         "id": fields["id"], "title": fields.get("title", ""), "date": _iso(when),
         "source": fields.get("source", ""), "url": fields.get("url", ""),
         "text": fields.get("text", ""),
-        **{name: _split(fields.get(name)) for name in ("people", "places", "orgs",
-                                                       "event_types", "tags")},
+        **{name: _split(fields.get(name)) for name in GIVEN_FACETS},
         "amounts": details.get("amounts", []), "mentions": details.get("mentions", []),
         "events": details.get("events", []), "meta": json.loads(fields.get("meta") or "{}"),
     }
@@ -276,8 +275,7 @@ def _hit(fields: dict[str, Any], score: float, terms: set[str], schema) -> Hit:
         date=_iso(fields.get("date")), source=fields.get("source", ""),
         url=fields.get("url", ""), score=round(score, 4),
         snippet=make_snippet(text, terms, schema["text"].analyzer),
-        **{name: tuple(_split(fields.get(name))) for name in ("people", "places", "orgs",
-                                                              "event_types", "tags")},
+        **{name: tuple(_split(fields.get(name))) for name in GIVEN_FACETS},
         amounts=tuple({k: a[k] for k in ("text", "value", "unit", "kind")} for a in money),
     )
 
