@@ -30,17 +30,19 @@ __all__ = [
 ]
 
 
-def index_paths(paths, *, index_dir="index", extract=True, workers=1, rebuild=False, aliases=None):
+def index_paths(paths, *, index_dir="index", extract=True, workers=1, rebuild=False, aliases=None,
+                events=()):
     """Read articles from files, folders or "-" (stdin JSONL) and index them.
 
-    Returns a `build.BuildSummary` (indexed / unchanged / skipped with reasons).
+    `aliases` (a JSON file) and `events` (JSON files) extend the built-in name aliases and
+    event taxonomy. Returns a `build.BuildSummary` (indexed / unchanged / skipped with reasons).
 
     >>> searchkit.index_paths(["seeds/"], index_dir="index")   # doctest: +SKIP
     """
     from .build import index_paths as _index_paths
 
     return _index_paths(paths, index_dir=index_dir, extract=extract, workers=workers,
-                        rebuild=rebuild, aliases=aliases)
+                        rebuild=rebuild, aliases=aliases, events=events)
 
 
 def open_index(index_dir="index"):
@@ -55,7 +57,7 @@ def open_index(index_dir="index"):
     return _open_index(index_dir)
 
 
-def extract(text, *, title="", aliases=None):
+def extract(text, *, title="", aliases=None, events=()):
     """Run extraction on one text and return an Extraction (mentions, amounts, events).
 
     Offsets point into `text` (the title is not part of it here).
@@ -65,4 +67,4 @@ def extract(text, *, title="", aliases=None):
     """
     from .extract import extract_text
 
-    return extract_text(text, title=title, aliases=aliases)
+    return extract_text(text, title=title, aliases=aliases, events=events)

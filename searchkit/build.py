@@ -5,13 +5,14 @@ to the end and returns the summary.
 """
 from __future__ import annotations
 
+import hashlib
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
 
 from . import index as index_store
-from .models import Article
+from .models import Article, SearchkitError
 from .schema import content_hash, to_document
 from .sources import Skipped, read_articles
 
@@ -45,24 +46,27 @@ class Progress:
 
 def iter_build(paths: Iterable[str], *, index_dir: str | Path = "index", extract: bool = True,
                workers: int = 1, rebuild: bool = False, aliases: str | Path | None = None,
-               stdin=None) -> Iterator[Progress]:
+               events: Iterable[str | Path] = (), stdin=None) -> Iterator[Progress]:
     """Index the articles under `paths`, yielding a Progress after every batch.
 
     Articles whose content hash is already in the index are counted as unchanged and not
-    re-extracted. Bad records are collected in `summary.skipped` and never stop the run.
+    re-extracted (the hash covers the user's alias and event files too). Bad records are collected in `summary.skipped` and never stop the run.
     """
     started = time.perf_counter()
     summary = BuildSummary()
+    events = tuple(events)
+    rules = rules_fingerprint(aliases, events) if extract else ""
     articles = _read_unique(paths, summary, stdin=stdin)
     ix = index_store.open_for_writing(index_dir, rebuild=rebuild)
     known = index_store.stored_hashes(ix)
-    todo = [a for a in articles if known.get(a.id) != content_hash(a, extract)]
+    todo = [a for a in articles if known.get(a.id) != content_hash(a, extract, rules)]
     summary.unchanged = len(articles) - len(todo)
     yield Progress(0, len(todo), summary)
     if todo:
         with index_store.writer(ix) as writer:
-            for article, extraction in _extracted(todo, extract, workers, aliases):
-                writer.update_document(**to_document(article, extraction, extract=extract))
+            for article, extraction in _extracted(todo, extract, workers, aliases, events):
+                writer.update_document(**to_document(article, extraction, extract=extract,
+                                                     rules=rules))
                 summary.indexed += 1
                 if summary.indexed % BATCH_SIZE == 0:
                     yield Progress(summary.indexed, len(todo), summary)
@@ -72,7 +76,7 @@ def iter_build(paths: Iterable[str], *, index_dir: str | Path = "index", extract
 
 def index_paths(paths: Iterable[str], *, index_dir: str | Path = "index", extract: bool = True,
                 workers: int = 1, rebuild: bool = False, aliases: str | Path | None = None,
-                stdin=None) -> BuildSummary:
+                events: Iterable[str | Path] = (), stdin=None) -> BuildSummary:
     """Index the articles under `paths` and return the BuildSummary.
 
     >>> index_paths(["seeds/"], index_dir="index").indexed   # doctest: +SKIP
@@ -80,7 +84,8 @@ def index_paths(paths: Iterable[str], *, index_dir: str | Path = "index", extrac
     """
     progress = None
     for progress in iter_build(paths, index_dir=index_dir, extract=extract, workers=workers,
-                               rebuild=rebuild, aliases=aliases, stdin=stdin):
+                               rebuild=rebuild, aliases=aliases, events=events,
+                               stdin=stdin):
         pass
     return progress.summary
 
@@ -102,11 +107,25 @@ def _read_unique(paths, summary: BuildSummary, *, stdin) -> list[Article]:
     return articles
 
 
-def _extracted(articles: list[Article], extract: bool, workers: int, aliases):
+def rules_fingerprint(aliases: str | Path | None, events: Iterable[str | Path]) -> str:
+    """A hash of the user's alias and event files (empty when there are none)."""
+    files = [Path(p) for p in ([aliases] if aliases else []) + list(events)]
+    if not files:
+        return ""
+    digest = hashlib.sha256()
+    for path in files:
+        try:
+            digest.update(path.read_bytes())
+        except OSError as exc:
+            raise SearchkitError(f"{path}: cannot read ({exc.strerror})") from None
+    return digest.hexdigest()[:16]
+
+
+def _extracted(articles: list[Article], extract: bool, workers: int, aliases, events):
     """Pair each article with its Extraction (None when extraction is off), streaming."""
     if not extract:
         return ((article, None) for article in articles)
     from .extract import extract_articles  # spaCy loads only when extraction runs
 
-    return extract_articles(articles, aliases=aliases, batch_size=BATCH_SIZE // 2,
-                            n_process=workers)
+    return extract_articles(articles, aliases=aliases, events=events,
+                            batch_size=BATCH_SIZE // 2, n_process=workers)

@@ -94,14 +94,16 @@ def cli(ctx, debug):
 @click.option("--rebuild", is_flag=True, help="Start the index over.")
 @click.option("--aliases", type=click.Path(exists=True, dir_okay=False),
               help="A JSON file of extra name aliases.")
+@click.option("--events", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="A JSON file of extra event types and triggers (repeatable).")
 @index_option
-def index_cmd(paths, no_extract, workers, rebuild, aliases, index_dir):
+def index_cmd(paths, no_extract, workers, rebuild, aliases, events, index_dir):
     """Read articles (files, folders, or - for JSONL on stdin) and index them."""
     from .build import iter_build
 
     stdin = sys.stdin if "-" in paths else None
     progress = iter_build(paths, index_dir=index_dir, extract=not no_extract, workers=workers,
-                          rebuild=rebuild, aliases=aliases, stdin=stdin)
+                          rebuild=rebuild, aliases=aliases, events=events, stdin=stdin)
     summary = _drive_progress(progress)
     for skipped in summary.skipped[:MAX_SKIP_LINES]:
         click.echo(f"{skipped}", err=True)
@@ -231,8 +233,11 @@ def batch(searches_file, out_dir, templates_dir, max_hits, no_html, index_dir):
 @cli.command()
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object a line (the default).")
-@click.option("--aliases", type=click.Path(exists=True, dir_okay=False))
-def extract(paths, as_json, aliases):
+@click.option("--aliases", type=click.Path(exists=True, dir_okay=False),
+              help="A JSON file of extra name aliases.")
+@click.option("--events", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="A JSON file of extra event types and triggers (repeatable).")
+def extract(paths, as_json, aliases, events):
     """Show what extraction finds in each article, one JSON object a line."""
     from .extract import extract_articles
     from .sources import Skipped, read_articles
@@ -243,7 +248,7 @@ def extract(paths, as_json, aliases):
             click.echo(str(item), err=True)
         else:
             articles.append(item)
-    for article, extraction in extract_articles(articles, aliases=aliases):
+    for article, extraction in extract_articles(articles, aliases=aliases, events=events):
         line = {"id": article.id, "title": article.title, **extraction.to_dict()}
         click.echo(json.dumps(line, ensure_ascii=False))
 

@@ -85,13 +85,14 @@ def build_schema() -> fields.Schema:
     )
 
 
-def content_hash(article: Article, extract: bool) -> str:
+def content_hash(article: Article, extract: bool, rules: str = "") -> str:
     """A hash of everything that decides an article's index document.
 
+    `rules` fingerprints the user's alias and event files, so editing them re-extracts.
     Re-indexing skips an article whose hash is unchanged.
     """
     payload = json.dumps(
-        [SCHEMA_VERSION, extract, article.id, article.title, article.text, article.date,
+        [SCHEMA_VERSION, extract, rules, article.id, article.title, article.text, article.date,
          article.source, article.url, {k: list(v) for k, v in article.given.items()}],
         sort_keys=True, ensure_ascii=False,
     )
@@ -130,7 +131,8 @@ def money_terms(extraction: Extraction | None) -> list[str]:
     return sorted(terms)
 
 
-def to_document(article: Article, extraction: Extraction | None, *, extract: bool = True) -> dict[str, Any]:
+def to_document(article: Article, extraction: Extraction | None, *, extract: bool = True,
+                rules: str = "") -> dict[str, Any]:
     """The whoosh document for one article (pure: no I/O).
 
     >>> doc = to_document(Article(id="a1", text="Kyiv was hit."), None)
@@ -141,7 +143,7 @@ def to_document(article: Article, extraction: Extraction | None, *, extract: boo
     details = extraction.to_dict() if extraction else {}
     doc: dict[str, Any] = {
         "id": article.id,
-        "content_hash": content_hash(article, extract),
+        "content_hash": content_hash(article, extract, rules),
         "title": article.title or "",
         "text": article.text,
         "words": f"{article.title or ''}\n{article.text}",

@@ -86,3 +86,25 @@ def test_extraction_fills_facets_on_the_seed(seed_index):
     amounts = {v.value for v in res.facets["amounts"]}
     assert "EUR:1B+" in amounts
     assert any("prisoner" in v.value.lower() for v in res.facets["event_types"])
+
+
+def test_user_event_file_adds_a_type_and_editing_it_re_extracts(tmp_path):
+    src = write_jsonl(tmp_path / "in.jsonl", [
+        {"id": "c1", "text": "Pro-Russian hackers hit the websites of three Ukrainian banks."}])
+    rules = tmp_path / "cyber.json"
+    rules.write_text(json.dumps({"types": [{
+        "type": "Cyber attack", "code": None, "group": "Cyber", "weight": 0.9,
+        "patterns": [{"id": "hackers-hit", "pattern": [
+            {"LEMMA": "hacker"}, {"LEMMA": {"IN": ["hit", "attack"]}}]}]}]}))
+    ix_dir = tmp_path / "ix"
+    first = searchkit.index_paths([str(src)], index_dir=ix_dir, events=[rules])
+    assert first.indexed == 1
+    facet = searchkit.open_index(ix_dir).facet_values("event_types")
+    assert "Cyber attack" in [v.value for v in facet]
+    same = searchkit.index_paths([str(src)], index_dir=ix_dir, events=[rules])
+    assert (same.indexed, same.unchanged) == (0, 1)
+    rules.write_text(rules.read_text().replace("Cyber attack", "Hacking"))
+    edited = searchkit.index_paths([str(src)], index_dir=ix_dir, events=[rules])
+    assert edited.indexed == 1
+    facet = searchkit.open_index(ix_dir).facet_values("event_types")
+    assert "Hacking" in [v.value for v in facet] and "Cyber attack" not in [v.value for v in facet]

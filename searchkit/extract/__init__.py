@@ -24,24 +24,26 @@ def load_nlp():
     return _load_nlp()
 
 
-def extract_text(text: str, *, title: str = "", aliases: str | Path | None = None) -> Extraction:
+def extract_text(text: str, *, title: str = "", aliases: str | Path | None = None,
+                 events: Iterable[str | Path] = ()) -> Extraction:
     """Extract mentions, amounts and event types from one text; offsets point into `text`.
 
     `title` is accepted for symmetry with articles but names found only in a title are
-    not mentions. `aliases` is a user alias file merged over the built-in one.
+    not mentions. `aliases` is a user alias file merged over the built-in one; `events`
+    are user event-type files merged over the built-in taxonomy.
 
     >>> extract_text("Kiev was hit.").facets()["places"]    # doctest: +SKIP
     ['Kyiv']
     """
     article = Article(id="", text=text, title=title)
-    for _article, extraction in extract_articles([article], aliases=aliases):
+    for _article, extraction in extract_articles([article], aliases=aliases, events=events):
         return extraction
     return Extraction()
 
 
 def extract_articles(articles: Iterable[Article], *, aliases: str | Path | None = None,
-                     batch_size: int = 32, n_process: int = 1
-                     ) -> Iterator[tuple[Article, Extraction]]:
+                     events: Iterable[str | Path] = (), batch_size: int = 32,
+                     n_process: int = 1) -> Iterator[tuple[Article, Extraction]]:
     """Stream (article, extraction) pairs in input order, parsing in batches with `nlp.pipe`.
 
     Offsets always point into `article.text`. `n_process` > 1 parses in worker processes.
@@ -52,7 +54,7 @@ def extract_articles(articles: Iterable[Article], *, aliases: str | Path | None 
     from .pipeline import get_extractor, load_nlp as _load_nlp
 
     nlp = _load_nlp()
-    extractor = get_extractor(aliases)
+    extractor = get_extractor(aliases, events)
     # Texts beyond the model's limit are cut: offsets stay valid, the tail goes unread.
     pairs = ((a.text[: nlp.max_length], a) for a in articles)
     for doc, article in nlp.pipe(pairs, as_tuples=True, batch_size=batch_size,

@@ -50,29 +50,40 @@ def load_nlp():
 class Extractor:
     """Doc -> Extraction: entities (canonical, with places resolved), amounts, event types."""
 
-    def __init__(self, nlp, aliases: AliasTable):
+    def __init__(self, nlp, aliases: AliasTable, events: tuple[Path, ...] = ()):
         self.entities = EntityFinder(aliases, _overlay(aliases), _dictionary(nlp),
                                      _recheck(nlp))
         self.amounts = AmountFinder()
-        self.events = _event_detector(nlp)
+        self.events = _event_detector(nlp, events)
 
     def __call__(self, doc) -> Extraction:
-        events = tuple(self.events(doc)) if self.events is not None else ()
         return Extraction(mentions=tuple(self.entities(doc)),
-                          amounts=tuple(self.amounts(doc)), events=events)
+                          amounts=tuple(self.amounts(doc)), events=tuple(self.events(doc)))
 
 
-_EXTRACTORS: dict[int, tuple[AliasTable, Extractor]] = {}
+_EXTRACTORS: dict[tuple, tuple[AliasTable, Extractor]] = {}
 
 
-def get_extractor(aliases: str | Path | None = None) -> Extractor:
-    """The Extractor for the built-in aliases merged with the file `aliases` (cached)."""
+def get_extractor(aliases: str | Path | None = None, events=()) -> Extractor:
+    """The Extractor for the built-in aliases merged with the file `aliases` and the
+    built-in event types merged with the files `events` (cached)."""
     table = load_aliases(aliases)
-    hit = _EXTRACTORS.get(id(table))
+    event_files = tuple(Path(e) for e in events)
+    key = (id(table), tuple(_file_version(f) for f in event_files))
+    hit = _EXTRACTORS.get(key)
     if hit is None or hit[0] is not table:
-        hit = (table, Extractor(load_nlp(), table))
-        _EXTRACTORS[id(table)] = hit
+        hit = (table, Extractor(load_nlp(), table, event_files))
+        _EXTRACTORS[key] = hit
     return hit[1]
+
+
+def _file_version(path: Path) -> tuple:
+    """A file's identity and version: an edited file gets a new Extractor."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return (str(path),)  # the detector reports the unreadable file by name
+    return (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
 
 
 def _overlay(aliases: AliasTable) -> Gazetteer:
@@ -110,12 +121,8 @@ def _recheck(nlp):
     return still_a_name
 
 
-def _event_detector(nlp):
-    """The colleague-owned EventDetector when its module exists, else None."""
-    try:
-        from .events import EventDetector
-    except ModuleNotFoundError as exc:
-        if exc.name != f"{__package__}.events":
-            raise
-        return None
-    return EventDetector(nlp)
+def _event_detector(nlp, extra: tuple[Path, ...] = ()):
+    """The event-type detector: the built-in taxonomy merged with the user's `extra` files."""
+    from .events import EventDetector
+
+    return EventDetector(nlp, extra_taxonomy=extra)
