@@ -266,6 +266,7 @@ def _record_to_article(record: Mapping[str, Any], *, origin: str, default_id: st
     text = _as_text(core.get("text"))
     if not text:
         raise _Bad("no text (expected a non-empty 'text', 'body' or 'content' field)")
+    text = _with_dateline(text, _as_str(meta.get("dateline")))
     title = " ".join(_as_str(core.get("title")).split())
     raw_date = core.get("date")
     date = normalise_date(raw_date)
@@ -283,6 +284,18 @@ def _record_to_article(record: Mapping[str, Any], *, origin: str, default_id: st
         given=given,
         meta=meta,
     )
+
+
+def _with_dateline(text: str, dateline: str) -> str:
+    """The text opened by its dateline ("NEW YORK, March 3 -"), as wire copy prints it.
+
+    Some archives (Reuters-21578) keep the dateline apart; it names where the story is
+    from, which the places facet needs. The field also stays in `meta`.
+    """
+    dateline = " ".join(dateline.split())
+    if not dateline or text.lstrip().startswith(dateline):
+        return text
+    return f"{dateline} {text}"
 
 
 def _split_fields(record: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -464,3 +464,15 @@ def test_reading_does_not_import_spacy_or_heavy_parsers():
             "print(sorted(m for m in ('spacy', 'trafilatura', 'feedparser') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_dateline_field_opens_the_text(tmp_path):
+    path = tmp_path / "wire.jsonl"
+    path.write_text(json.dumps({"id": "r1", "dateline": "NEW YORK, March 3 -",
+                                "text": "Shr 1.20 dlrs vs 1.05 dlrs."}) + "\n"
+                    + json.dumps({"id": "r2", "dateline": "LONDON, March 4 -",
+                                  "text": "LONDON, March 4 - Tin prices fell."}) + "\n")
+    first, second = [a for a in read_articles([str(path)])]
+    assert first.text == "NEW YORK, March 3 - Shr 1.20 dlrs vs 1.05 dlrs."
+    assert first.meta["dateline"] == "NEW YORK, March 3 -"
+    assert second.text == "LONDON, March 4 - Tin prices fell."  # not doubled
