@@ -790,7 +790,8 @@ def _index_context(summary: BatchSummary, searches_name: str) -> dict[str, Any]:
             "links": links, "warnings": o.warnings, "error": o.error,
         })
     failed = len(summary.failed)
-    return {"title": f"Searches of {searches_name}", "searches": searches,
+    return {"title": f"Searches of {searches_name}", "searches": searches, "root": "",
+            "query": "",
             "count_line": f"{len(searches)} search{'es' if len(searches) != 1 else ''}"
                           + (f", {failed} failed" if failed else ""),
             "generated": dt.datetime.now().strftime("%Y-%m-%d %H:%M")}
