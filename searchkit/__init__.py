@@ -31,18 +31,19 @@ __all__ = [
 
 
 def index_paths(paths, *, index_dir="index", extract=True, workers=1, rebuild=False, aliases=None,
-                events=()):
+                events=(), dask=None):
     """Read articles from files, folders or "-" (stdin JSONL) and index them.
 
     `aliases` (a JSON file) and `events` (JSON files) extend the built-in name aliases and
-    event taxonomy. Returns a `build.BuildSummary` (indexed / unchanged / skipped with reasons).
+    event taxonomy; `dask` ("tcp://host:8786") extracts on a dask.distributed cluster.
+    Returns a `build.BuildSummary` (indexed / unchanged / skipped with reasons).
 
     >>> searchkit.index_paths(["seeds/"], index_dir="index")   # doctest: +SKIP
     """
     from .build import index_paths as _index_paths
 
     return _index_paths(paths, index_dir=index_dir, extract=extract, workers=workers,
-                        rebuild=rebuild, aliases=aliases, events=events)
+                        rebuild=rebuild, aliases=aliases, events=events, dask=dask)
 
 
 def open_index(index_dir="index"):

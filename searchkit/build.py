@@ -46,11 +46,16 @@ class Progress:
 
 def iter_build(paths: Iterable[str], *, index_dir: str | Path = "index", extract: bool = True,
                workers: int = 1, rebuild: bool = False, aliases: str | Path | None = None,
-               events: Iterable[str | Path] = (), stdin=None) -> Iterator[Progress]:
+               events: Iterable[str | Path] = (), dask: str | None = None,
+               stdin=None) -> Iterator[Progress]:
     """Index the articles under `paths`, yielding a Progress after every batch.
 
+    Extraction runs here in `workers` processes, or on the dask.distributed cluster whose
+    scheduler is at `dask` ("tcp://host:8786").
+
     Articles whose content hash is already in the index are counted as unchanged and not
-    re-extracted (the hash covers the user's alias and event files too). Bad records are collected in `summary.skipped` and never stop the run.
+    re-extracted (the hash covers the user's alias and event files too). Bad records are
+    collected in `summary.skipped` and never stop the run.
     """
     started = time.perf_counter()
     summary = BuildSummary()
@@ -64,7 +69,9 @@ def iter_build(paths: Iterable[str], *, index_dir: str | Path = "index", extract
     yield Progress(0, len(todo), summary)
     if todo:
         with index_store.writer(ix) as writer:
-            for article, extraction in _extracted(todo, extract, workers, aliases, events):
+            extracted = _extracted(todo, extract=extract, workers=workers, aliases=aliases,
+                                   events=events, dask=dask)
+            for article, extraction in extracted:
                 writer.update_document(**to_document(article, extraction, extract=extract,
                                                      rules=rules))
                 summary.indexed += 1
@@ -76,7 +83,8 @@ def iter_build(paths: Iterable[str], *, index_dir: str | Path = "index", extract
 
 def index_paths(paths: Iterable[str], *, index_dir: str | Path = "index", extract: bool = True,
                 workers: int = 1, rebuild: bool = False, aliases: str | Path | None = None,
-                events: Iterable[str | Path] = (), stdin=None) -> BuildSummary:
+                events: Iterable[str | Path] = (), dask: str | None = None,
+                stdin=None) -> BuildSummary:
     """Index the articles under `paths` and return the BuildSummary.
 
     >>> index_paths(["seeds/"], index_dir="index").indexed   # doctest: +SKIP
@@ -84,7 +92,7 @@ def index_paths(paths: Iterable[str], *, index_dir: str | Path = "index", extrac
     """
     progress = None
     for progress in iter_build(paths, index_dir=index_dir, extract=extract, workers=workers,
-                               rebuild=rebuild, aliases=aliases, events=events,
+                               rebuild=rebuild, aliases=aliases, events=events, dask=dask,
                                stdin=stdin):
         pass
     return progress.summary
@@ -121,10 +129,15 @@ def rules_fingerprint(aliases: str | Path | None, events: Iterable[str | Path]) 
     return digest.hexdigest()[:16]
 
 
-def _extracted(articles: list[Article], extract: bool, workers: int, aliases, events):
+def _extracted(articles: list[Article], *, extract: bool, workers: int, aliases, events,
+               dask: str | None):
     """Pair each article with its Extraction (None when extraction is off), streaming."""
     if not extract:
         return ((article, None) for article in articles)
+    if dask:
+        from .extract.cluster import extract_on_cluster
+
+        return extract_on_cluster(articles, dask, aliases=aliases, events=events)
     from .extract import extract_articles  # spaCy loads only when extraction runs
 
     return extract_articles(articles, aliases=aliases, events=events,

@@ -96,14 +96,17 @@ def cli(ctx, debug):
               help="A JSON file of extra name aliases.")
 @click.option("--events", multiple=True, type=click.Path(exists=True, dir_okay=False),
               help="A JSON file of extra event types and triggers (repeatable).")
+@click.option("--dask", metavar="ADDRESS",
+              help="Extract on the dask.distributed cluster whose scheduler is at ADDRESS.")
 @index_option
-def index_cmd(paths, no_extract, workers, rebuild, aliases, events, index_dir):
+def index_cmd(paths, no_extract, workers, rebuild, aliases, events, dask, index_dir):
     """Read articles (files, folders, or - for JSONL on stdin) and index them."""
     from .build import iter_build
 
     stdin = sys.stdin if "-" in paths else None
     progress = iter_build(paths, index_dir=index_dir, extract=not no_extract, workers=workers,
-                          rebuild=rebuild, aliases=aliases, events=events, stdin=stdin)
+                          rebuild=rebuild, aliases=aliases, events=events, dask=dask,
+                          stdin=stdin)
     summary = _drive_progress(progress)
     for skipped in summary.skipped[:MAX_SKIP_LINES]:
         click.echo(f"{skipped}", err=True)
