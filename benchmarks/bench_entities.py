@@ -202,8 +202,8 @@ def time_raw(nlp, texts, batch_size):
 
 
 def time_ours(sample, batch_size, events: bool):
-    from searchkit.extract import extract_articles
-    from searchkit.extract.pipeline import get_extractor
+    from searchkit.extraction import extract_articles
+    from searchkit.extraction.pipeline import get_extractor
 
     extractor = get_extractor(None)
     saved = extractor.events
@@ -220,7 +220,7 @@ def time_ours(sample, batch_size, events: bool):
 
 def time_parts(docs) -> dict[str, float]:
     """Seconds spent in each extraction stage on already-parsed docs (noise-free overhead)."""
-    from searchkit.extract.pipeline import get_extractor
+    from searchkit.extraction.pipeline import get_extractor
 
     ex = get_extractor(None)
     parts = {"entities": ex.entities, "amounts": ex.amounts}
@@ -237,7 +237,7 @@ def time_parts(docs) -> dict[str, float]:
 
 def report_speed(nlp, sample, texts, args):
     """Print the speed section; return the raw docs and searchkit's extractions."""
-    from searchkit.extract.pipeline import get_extractor
+    from searchkit.extraction.pipeline import get_extractor
 
     t_raw = t_ours = t_noev = float("inf")
     for rep in range(args.repeat):
@@ -266,7 +266,7 @@ def report_speed(nlp, sample, texts, args):
         print(f"extract_articles, with event types:{t_ours:7.2f}  "
               f"({100 * (t_ours / t_raw - 1):+.1f}%)")
     else:
-        print("(event detector absent: searchkit/extract/events.py not present)")
+        print("(event detector absent: searchkit/extraction/events.py not present)")
     return docs, extractions
 
 
@@ -285,9 +285,9 @@ def main(argv=None) -> int:
         print(f"{DATA} is absent", file=sys.stderr)
         return 1
 
-    from searchkit.extract import load_nlp
-    from searchkit.extract.pipeline import get_extractor
-    from searchkit.extract.places import get_gazetteer
+    from searchkit.extraction import load_nlp
+    from searchkit.extraction.pipeline import get_extractor
+    from searchkit.extraction.places import get_gazetteer
 
     sample = load_sample(args.sample, args.seed, not args.no_dateline)
     texts = [a.text for a, _g, _p in sample]

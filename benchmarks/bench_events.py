@@ -24,7 +24,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from searchkit.extract.events import EventDetector
+from searchkit.extraction.events import EventDetector
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 CASE = DATA / "events" / "case2021_dev.tsv"
@@ -35,7 +35,7 @@ NONE = "OTHER"
 def load_nlp():
     """The project's pipeline loader when present, else the first installed English model."""
     try:
-        from searchkit.extract.pipeline import load_nlp as project_loader
+        from searchkit.extraction.pipeline import load_nlp as project_loader
     except ImportError:
         project_loader = None
     if project_loader is not None:

@@ -21,6 +21,10 @@ from .models import (
     SearchResult,
 )
 
+from . import _renamed
+
+_renamed.install()
+
 __version__ = "0.1.0"
 
 __all__ = [
@@ -66,6 +70,6 @@ def extract(text, *, title="", aliases=None, events=()):
     >>> searchkit.extract("Kyiv was hit.").facets()["places"]   # doctest: +SKIP
     ['Kyiv']
     """
-    from .extract import extract_text
+    from .extraction import extract_text
 
     return extract_text(text, title=title, aliases=aliases, events=events)

@@ -135,10 +135,10 @@ def _extracted(articles: list[Article], *, extract: bool, workers: int, aliases,
     if not extract:
         return ((article, None) for article in articles)
     if dask:
-        from .extract.cluster import extract_on_cluster
+        from .extraction.cluster import extract_on_cluster
 
         return extract_on_cluster(articles, dask, aliases=aliases, events=events)
-    from .extract import extract_articles  # spaCy loads only when extraction runs
+    from .extraction import extract_articles  # spaCy loads only when extraction runs
 
     return extract_articles(articles, aliases=aliases, events=events,
                             batch_size=BATCH_SIZE // 2, n_process=workers)

@@ -242,7 +242,7 @@ def batch(searches_file, out_dir, templates_dir, max_hits, no_html, index_dir):
               help="A JSON file of extra event types and triggers (repeatable).")
 def extract(paths, as_json, aliases, events):
     """Show what extraction finds in each article, one JSON object a line."""
-    from .extract import extract_articles
+    from .extraction import extract_articles
     from .sources import Skipped, read_articles
 
     articles = []

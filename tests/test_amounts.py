@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from searchkit.extract import extract_text
-from searchkit.extract.amounts import find_money, find_percents, parse_number
+from searchkit.extraction import extract_text
+from searchkit.extraction.amounts import find_money, find_percents, parse_number
 
 
 @pytest.mark.parametrize("text, value, code", [

@@ -6,8 +6,8 @@ import json
 import pytest
 from spacy.tokens import Span
 
-from searchkit.extract import extract_text, load_nlp
-from searchkit.extract.canonical import join_surnames, load_aliases
+from searchkit.extraction import extract_text, load_nlp
+from searchkit.extraction.canonical import join_surnames, load_aliases
 from searchkit.models import SearchkitError
 
 
@@ -68,7 +68,7 @@ def test_an_untagged_given_name_joins_the_person():
 def test_non_names_never_become_facet_values():
     """Pronouns, dates and lowercase words the model might tag are dropped."""
     nlp = load_nlp()
-    from searchkit.extract.pipeline import get_extractor
+    from searchkit.extraction.pipeline import get_extractor
 
     doc = nlp("He said on Monday that the treasury and Ruslan Sidiki would pay.")
     he, monday, treasury = doc[0:1], doc[3:4], doc[6:7]

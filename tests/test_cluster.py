@@ -51,7 +51,7 @@ def test_cluster_extraction_equals_local(tmp_path, scheduler):
 
 
 def test_unreachable_scheduler_is_a_clear_error(tmp_path, monkeypatch):
-    from searchkit.extract import cluster
+    from searchkit.extraction import cluster
 
     monkeypatch.setattr(cluster, "CONNECT_TIMEOUT", 1)  # nothing listens there: fail fast
     src = write_jsonl(tmp_path / "in.jsonl", ARTICLES[:1])

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from searchkit.extract.events import EventDetector, load_taxonomy
+from searchkit.extraction.events import EventDetector, load_taxonomy
 from searchkit.models import SearchkitError
 
 REPO = Path(__file__).resolve().parents[1]
@@ -20,7 +20,7 @@ CASE = Path(__file__).resolve().parents[2] / "shared" / "data" / "events" / "cas
 def _load_nlp():
     """The project's pipeline loader when it exists, else the first English model installed."""
     try:
-        from searchkit.extract.pipeline import load_nlp
+        from searchkit.extraction.pipeline import load_nlp
     except ImportError:
         import spacy
 
@@ -331,7 +331,7 @@ def test_fast_matching_equals_spacy_matchers(nlp, detector):
     """Anchored, per-sentence matching finds exactly what spaCy's matchers find in a sentence."""
     from spacy.matcher import DependencyMatcher, Matcher
 
-    from searchkit.extract.events import _any_case
+    from searchkit.extraction.events import _any_case
 
     matcher, dep_matcher, rule_of = Matcher(nlp.vocab), DependencyMatcher(nlp.vocab), {}
     for rule in detector._index.rules:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from searchkit.extract import extract_articles, extract_text, load_nlp
+from searchkit.extraction import extract_articles, extract_text, load_nlp
 from searchkit.models import Article, Extraction
 
 SEED = Path(__file__).resolve().parents[1] / "seeds" / "kyiv-prisoner-exchange.md"
@@ -80,10 +80,10 @@ def test_seed_offsets_slice_back_to_the_text(seed):
 
 
 def test_seed_event_types_when_the_detector_is_present(seed):
-    from searchkit.extract import pipeline
+    from searchkit.extraction import pipeline
 
     if pipeline._event_detector(load_nlp()) is None:
-        pytest.skip("searchkit/extract/events.py is not present yet")
+        pytest.skip("searchkit/extraction/events.py is not present yet")
     _text, ex = seed
     assert "Prisoner exchange" in ex.facets()["event_types"]
 
@@ -118,8 +118,25 @@ def test_model_is_loaded_once_with_the_pipes_extraction_needs():
 
 
 def test_importing_searchkit_and_the_extract_package_does_not_import_spacy():
-    code = ("import sys, searchkit, searchkit.extract, searchkit.extract.pipeline; "
+    code = ("import sys, searchkit, searchkit.extraction, searchkit.extraction.pipeline; "
             "print('spacy' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_searchkit_extract_stays_the_function_on_every_call_and_old_imports_work():
+    """The package was renamed so that the README's `searchkit.extract(...)` works twice."""
+    code = (
+        "import searchkit\n"
+        "from searchkit.extract import extract_text\n"
+        "from searchkit.extract.pipeline import load_nlp\n"
+        "import searchkit.extract\n"
+        "import searchkit.extraction.pipeline as new\n"
+        "assert new.load_nlp is load_nlp and new.__spec__.name == 'searchkit.extraction.pipeline'\n"
+        "first = searchkit.extract('Kyiv was hit.').facets()['places']\n"
+        "second = searchkit.extract('Kyiv was hit.').facets()['places']\n"
+        "print(first, second, extract_text('Kyiv was hit.').facets()['places'])\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "['Kyiv'] ['Kyiv'] ['Kyiv']"

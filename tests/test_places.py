@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from searchkit.extract import extract_text
-from searchkit.extract.places import find_dateline, get_gazetteer, looks_like_demonym
+from searchkit.extraction import extract_text
+from searchkit.extraction.places import find_dateline, get_gazetteer, looks_like_demonym
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,7 @@
 
 This package is the only place spaCy is imported, and only when a function here runs.
 
-    >>> from searchkit.extract import extract_text
+    >>> from searchkit.extraction import extract_text
     >>> ex = extract_text("Ukrainian President Volodymyr Zelenskyy visited Kiev.")  # doctest: +SKIP
     >>> ex.facets()["people"], ex.facets()["places"]                               # doctest: +SKIP
     (['Volodymyr Zelenskyy'], ['Kyiv'])
