@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any, Iterator, Mapping, Sequence
 from urllib.parse import quote
 
-from .facets import AMOUNT_BUCKETS
+from .facetspec import AMOUNT_BUCKETS
 from .models import SearchkitError, SearchRequest
 from .report_views import FACET_LABELS
 
@@ -398,7 +398,7 @@ def _names(key: str, value: Any) -> tuple[str, ...]:
 
 
 def _date_bound(value: Any) -> str:
-    from .search import parse_day
+    from .request_schema import parse_day
 
     if isinstance(value, dt.datetime):  # TOML reads 2024-05-01T00:00 as a datetime
         value = value.date()
@@ -409,13 +409,13 @@ def _date_bound(value: Any) -> str:
                          f"not {_type_name(value)}")
     try:
         parse_day(value)
-    except SearchkitError as exc:
-        raise ValueError(str(exc)) from None
+    except ValueError:
+        raise ValueError(f"invalid date {value!r}: use YYYY, YYYY-MM or YYYY-MM-DD") from None
     return value.strip()
 
 
 def _ranges(values: Mapping[str, Any]) -> list[str]:
-    from .search import parse_day
+    from .request_schema import parse_day
 
     problems = []
     if "from" in values and "to" in values and (

@@ -1,23 +1,31 @@
-"""The indexing run: sources -> extract -> schema -> index, in batches, yielding progress.
+"""The indexing run: sources -> extract -> rows -> store, streamed in bounded batches.
 
-`iter_build()` is the generator the CLI draws a progress bar from; `index_paths()` runs it
-to the end and returns the summary.
+`iter_build()` is the generator the CLI draws progress from; `index_paths()` runs it to the
+end and returns the summary. Articles are read, checked against the index, extracted and
+written as a stream: memory is bounded by the writer's batch (store/writer.py), not by the
+corpus, and each full batch is committed, so a run that is killed keeps what it committed.
 """
 from __future__ import annotations
 
 import hashlib
+import itertools
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from . import index as index_store
 from .models import Article, SearchkitError
-from .schema import content_hash, to_document
 from .sources import Skipped, read_articles
+from .store import IndexWriter, rows
 
-#: Articles between two progress reports (and per extraction batch, halved).
+#: Articles between two progress reports.
 BATCH_SIZE = 64
+#: Articles whose stored hashes are looked up together.
+LOOKUP_CHUNK = 512
+#: With workers="auto", runs extracting fewer articles than this stay in one process
+#: (starting worker processes costs seconds that a small run does not win back).
+AUTO_MIN_ARTICLES = 256
 
 
 @dataclass
@@ -26,64 +34,66 @@ class BuildSummary:
 
     indexed: int = 0
     unchanged: int = 0
+    deleted: int = 0
     skipped: list[Skipped] = field(default_factory=list)
     seconds: float = 0.0
 
     def line(self) -> str:
         """One-line summary for the end of a run."""
         text = f"indexed {self.indexed}, unchanged {self.unchanged}, skipped {len(self.skipped)}"
+        if self.deleted:
+            text += f", pruned {self.deleted}"
         return f"{text} in {self.seconds:.1f} s"
 
 
 @dataclass(frozen=True)
 class Progress:
-    """Emitted after each batch: how many of `total` articles to index are done."""
+    """Emitted as the run goes: articles indexed and read so far (the total of a stream
+    is known only at its end, when `finished` is true)."""
 
     done: int
-    total: int
+    read: int
     summary: BuildSummary
+    finished: bool = False
 
 
 def iter_build(paths: Iterable[str], *, index_dir: str | Path = "index", extract: bool = True,
-               workers: int = 1, rebuild: bool = False, aliases: str | Path | None = None,
-               events: Iterable[str | Path] = (), dask: str | None = None,
+               workers: int | str = 1, rebuild: bool = False, aliases: str | Path | None = None,
+               events: Iterable[str | Path] = (), dask: str | None = None, prune: bool = False,
                stdin=None) -> Iterator[Progress]:
-    """Index the articles under `paths`, yielding a Progress after every batch.
-
-    Extraction runs here in `workers` processes, or on the dask.distributed cluster whose
-    scheduler is at `dask` ("tcp://host:8786").
+    """Index the articles under `paths`, yielding a Progress every BATCH_SIZE articles.
 
     Articles whose content hash is already in the index are counted as unchanged and not
     re-extracted (the hash covers the user's alias and event files too). Bad records are
-    collected in `summary.skipped` and never stop the run.
+    collected in `summary.skipped` and never stop the run. `prune` deletes the articles
+    read earlier from files under `paths` that no longer exist. Extraction runs in
+    `workers` processes, or on the dask.distributed cluster at `dask` ("tcp://host:8786").
     """
     started = time.perf_counter()
+    paths = list(paths)
     summary = BuildSummary()
     events = tuple(events)
     rules = rules_fingerprint(aliases, events) if extract else ""
-    articles = _read_unique(paths, summary, stdin=stdin)
-    ix = index_store.open_for_writing(index_dir, rebuild=rebuild)
-    known = index_store.stored_hashes(ix)
-    todo = [a for a in articles if known.get(a.id) != content_hash(a, extract, rules)]
-    summary.unchanged = len(articles) - len(todo)
-    yield Progress(0, len(todo), summary)
-    if todo:
-        with index_store.writer(ix) as writer:
-            extracted = _extracted(todo, extract=extract, workers=workers, aliases=aliases,
-                                   events=events, dask=dask)
-            for article, extraction in extracted:
-                writer.update_document(**to_document(article, extraction, extract=extract,
-                                                     rules=rules))
-                summary.indexed += 1
-                if summary.indexed % BATCH_SIZE == 0:
-                    yield Progress(summary.indexed, len(todo), summary)
+    seen: dict[str, str] = {}
+    with IndexWriter(index_dir, rebuild=rebuild) as writer:
+        articles = _unique(read_articles(paths, stdin=stdin), summary, seen)
+        todo = _changed(articles, writer, summary, extract=extract, rules=rules)
+        pairs = _extracted(todo, extract=extract, workers=workers, aliases=aliases,
+                           events=events, dask=dask)
+        for article, extraction in pairs:
+            writer.add(rows.from_article(article, extraction, extract=extract, rules=rules))
+            summary.indexed += 1
+            if summary.indexed % BATCH_SIZE == 0:
+                yield Progress(summary.indexed, len(seen), summary)
+        if prune:
+            summary.deleted = len(writer.delete(_gone(writer, paths)))
     summary.seconds = time.perf_counter() - started
-    yield Progress(summary.indexed, len(todo), summary)
+    yield Progress(summary.indexed, len(seen), summary, finished=True)
 
 
 def index_paths(paths: Iterable[str], *, index_dir: str | Path = "index", extract: bool = True,
-                workers: int = 1, rebuild: bool = False, aliases: str | Path | None = None,
-                events: Iterable[str | Path] = (), dask: str | None = None,
+                workers: int | str = 1, rebuild: bool = False, aliases: str | Path | None = None,
+                events: Iterable[str | Path] = (), dask: str | None = None, prune: bool = False,
                 stdin=None) -> BuildSummary:
     """Index the articles under `paths` and return the BuildSummary.
 
@@ -93,26 +103,60 @@ def index_paths(paths: Iterable[str], *, index_dir: str | Path = "index", extrac
     progress = None
     for progress in iter_build(paths, index_dir=index_dir, extract=extract, workers=workers,
                                rebuild=rebuild, aliases=aliases, events=events, dask=dask,
-                               stdin=stdin):
+                               prune=prune, stdin=stdin):
         pass
     return progress.summary
 
 
-def _read_unique(paths, summary: BuildSummary, *, stdin) -> list[Article]:
-    """Read every article; a repeated id is skipped (the first one wins) with a reason."""
-    seen: dict[str, str] = {}
-    articles = []
-    for item in read_articles(paths, stdin=stdin):
+def delete_articles(ids: Iterable[str], *, index_dir: str | Path = "index") -> list[str]:
+    """Delete articles by id; returns the ids that were in the index.
+
+    >>> delete_articles(["a1"], index_dir="index")   # doctest: +SKIP
+    ['a1']
+    """
+    with IndexWriter(index_dir) as writer:
+        return writer.delete(ids)
+
+
+def _unique(items, summary: BuildSummary, seen: dict[str, str]) -> Iterator[Article]:
+    """Articles of the stream; a repeated id is skipped (the first one wins) with a reason.
+
+    Only ids and origins are remembered, so memory grows with the number of articles, not
+    their text."""
+    for item in items:
         if isinstance(item, Skipped):
             summary.skipped.append(item)
+        elif not isinstance(item, Article):
+            continue  # a notice of the reader (handled by the sources' own channel)
         elif item.id in seen:
             summary.skipped.append(
-                Skipped(item.origin, f"duplicate id {item.id!r} (first at {seen[item.id]})")
-            )
+                Skipped(item.origin, f"duplicate id {item.id!r} (first at {seen[item.id]})"))
         else:
             seen[item.id] = item.origin
-            articles.append(item)
-    return articles
+            yield item
+
+
+def _changed(articles: Iterator[Article], writer: IndexWriter, summary: BuildSummary, *,
+             extract: bool, rules: str) -> Iterator[Article]:
+    """The articles the index does not hold with the same content hash."""
+    while chunk := list(itertools.islice(articles, LOOKUP_CHUNK)):
+        known = writer.hashes([a.id for a in chunk])
+        for article in chunk:
+            if known.get(article.id) == rows.content_hash(article, extract, rules):
+                summary.unchanged += 1
+            else:
+                yield article
+
+
+def _gone(writer: IndexWriter, paths: list[str]) -> list[str]:
+    """Ids of articles read from files under `paths` that no longer exist."""
+    roots = [os.path.abspath(p) for p in paths if p != "-"]
+    gone = []
+    for origin, ids in writer.origins().items():
+        inside = any(origin == root or origin.startswith(root.rstrip(os.sep) + os.sep) for root in roots)
+        if inside and not os.path.exists(origin):
+            gone.extend(ids)
+    return gone
 
 
 def rules_fingerprint(aliases: str | Path | None, events: Iterable[str | Path]) -> str:
@@ -129,8 +173,22 @@ def rules_fingerprint(aliases: str | Path | None, events: Iterable[str | Path]) 
     return digest.hexdigest()[:16]
 
 
-def _extracted(articles: list[Article], *, extract: bool, workers: int, aliases, events,
-               dask: str | None):
+def resolve_workers(workers: int | str) -> int | str:
+    """A --workers value: a number of processes, or "auto" (one per core, see _extracted)."""
+    if str(workers).lower() == "auto":
+        return "auto"
+    try:
+        count = int(workers)
+    except ValueError:
+        raise SearchkitError(f"--workers must be a number or auto, not {workers!r}",
+                             exit_code=2) from None
+    if not 1 <= count <= 256:
+        raise SearchkitError("--workers must be between 1 and 256", exit_code=2)
+    return count
+
+
+def _extracted(articles: Iterator[Article], *, extract: bool, workers: int | str, aliases,
+               events, dask: str | None):
     """Pair each article with its Extraction (None when extraction is off), streaming."""
     if not extract:
         return ((article, None) for article in articles)
@@ -140,5 +198,9 @@ def _extracted(articles: list[Article], *, extract: bool, workers: int, aliases,
         return extract_on_cluster(articles, dask, aliases=aliases, events=events)
     from .extraction import extract_articles  # spaCy loads only when extraction runs
 
+    if workers == "auto":
+        head = list(itertools.islice(articles, AUTO_MIN_ARTICLES))
+        workers = (os.cpu_count() or 1) if len(head) == AUTO_MIN_ARTICLES else 1
+        articles = itertools.chain(head, articles)
     return extract_articles(articles, aliases=aliases, events=events,
                             batch_size=BATCH_SIZE // 2, n_process=workers)

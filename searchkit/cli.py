@@ -1,26 +1,30 @@
 """The `searchkit` command: parse options, make one library call, print.
 
 Library errors (SearchkitError) become a one-line message and an exit code; any other
-error is reported without a traceback unless --debug is given.
+error is reported without a traceback unless --debug is given. The facet options come
+from the facet table (facetspec.py); search options become a mapping that
+`SearchRequest.from_mapping` checks, as the Python API and batch files do.
 """
 from __future__ import annotations
 
-import html
 import json
-import re
+import os
 import sys
 from functools import wraps
 
 import click
 
-from .models import SearchkitError, SearchRequest
+from . import facetspec
+from .models import SearchkitError
+from .output import FORMATS, HitWriter, write_facet_values, write_result
 
-FACET_TITLES = {"people": "People", "places": "Places", "orgs": "Organisations",
-                "event_types": "Event types", "amounts": "Amounts", "dates": "Dates",
-                "sources": "Sources", "tags": "Tags"}
 DEFAULT_INDEX = "index"
-#: Skipped inputs listed one a line after indexing; the rest are counted.
+#: Skipped inputs listed one a line after indexing when no --skipped file is given.
 MAX_SKIP_LINES = 20
+#: CLI option names of request keys, for messages about them.
+OPTION_NAMES = {"from": "--from", "to": "--to", "query": "TEXT", "amount_min": "--amount-min",
+                "amount_max": "--amount-max", "min_confidence": "--min-confidence",
+                **{s.name: f"--{s.flag}" for s in facetspec.FACETS}}
 
 
 def index_option(f):
@@ -31,27 +35,27 @@ def index_option(f):
 
 
 def search_options(f):
-    """The query text and every filter `query` and `report` share."""
-    options = [
-        click.argument("text", required=False, default=""),
-        click.option("--person", multiple=True, help="Only articles naming this person (repeatable: any of)."),
-        click.option("--place", multiple=True, help="Only articles naming this place."),
-        click.option("--org", multiple=True, help="Only articles naming this organisation."),
-        click.option("--event", multiple=True, help="Only articles of this event type."),
-        click.option("--source", multiple=True, help="Only articles from this source."),
-        click.option("--tag", multiple=True, help="Only articles with this tag."),
-        click.option("--month", "dates", multiple=True, help="Only articles of this YYYY or YYYY-MM."),
-        click.option("--amount", "amounts", multiple=True, help="Only articles with a sum in this range bucket (e.g. EUR:1B+)."),
+    """The query text, one repeatable option per facet (from the facet table) and the
+    ranges, match, sort and more-like-this options `query`, `report` share."""
+    options = [click.argument("text", required=False, default="")]
+    options += [click.option(f"--{s.flag}", s.name, multiple=True, help=s.help + " Repeatable: any of.")
+                for s in facetspec.FACETS]
+    options += [
         click.option("--from", "date_from", help="Articles dated on or after YYYY[-MM[-DD]]."),
         click.option("--to", "date_to", help="Articles dated on or before YYYY[-MM[-DD]]."),
         click.option("--amount-min", type=float, help="Articles naming a sum of at least X."),
         click.option("--amount-max", type=float, help="Articles naming a sum of at most Y."),
         click.option("--currency", help="Sums in this currency only (EUR, USD, ...)."),
+        click.option("--min-confidence", type=click.FloatRange(0, 1),
+                     help="Count event types found with at least this confidence (0-1), "
+                          "not only those attached to the article."),
         click.option("--match", type=click.Choice(["all", "any"]), default="all", show_default=True,
                      help="Every word must match, or any (ranked by how many)."),
         click.option("--sort", type=click.Choice(["relevance", "newest", "oldest"]),
                      default="relevance", show_default=True),
         click.option("--like", metavar="ID", help="Articles similar to this one (more like this)."),
+        click.option("--no-collapse", is_flag=True,
+                     help="List near-identical articles (wire copies) one by one."),
         index_option,
     ]
     for option in reversed(options):
@@ -59,22 +63,40 @@ def search_options(f):
     return f
 
 
-def request_from(opts: dict, **extra) -> SearchRequest:
-    """A SearchRequest from the shared search options."""
-    filters = {"people": opts["person"], "places": opts["place"], "orgs": opts["org"],
-               "event_types": opts["event"], "sources": opts["source"], "tags": opts["tag"],
-               "dates": opts["dates"], "amounts": opts["amounts"]}
-    return SearchRequest(
-        text=opts["text"] or "", filters={k: tuple(v) for k, v in filters.items() if v},
-        date_from=opts["date_from"], date_to=opts["date_to"], amount_min=opts["amount_min"],
-        amount_max=opts["amount_max"], currency=opts["currency"], match=opts["match"],
-        sort=opts["sort"], like=opts["like"], **extra)
+def request_mapping(opts: dict, **extra) -> dict:
+    """The request keys of the shared search options (unset options left out)."""
+    data = {"query": opts["text"] or "", "from": opts["date_from"], "to": opts["date_to"],
+            "amount_min": opts["amount_min"], "amount_max": opts["amount_max"],
+            "currency": opts["currency"], "min_confidence": opts["min_confidence"],
+            "match": opts["match"], "sort": opts["sort"], "like": opts["like"],
+            "collapse": not opts["no_collapse"], **extra}
+    data.update({s.name: list(opts[s.name]) for s in facetspec.FACETS if opts[s.name]})
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def make_request(data: dict):
+    """A SearchRequest, or a usage error listing every problem with its option's name."""
+    from .models import SearchRequest
+
+    request, problems = SearchRequest.from_mapping(data)
+    if problems:
+        raise SearchkitError("; ".join(f"{OPTION_NAMES.get(p.key, '--' + p.key.replace('_', '-'))}: "
+                                       f"{p.message}" for p in problems), exit_code=2)
+    return request
 
 
 def _open(index_dir):
     from .search import open_index
 
     return open_index(index_dir)
+
+
+def use_color(choice: str, stream=None) -> bool:
+    """--color: always, never, or auto (a terminal, and NO_COLOR unset: no-color.org)."""
+    if choice != "auto":
+        return choice == "always"
+    stream = stream or sys.stdout
+    return stream.isatty() and not os.environ.get("NO_COLOR")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -89,104 +111,109 @@ def cli(ctx, debug):
 @cli.command("index")
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--no-extract", is_flag=True, help="Index records as given, without NLP.")
-@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
-              help="Extraction processes.")
-@click.option("--rebuild", is_flag=True, help="Start the index over.")
+@click.option("--workers", default="auto", show_default=True, metavar="N|auto",
+              help="Extraction processes: a number, or auto (one per core; about 0.5 GB each).")
+@click.option("--rebuild", is_flag=True,
+              help="Build the index anew beside the old one; the old one serves until it is done.")
+@click.option("--prune", is_flag=True,
+              help="Delete articles read earlier from files under PATHS that no longer exist.")
 @click.option("--aliases", type=click.Path(exists=True, dir_okay=False),
               help="A JSON file of extra name aliases.")
 @click.option("--events", multiple=True, type=click.Path(exists=True, dir_okay=False),
               help="A JSON file of extra event types and triggers (repeatable).")
 @click.option("--dask", metavar="ADDRESS",
               help="Extract on the dask.distributed cluster whose scheduler is at ADDRESS.")
+@click.option("--skipped", "skipped_file", type=click.Path(dir_okay=False, writable=True),
+              help="Write every skipped input to this file as JSON Lines (path, line, reason).")
 @index_option
-def index_cmd(paths, no_extract, workers, rebuild, aliases, events, dask, index_dir):
+def index_cmd(paths, no_extract, workers, rebuild, prune, aliases, events, dask, skipped_file,
+              index_dir):
     """Read articles (files, folders, or - for JSONL on stdin) and index them."""
-    from .build import iter_build
+    from .build import iter_build, resolve_workers
 
     stdin = sys.stdin if "-" in paths else None
-    progress = iter_build(paths, index_dir=index_dir, extract=not no_extract, workers=workers,
-                          rebuild=rebuild, aliases=aliases, events=events, dask=dask,
-                          stdin=stdin)
+    progress = iter_build(paths, index_dir=index_dir, extract=not no_extract,
+                          workers=resolve_workers(workers), rebuild=rebuild, prune=prune,
+                          aliases=aliases, events=events, dask=dask, stdin=stdin)
     summary = _drive_progress(progress)
-    for skipped in summary.skipped[:MAX_SKIP_LINES]:
-        click.echo(f"{skipped}", err=True)
-    if len(summary.skipped) > MAX_SKIP_LINES:
-        click.echo(f"... and {len(summary.skipped) - MAX_SKIP_LINES} more skipped", err=True)
+    _report_skipped(summary.skipped, skipped_file)
     click.echo(f"{summary.line()} -> {index_dir}", err=True)
 
 
 def _drive_progress(progress):
-    """Run an indexing generator, drawing a bar on stderr when it is a terminal."""
-    first = next(progress)
-    last = first
-    if not sys.stderr.isatty() or first.total < 50:
-        for last in progress:
-            pass
-        return last.summary
-    with click.progressbar(length=first.total, label="indexing", file=sys.stderr) as bar:
-        for item in progress:
-            bar.update(item.done - last.done)
-            last = item
+    """Run an indexing generator, showing a running count on stderr when it is a terminal."""
+    last = None
+    show = sys.stderr.isatty()
+    for last in progress:
+        if show and not last.finished:
+            click.echo(f"\rindexed {last.done:,} of {last.read:,} read", nl=False, err=True)
+    if show and last is not None and last.done:
+        click.echo("\r" + " " * 40 + "\r", nl=False, err=True)
     return last.summary
+
+
+def _report_skipped(skipped, skipped_file) -> None:
+    """Every skipped input into the file; on stderr, the first few and where the rest are."""
+    if skipped_file:
+        with open(skipped_file, "w", encoding="utf-8") as f:
+            for item in skipped:
+                f.write(json.dumps(item.to_record() if hasattr(item, "to_record")
+                                   else _skip_record(item), ensure_ascii=False) + "\n")
+    for item in skipped[:MAX_SKIP_LINES]:
+        click.echo(str(item), err=True)
+    rest = len(skipped) - MAX_SKIP_LINES
+    if rest > 0:
+        where = f"see {skipped_file}" if skipped_file else "list them all with --skipped FILE"
+        click.echo(f"... and {rest:,} more skipped: {where}", err=True)
+
+
+def _skip_record(item) -> dict:
+    path, _, line = item.origin.rpartition(":")
+    if path and line.isdigit():
+        return {"path": path, "line": int(line), "reason": item.reason}
+    return {"path": item.origin, "line": None, "reason": item.reason}
 
 
 @cli.command()
 @search_options
-@click.option("--limit", type=click.IntRange(0, 10000), default=10, show_default=True)
+@click.option("--limit", type=click.IntRange(0), default=10, show_default=True)
 @click.option("--page", type=click.IntRange(1), default=1, show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-@click.option("--explain", is_flag=True, help="Print the parsed query and filters.")
-def query(limit, page, as_json, explain, **opts):
+@click.option("--all", "every", is_flag=True, help="Every hit, streamed (constant memory).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Shorthand for --format json.")
+@click.option("--facet-limit", type=click.IntRange(1), default=10, show_default=True,
+              help="Values listed per facet.")
+@click.option("--explain", is_flag=True,
+              help="Show the parsed query and filters (stderr; in the JSON under \"explain\").")
+@click.option("--raw-csv", is_flag=True, help="Write CSV cells as they are (no formula guard).")
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto",
+              show_default=True, help="Colour in the terminal (auto honours NO_COLOR).")
+def query(limit, page, every, fmt, as_json, facet_limit, explain, raw_csv, color, **opts):
     """Search the index: ranked hits with snippets, then facet counts."""
-    request = request_from(opts, limit=limit, page=page)
+    fmt = "json" if as_json else fmt
+    request = make_request(request_mapping(opts, limit=None if every else limit,
+                                           page=1 if every else page, facet_limit=facet_limit))
     ix = _open(opts["index_dir"])
-    if explain:
-        click.echo(ix.explain(request))
-        if not as_json:
-            click.echo()
-    result = ix.run(request)
-    if as_json:
-        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    explained = ix.explain(request) if explain else None
+    if explained and fmt != "json":
+        click.echo(explained, err=True)
+    out = sys.stdout
+    if every:  # counts first (no hits), then every hit streamed
+        result = ix.run(request.with_(limit=0))
+        hits = ix.iter_hits(**_stream_options(request))
+        write_result(result, out, fmt, color=use_color(color), raw=raw_csv, explain=explained,
+                     hits=hits)
     else:
-        _print_result(result)
+        write_result(ix.run(request), out, fmt, color=use_color(color), raw=raw_csv,
+                     explain=explained)
 
 
-def _print_result(result) -> None:
-    req = result.request
-    first = (req.page - 1) * req.limit + 1
-    shown = f"{first}-{first + len(result.hits) - 1}" if result.hits else "none"
-    matches = "1 article matches" if result.total == 1 else f"{result.total} articles match"
-    click.echo(f"{matches} {req.text or '(everything)'!r}; showing {shown}")
-    if result.suggestion:
-        click.echo(f"did you mean: {result.suggestion}")
-    for rank, hit in enumerate(result.hits, start=first):
-        click.echo()
-        click.secho(f"{rank:>3}. {hit.title}", bold=True)
-        click.echo("     " + "  ".join(x for x in (hit.date or "", hit.source, hit.id) if x))
-        click.echo("     " + _terminal_snippet(hit.snippet))
-        chips = [", ".join(getattr(hit, k)[:4]) for k in ("people", "places", "event_types")]
-        chips.append(", ".join(a["text"] for a in hit.amounts if a["kind"] == "money"))
-        if any(chips):
-            click.echo("     " + " | ".join(c for c in chips if c))
-    for name, values in result.facets.items():
-        if values:
-            click.echo()
-            click.secho(f"{FACET_TITLES.get(name, name)}:", bold=True)
-            for v in values:
-                mark = "[x] " if v.selected else ""
-                click.echo(f"  {mark}{v.label or v.value} ({v.count})")
-
-
-def _terminal_snippet(snippet: str) -> str:
-    """An HTML snippet for the terminal: marks shown bold, entities decoded."""
-    color = sys.stdout.isatty()
-
-    def mark(m):
-        word = html.unescape(m.group(1))
-        return click.style(word, bold=True, fg="yellow") if color else f"*{word}*"
-
-    text = re.sub(r"<mark[^>]*>(.*?)</mark>", mark, snippet)
-    return html.unescape(re.sub(r"<[^>]+>", "", text))
+def _stream_options(request) -> dict:
+    return {"text": request.text, "filters": dict(request.filters), "sort": request.sort,
+            "match": request.match, "date_from": request.date_from, "date_to": request.date_to,
+            "amount_min": request.amount_min, "amount_max": request.amount_max,
+            "currency": request.currency, "like": request.like,
+            "min_confidence": request.min_confidence, "collapse": request.collapse}
 
 
 @cli.command()
@@ -200,7 +227,7 @@ def report(out_dir, templates_dir, max_hits, **opts):
     """Write a static HTML result site that opens from disk."""
     from .report import write_report
 
-    request = request_from(opts, limit=max_hits)
+    request = make_request(request_mapping(opts, limit=max_hits))
     summary = write_report(_open(opts["index_dir"]), request, out_dir,
                            templates_dir=templates_dir, max_hits=max_hits)
     click.echo(summary.line(), err=True)
@@ -215,8 +242,9 @@ def report(out_dir, templates_dir, max_hits, **opts):
 @click.option("--max-hits", type=click.IntRange(1), default=1000, show_default=True,
               help="Hits per search, unless the search sets its own limit.")
 @click.option("--no-html", is_flag=True, help="Write JSON, CSV and summary.json only.")
+@click.option("--raw-csv", is_flag=True, help="Write CSV cells as they are (no formula guard).")
 @index_option
-def batch(searches_file, out_dir, templates_dir, max_hits, no_html, index_dir):
+def batch(searches_file, out_dir, templates_dir, max_hits, no_html, raw_csv, index_dir):
     """Run the named searches of a JSON or TOML file: JSON, CSV and a report for each."""
     from .batch import iter_batch
 
@@ -245,35 +273,36 @@ def extract(paths, as_json, aliases, events):
     from .extraction import extract_articles
     from .sources import Skipped, read_articles
 
-    articles = []
-    for item in read_articles(paths, stdin=sys.stdin if "-" in paths else None):
-        if isinstance(item, Skipped):
-            click.echo(str(item), err=True)
-        else:
-            articles.append(item)
-    for article, extraction in extract_articles(articles, aliases=aliases, events=events):
+    def articles():
+        for item in read_articles(paths, stdin=sys.stdin if "-" in paths else None):
+            if isinstance(item, Skipped):
+                click.echo(str(item), err=True)
+            elif not hasattr(item, "message"):
+                yield item
+
+    for article, extraction in extract_articles(articles(), aliases=aliases, events=events):
         line = {"id": article.id, "title": article.title, **extraction.to_dict()}
         click.echo(json.dumps(line, ensure_ascii=False))
 
 
 @cli.command()
-@click.argument("field")
+@click.argument("field", type=click.Choice(facetspec.FACET_NAMES), metavar="FIELD")
 @click.option("--limit", type=click.IntRange(1), default=None, help="Only the N most frequent.")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Shorthand for --format json.")
+@click.option("--min-confidence", type=click.FloatRange(0, 1),
+              help="For event_types: count types found with at least this confidence.")
 @index_option
-def facets(field, limit, as_json, index_dir):
-    """The values of one facet over the whole index, with article counts."""
-    values = _open(index_dir).facet_values(field, limit=limit)
-    if as_json:
-        click.echo(json.dumps([v.to_dict() for v in values], ensure_ascii=False, indent=2))
-        return
-    for v in values:
-        click.echo(f"{v.count:>7}  {v.label or v.value}")
+def facets(field, limit, fmt, as_json, min_confidence, index_dir):
+    """The values of one facet (FIELD: people, places, orgs, event_types, amounts, dates,
+    sources, tags) over the whole index, with article counts."""
+    values = _open(index_dir).facet_values(field, limit=limit, min_confidence=min_confidence)
+    write_facet_values(values, sys.stdout, "json" if as_json else fmt)
 
 
 @cli.command()
 @click.argument("article_id")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the article as JSON.")
 @index_option
 def show(article_id, as_json, index_dir):
     """One indexed article with what extraction found in it."""
@@ -283,25 +312,43 @@ def show(article_id, as_json, index_dir):
     if as_json:
         click.echo(json.dumps(article, ensure_ascii=False, indent=2))
         return
-    click.secho(article["title"] or article["id"], bold=True)
+    click.secho(article["title"] or article["id"], bold=use_color("auto"))
     click.echo("  ".join(x for x in (article["date"], article["source"], article["url"],
                                      article["id"]) if x))
-    for name in ("people", "places", "orgs", "event_types", "tags"):
-        if article[name]:
-            click.echo(f"{FACET_TITLES[name]}: {', '.join(article[name])}")
+    if article["main_event"]:
+        click.echo(f"Main event: {article['main_event']}")
+    for spec in facetspec.FACETS:
+        if spec.name in article and article[spec.name] and spec.kind in ("names", "events", "values"):
+            click.echo(f"{spec.label}: {', '.join(article[spec.name])}")
     if article["amounts"]:
         click.echo("Amounts: " + ", ".join(a["text"] for a in article["amounts"]))
-    for event in article["events"]:
+    for event in sorted(article["events"], key=lambda e: -e["confidence"]):
         click.echo(f"Event {event['type']} ({event['confidence']:.2f}): {event['evidence']}")
     click.echo()
     click.echo(article["text"])
 
 
 @cli.command()
-@click.option("--json", "as_json", is_flag=True)
+@click.argument("ids", nargs=-1, required=True)
+@index_option
+def delete(ids, index_dir):
+    """Delete articles from the index by id."""
+    from .build import delete_articles
+
+    gone = delete_articles(ids, index_dir=index_dir)
+    missing = [i for i in ids if i not in set(gone)]
+    for article_id in missing:
+        click.echo(f"no article with id {article_id!r} in {index_dir}", err=True)
+    click.echo(f"deleted {len(gone)} of {len(ids)}", err=True)
+    if missing:
+        sys.exit(1)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 @index_option
 def stats(as_json, index_dir):
-    """Article count, values per facet and index size on disk."""
+    """Article count, values per facet, segments and index size on disk."""
     figures = _open(index_dir).stats()
     if as_json:
         click.echo(json.dumps(figures, indent=2))
@@ -309,20 +356,25 @@ def stats(as_json, index_dir):
     click.echo(f"index: {figures['index']}")
     click.echo(f"articles: {figures['articles']} ({figures['dated_articles']} dated)")
     for name, count in figures["facet_values"].items():
-        click.echo(f"{FACET_TITLES.get(name, name)}: {count} values")
+        click.echo(f"{facetspec.spec(name).label}: {count} values")
+    click.echo(f"segments: {figures['segments']}")
     click.echo(f"size on disk: {figures['size_bytes'] / 1e6:.1f} MB")
 
 
 @cli.command()
+@click.option("--repair", is_flag=True,
+              help="Rebuild what is damaged from the stored articles (no NLP needed).")
 @index_option
-def check(index_dir):
-    """Check that the index opens and every article can be read back."""
-    ix = _open(index_dir)
-    problems = ix.check()
-    for problem in problems:
+def check(repair, index_dir):
+    """Read every stored article and column file; name what is damaged."""
+    from .store.check import check_index, repair_index
+
+    report = repair_index(index_dir) if repair else check_index(index_dir)
+    for problem in report.problems:
         click.echo(problem, err=True)
-    click.echo(f"{ix.doc_count()} articles, {len(problems)} problems")
-    if problems:
+    click.echo(report.line())
+    if report.problems and not repair:
+        click.echo(f"repair with: searchkit check --repair --index {index_dir}", err=True)
         sys.exit(1)
 
 
@@ -344,8 +396,24 @@ def main(argv=None) -> None:
         sys.exit(exc.exit_code)
     except BrokenPipeError:
         sys.exit(0)
+    except OSError as exc:
+        if debug:
+            raise
+        where = f" ({_one_line(str(exc.filename))})" if exc.filename else ""
+        click.echo(f"error: {exc.strerror or exc}{where}", err=True)
+        sys.exit(1)
     except Exception as exc:  # noqa: BLE001 - the last line of defence for CLI users
         if debug:
             raise
-        click.echo(f"error: {type(exc).__name__}: {exc} (run with --debug for details)", err=True)
+        click.echo(f"error: {type(exc).__name__}: {_one_line(str(exc))} (run with --debug for details)",
+                   err=True)
         sys.exit(1)
+
+
+def _one_line(text: str) -> str:
+    """Messages stay one line: control characters (a newline in a file name) escaped."""
+    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in text)
+
+
+if __name__ == "__main__":
+    main()

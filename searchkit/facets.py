@@ -1,39 +1,49 @@
-"""Facet kinds and fast facet counting.
+"""Facet kinds: filtering and counting over the store's columns.
 
-Counting reads no postings at query time: each facet kind counts a boolean mask of matching
-documents over the per-document value arrays of `arrays.IndexArrays` with `np.bincount`.
-whoosh's own `FieldFacet(allow_overlap=True)` re-reads every posting per query instead.
+Counting reads no postings at query time: each kind counts a boolean mask of matching
+documents over (document, value) pairs with `np.bincount`. A facet kind is one small class
+with a uniform interface:
 
-A facet kind is one small class with a uniform interface (`mask`, `count`, `hit_keys`);
-adding a facet is one class and one line in `FACETS`.
+    select(values) -> (selection, warnings)   the user's values, forgivingly resolved
+    mask(selection) -> bool[docs]             documents with any selected value
+    count(docs, selection, limit)             FacetValues under a mask of documents
+    hit_values(doc) -> [str]                  one document's values (for its Hit)
+
+`FACET_KINDS` maps the kind names of facetspec.py to the classes; `Facets(snapshot,
+min_confidence)` makes one bound object per facet for a search.
 """
 from __future__ import annotations
 
+import re
+import unicodedata
 from typing import Sequence
 
 import numpy as np
+from rapidfuzz import fuzz, process
 
-from .arrays import LIST_FIELDS, IndexArrays
-from .models import FacetValue, Hit, SearchkitError, SearchResult
+from . import facetspec
+from .facetspec import AMOUNT_BUCKETS, amount_key, amount_label
+from .models import FacetValue, Hit, SearchResult
+from .request_schema import parse_day
+from .store.columns import decode, encode
 
-#: Money magnitude buckets: upper bounds and the key suffix / display text of each.
-AMOUNT_BUCKETS = ((1e6, "<1M", "under 1 million"), (1e9, "1M-1B", "1 million to 1 billion"),
-                  (float("inf"), "1B+", "1 billion and over"))
 #: A date histogram by month when the matching articles span at most this many months.
 MONTHLY_SPAN = 36
+#: Suggestions offered for a filter value that matches nothing.
+HINTS = 3
 _EPOCH_YEAR = 1970
+_NOT_WORD = re.compile(r"[\W_]+")
 
 
-# ---------------------------------------------------------------- facet kinds
+def fold(text: str) -> str:
+    """A matching key: case, diacritics, punctuation and spacing ignored.
 
-
-def _top(values: list[FacetValue], selected: Sequence[str], limit: int | None) -> tuple:
-    """Most frequent first; selected values always listed, even below the cut-off."""
-    values.sort(key=lambda v: (-v.count, v.value))
-    shown = values if limit is None else values[:limit]
-    chosen = {v.value for v in shown}
-    missing = [v for v in values if v.selected and v.value not in chosen]
-    return tuple(shown + missing)
+    >>> fold("  Wołodymyr  ZELENSKYY ") == fold("wolodymyr zelenskyy")
+    True
+    """
+    decomposed = unicodedata.normalize("NFKD", text.replace("ł", "l").replace("Ł", "L"))
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return _NOT_WORD.sub(" ", bare.casefold()).strip()
 
 
 def _best_ordinals(counts: np.ndarray, limit: int | None) -> np.ndarray:
@@ -46,140 +56,271 @@ def _best_ordinals(counts: np.ndarray, limit: int | None) -> np.ndarray:
     return present[order][:limit]
 
 
-class EntityFacet:
-    """A multi-valued list of names: people, places, orgs, event types, tags, sources."""
+class Grouping:
+    """Values of a list column grouped into entities: `of[raw ordinal]` -> group, and the
+    display name of each group. The default groups spellings that differ only in case,
+    accents and punctuation, named by their most used spelling; entity resolution
+    (resolve/) gives the names facets a better one."""
 
-    def __init__(self, name: str):
-        self.name = name
+    def __init__(self, of: np.ndarray, names: list[str]):
+        self.of, self.names = of, names
 
-    def mask(self, cache: IndexArrays, selected: Sequence[str]) -> np.ndarray:
-        col = cache.lists[self.name]
-        wanted = np.flatnonzero(np.isin(col.vocab, list(selected)))
-        return cache.docs_with(col.docs[np.isin(col.ords, wanted)])
-
-    def count(self, cache, docs: np.ndarray, selected: Sequence[str], limit: int | None):
-        col = cache.lists[self.name]
-        counts = np.bincount(col.ords[docs[col.docs]], minlength=len(col.vocab))
-        chosen = set(selected)
-        # Only the values that can make the cut become objects: the vocabulary is sorted,
-        # so ordinal order is the alphabetical tie-break.
-        best = _best_ordinals(counts, limit)
-        values = [FacetValue(str(col.vocab[i]), int(counts[i]), col.vocab[i] in chosen)
-                  for i in best]
-        shown = {v.value for v in values}
-        for value in sorted(chosen - shown):
-            where = np.flatnonzero(col.vocab == value)
-            values.append(FacetValue(value, int(counts[where[0]]) if len(where) else 0, True))
-        return tuple(values)
-
-    def hit_keys(self, hit: Hit, values: Sequence[FacetValue]) -> list[str]:
-        if self.name == "sources":
-            return [hit.source] if hit.source else []
-        return list(getattr(hit, self.name))
+    @classmethod
+    def by_fold(cls, raw: list[str], uses: np.ndarray) -> "Grouping":
+        keys: dict[str, int] = {}
+        of = np.array([keys.setdefault(fold(v) or v, len(keys)) for v in raw], dtype=np.int64)
+        best: dict[int, int] = {}
+        for i, group in enumerate(of.tolist()):
+            j = best.get(group)
+            if j is None or (uses[i], raw[j]) > (uses[j], raw[i]):
+                best[group] = i
+        return cls(of, [raw[best[g]] for g in range(len(keys))])
 
 
-class DateFacet:
-    """A histogram of article dates, by month or by year depending on the span."""
+class ValueList:
+    """A facet whose articles carry a list of string values (names, types, tags, sources),
+    counted per group of values (see Grouping): an article counts once per group."""
 
-    name = "dates"
+    def __init__(self, spec, snapshot, min_confidence: float | None):
+        self.spec, self.snapshot = spec, snapshot
+        self.view = snapshot.list_view(spec.column)
+        self.raw = _strings(self.view)
+        keep = self._kept_pairs(min_confidence)
+        uses = np.bincount(self.view.values[keep], minlength=len(self.raw))
+        self.grouping = Grouping.by_fold(self.raw, uses)
+        self.values = self.grouping.names
+        groups = max(len(self.values), 1)
+        pairs = np.unique(self.view.docs[keep] * groups + self.grouping.of[self.view.values[keep]])
+        self.docs, self.groups = pairs // groups, pairs % groups
+        self._fold_table: dict[str, list[int]] | None = None
 
-    def mask(self, cache: IndexArrays, selected: Sequence[str]) -> np.ndarray:
-        mask = np.zeros(cache.size, dtype=bool)
-        dated = cache.days >= 0
-        months = _months(cache.days)
-        for key in selected:
-            year, month = _parse_bucket(key)
-            hit = (months // 12 + _EPOCH_YEAR == year)
-            if month is not None:
-                hit &= (months % 12 + 1 == month)
-            mask |= hit & dated
+    def _kept_pairs(self, min_confidence) -> np.ndarray:
+        """Pairs that count (all live ones; event types also filter by confidence)."""
+        return self.snapshot.live[self.view.docs]
+
+    # ------------------------------------------------------------ the interface
+
+    def select(self, wanted: Sequence[str]) -> tuple[np.ndarray, list[str]]:
+        """Groups the user means; a warning naming close values for each that matches none."""
+        found, warnings = [], []
+        for text in wanted:
+            groups = self.match(text)
+            if len(groups):
+                found.append(groups)
+            else:
+                warnings.append(self._no_match(text))
+        selection = np.unique(np.concatenate(found)) if found else np.zeros(0, np.int64)
+        return selection, warnings
+
+    def match(self, text: str) -> np.ndarray:
+        """Forgiving: groups with a spelling of the same fold as `text`, else groups with a
+        spelling whose words include all of the text's words (a surname finds a name)."""
+        key = fold(text)
+        exact = self._folds().get(key, [])
+        if exact or not key:
+            return np.array(sorted(set(exact)), dtype=np.int64)
+        words = set(key.split())
+        hits = {g for k, groups in self._folds().items() if words <= set(k.split()) for g in groups}
+        return np.array(sorted(hits), dtype=np.int64)
+
+    def mask(self, selection: np.ndarray) -> np.ndarray:
+        mask = np.zeros(self.snapshot.size, dtype=bool)
+        mask[self.docs[np.isin(self.groups, selection)]] = True
         return mask
 
-    def count(self, cache, docs: np.ndarray, selected: Sequence[str], limit: int | None):
-        days = cache.days[docs & (cache.days >= 0)]
-        monthly = self._monthly(days, selected)
+    def count(self, docs: np.ndarray, selection: np.ndarray, limit: int | None):
+        counts = np.bincount(self.groups[docs[self.docs]], minlength=len(self.values))
+        chosen = set(selection.tolist())
+        best = _best_ordinals(counts, limit)
+        shown = [FacetValue(self.values[i], int(counts[i]), i in chosen) for i in best]
+        listed = set(best.tolist())
+        shown += [FacetValue(self.values[i], int(counts[i]), True) for i in sorted(chosen - listed)]
+        return tuple(shown)
+
+    def hit_values(self, doc: int) -> list[str]:
+        """The document's values, each as its group's name, first seen first."""
+        segment, row = self.snapshot.locate(doc)
+        offsets = segment.array(f"{self.spec.column}.offsets")
+        own = segment.array(f"{self.spec.column}.vocab")[
+            segment.array(f"{self.spec.column}.values")[offsets[row]:offsets[row + 1]]]
+        return self.group_names(own)
+
+    def group_names(self, spellings: np.ndarray) -> list[str]:
+        """Group names of encoded spellings of this column, first seen first, unique."""
+        raw = np.searchsorted(self.view.vocab, spellings)
+        return list(dict.fromkeys(self.values[g] for g in self.grouping.of[raw]))
+
+    # ------------------------------------------------------------ helpers
+
+    def _folds(self) -> dict[str, list[int]]:
+        """fold(spelling) -> groups, made on first use (filters are rarer than counts)."""
+        if self._fold_table is None:
+            self._fold_table = {}
+            for raw, group in zip(self.raw, self.grouping.of.tolist()):
+                self._fold_table.setdefault(fold(raw), []).append(group)
+        return self._fold_table
+
+    def _no_match(self, text: str) -> str:
+        close = process.extract(fold(text), list(self._folds()), scorer=fuzz.WRatio, limit=HINTS,
+                                score_cutoff=60)
+        names = list(dict.fromkeys(self.values[self._folds()[key][0]] for key, _, _ in close))
+        hint = f"; did you mean {', '.join(repr(n) for n in names)}?" if names else ""
+        return f"no {self.spec.singular} {text!r} in the index{hint}"
+
+
+def _strings(view) -> list[str]:
+    return [decode(v) for v in view.vocab]
+
+
+class EventList(ValueList):
+    """Event types: a pair counts when extraction attached the type to the article, or,
+    with `min_confidence`, when its confidence reaches it. The main event comes first."""
+
+    def __init__(self, spec, snapshot, min_confidence: float | None):
+        self.min_confidence = min_confidence
+        super().__init__(spec, snapshot, min_confidence)
+
+    def _kept_pairs(self, min_confidence) -> np.ndarray:
+        live = self.snapshot.live[self.view.docs]
+        if min_confidence is None:
+            return live & self.view.extras["attached"].astype(bool)
+        return live & (self.view.extras["confidence"] >= min_confidence)
+
+    def hit_values(self, doc: int) -> list[str]:
+        """The types that count for the article, the main event first."""
+        names = self.snapshot.doc_values("events", doc)
+        conf = self.snapshot.doc_extras("events", doc, "confidence")
+        attached = self.snapshot.doc_extras("events", doc, "attached")
+        main = self.snapshot.doc_extras("events", doc, "main")
+        keep = attached if self.min_confidence is None else conf >= self.min_confidence
+        order = [i for i in sorted(range(len(names)), key=lambda i: (not main[i], -conf[i], names[i]))
+                 if keep[i]]
+        return self.group_names(encode([names[i] for i in order])) if order else []
+
+    def main_event(self, doc: int) -> str | None:
+        values = self.hit_values(doc)
+        main = self.snapshot.doc_extras("events", doc, "main")
+        names = self.snapshot.doc_values("events", doc)
+        return next((n for n, m in zip(names, main) if m and n in values), None)
+
+
+class Dates:
+    """A histogram of article dates, by month or by year depending on the span."""
+
+    def __init__(self, spec, snapshot, min_confidence=None):
+        self.spec, self.snapshot = spec, snapshot
+
+    def select(self, wanted: Sequence[str]):
+        return tuple(wanted), []
+
+    def mask(self, selection) -> np.ndarray:
+        days = self.snapshot.days
+        mask = np.zeros(self.snapshot.size, dtype=bool)
+        for key in selection:
+            start, end = parse_day(key), parse_day(key, end=True)
+            mask |= (days >= start) & (days <= end)
+        return mask & (days >= 0)
+
+    def count(self, docs: np.ndarray, selection, limit: int | None):
+        days = self.snapshot.days[docs & (self.snapshot.days >= 0)]
+        monthly = self._monthly(days, selection)
         months = _months(days)
-        keys = months if monthly else months // 12
-        uniq, counts = np.unique(keys, return_counts=True)
+        uniq, counts = np.unique(months if monthly else months // 12, return_counts=True)
+        chosen = set(selection)
         values = [FacetValue(_bucket_key(int(k), monthly), int(c)) for k, c in zip(uniq, counts)]
-        chosen = set(selected)
         values = [FacetValue(v.value, v.count, v.value in chosen) for v in values]
         values += [FacetValue(v, 0, True) for v in chosen - {x.value for x in values}]
-        # A histogram reads in time order, and shows every bucket.
-        return tuple(sorted(values, key=lambda v: v.value))
+        return tuple(sorted(values, key=lambda v: v.value))  # a histogram reads in time order
 
     @staticmethod
-    def _monthly(days: np.ndarray, selected: Sequence[str]) -> bool:
-        if selected:
-            return any(len(s) > 4 for s in selected)
+    def _monthly(days: np.ndarray, selection) -> bool:
+        if selection:
+            return any(len(s) > 4 for s in selection)
         if len(days) == 0:
             return True
-        span = _months(np.array([days.max()])) - _months(np.array([days.min()]))
-        return int(span[0]) < MONTHLY_SPAN
+        return int(_months(days.max()) - _months(days.min())) < MONTHLY_SPAN
 
-    def hit_keys(self, hit: Hit, values: Sequence[FacetValue]) -> list[str]:
-        if not hit.date:
-            return []
-        width = len(values[0].value) if values else 7
-        return [hit.date[:width]]
+    def hit_values(self, doc: int) -> list[str]:
+        day = int(self.snapshot.days[doc])
+        return [] if day < 0 else [str(np.datetime64(day, "D"))]
 
 
-class AmountFacet:
+class Amounts:
     """Sums of money in magnitude buckets, per currency ("EUR:1B+")."""
 
-    name = "amounts"
+    def __init__(self, spec, snapshot, min_confidence=None):
+        self.spec, self.snapshot = spec, snapshot
+        view = snapshot.list_view("money")
+        self.docs, self.amounts = view.docs, view.extras["amount"]
+        currencies = np.array(_strings(view) or [""], dtype=object)
+        suffixes = np.array([s for _, s, _ in AMOUNT_BUCKETS], dtype=object)
+        bucket = np.searchsorted([b for b, _, _ in AMOUNT_BUCKETS[:-1]], self.amounts, side="right")
+        keys = currencies[view.values] + ":" + suffixes[bucket] if len(view.values) else np.zeros(0, object)
+        self.vocab, self.key_ords = np.unique(keys.astype(str), return_inverse=True)
+        self.currency = currencies[view.values] if len(view.values) else np.zeros(0, object)
+        self.keep = snapshot.live[self.docs]
 
-    def mask(self, cache: IndexArrays, selected: Sequence[str]) -> np.ndarray:
-        keys = _money_keys(cache)
-        return cache.docs_with(cache.money.docs[np.isin(keys, list(selected))])
+    def select(self, wanted: Sequence[str]):
+        return tuple(wanted), []
 
-    def count(self, cache, docs: np.ndarray, selected: Sequence[str], limit: int | None):
-        vocab, key_ords = np.unique(_money_keys(cache), return_inverse=True)
-        inside = docs[cache.money.docs]
+    def mask(self, selection) -> np.ndarray:
+        return self.docs_with(self.keep & np.isin(self.vocab[self.key_ords], list(selection)))
+
+    def docs_with(self, pairs: np.ndarray) -> np.ndarray:
+        mask = np.zeros(self.snapshot.size, dtype=bool)
+        mask[self.docs[pairs]] = True
+        return mask
+
+    def range_mask(self, low: float | None, high: float | None, currency: str | None) -> np.ndarray:
+        pairs = self.keep.copy()
+        if currency:
+            pairs &= self.currency == currency.upper()
+        if low is not None:
+            pairs &= self.amounts >= low
+        if high is not None:
+            pairs &= self.amounts <= high
+        return self.docs_with(pairs)
+
+    def count(self, docs: np.ndarray, selection, limit: int | None):
+        inside = self.keep & docs[self.docs]
+        n = max(len(self.vocab), 1)
         # An article counts once per bucket even when it names several sums in it.
-        doc_key = np.unique(cache.money.docs[inside].astype(np.int64) * len(vocab)
-                            + key_ords[inside])
-        counts = np.bincount(doc_key % max(len(vocab), 1), minlength=len(vocab))
-        chosen = set(selected)
-        values = [FacetValue(str(vocab[i]), int(c), vocab[i] in chosen, amount_label(vocab[i]))
+        doc_key = np.unique(self.docs[inside].astype(np.int64) * n + self.key_ords[inside])
+        counts = np.bincount(doc_key % n, minlength=len(self.vocab))
+        chosen = set(selection)
+        values = [FacetValue(str(self.vocab[i]), int(c), self.vocab[i] in chosen, amount_label(self.vocab[i]))
                   for i, c in enumerate(counts) if c]
-        values += [FacetValue(v, 0, True, amount_label(v))
-                   for v in chosen - {x.value for x in values}]
-        return _top(values, selected, limit)
+        values += [FacetValue(v, 0, True, amount_label(v)) for v in chosen - {x.value for x in values}]
+        values.sort(key=lambda v: (-v.count, v.value))
+        shown = values if limit is None else values[:limit]
+        return tuple(shown + [v for v in values[len(shown):] if v.selected])
 
-    def hit_keys(self, hit: Hit, values: Sequence[FacetValue]) -> list[str]:
-        keys = [amount_key(a["unit"], a["value"]) for a in hit.amounts if a["kind"] == "money"]
-        return sorted(set(keys))
-
-
-def amount_key(currency: str, value: float) -> str:
-    """The bucket key of a sum: amount_key("EUR", 1.5e11) == "EUR:1B+"."""
-    for bound, suffix, _ in AMOUNT_BUCKETS:
-        if value < bound:
-            return f"{currency}:{suffix}"
-    raise AssertionError("the last bucket is unbounded")
+    def hit_values(self, doc: int) -> list[str]:
+        names = self.snapshot.doc_values("money", doc)
+        amounts = self.snapshot.doc_extras("money", doc, "amount")
+        return sorted({amount_key(c, float(a)) for c, a in zip(names, amounts)})
 
 
-def amount_label(key: str) -> str:
-    """Display text of a bucket key: "EUR:1B+" -> "EUR 1 billion and over"."""
-    currency, _, suffix = key.partition(":")
-    for _, bucket, text in AMOUNT_BUCKETS:
-        if bucket == suffix:
-            return f"{currency} {text}"
-    return key
+FACET_KINDS = {"names": ValueList, "values": ValueList, "events": EventList, "dates": Dates,
+               "amounts": Amounts}
 
 
-def _money_keys(cache: IndexArrays) -> np.ndarray:
-    money = cache.money
-    bucket = np.searchsorted([b for b, _, _ in AMOUNT_BUCKETS[:-1]], money.values, side="right")
-    suffixes = np.array([s for _, s, _ in AMOUNT_BUCKETS])
-    if len(money.docs) == 0:
-        return np.zeros(0, dtype=str)
-    return np.char.add(np.char.add(money.currencies[money.cur], ":"), suffixes[bucket])
+class Facets(dict):
+    """name -> bound facet kind, for one snapshot and confidence threshold (lazily made)."""
+
+    def __init__(self, snapshot, min_confidence: float | None = None):
+        super().__init__()
+        self.snapshot, self.min_confidence = snapshot, min_confidence
+
+    def __missing__(self, name: str):
+        spec = facetspec.spec(name)
+        facet = FACET_KINDS[spec.kind](spec, self.snapshot, self.min_confidence)
+        self[name] = facet
+        return facet
 
 
-def _months(days: np.ndarray) -> np.ndarray:
-    return days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+def _months(days):
+    return np.asarray(days).astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
 
 
 def _bucket_key(key: int, monthly: bool) -> str:
@@ -188,30 +329,24 @@ def _bucket_key(key: int, monthly: bool) -> str:
     return f"{key + _EPOCH_YEAR:04d}"
 
 
-def _parse_bucket(key: str) -> tuple[int, int | None]:
-    """"2024" -> (2024, None); "2024-05" -> (2024, 5)."""
-    try:
-        parts = [int(p) for p in key.split("-")]
-        if len(parts) == 1:
-            return parts[0], None
-        if len(parts) == 2 and 1 <= parts[1] <= 12:
-            return parts[0], parts[1]
-    except ValueError:
-        pass
-    raise SearchkitError(f"invalid date facet value {key!r}: use YYYY or YYYY-MM", exit_code=2)
-
-
-#: Every facet kind by name: adding a facet is one class and one line here.
-FACETS = {
-    **{name: EntityFacet(name) for name in LIST_FIELDS},
-    "dates": DateFacet(),
-    "amounts": AmountFacet(),
-}
-
-
 def hit_facet_keys(hit: Hit, result: SearchResult) -> dict[str, list[str]]:
-    """The facet values a hit carries, for every facet counted in `result`.
+    """The facet values a hit carries, for every facet counted in `result`, as the facet
+    lists them (a report page recomputes counts from these without the index)."""
+    keys = {}
+    for name, values in result.facets.items():
+        spec = facetspec.spec(name)
+        if spec.kind == "dates":
+            width = len(values[0].value) if values else 7
+            keys[name] = [hit.date[:width]] if hit.date else []
+        elif spec.kind == "amounts":
+            keys[name] = sorted({amount_key(a["unit"], a["value"]) for a in hit.amounts
+                                 if a.get("kind") == "money"})
+        else:
+            value = getattr(hit, spec.hit_field)
+            keys[name] = [value] if isinstance(value, str) else list(value)
+            if isinstance(value, str) and not value:
+                keys[name] = []
+    return keys
 
-    A page uses these to recompute the counts of `result.facets` without the index.
-    """
-    return {name: FACETS[name].hit_keys(hit, values) for name, values in result.facets.items()}
+
+__all__ = ["FACET_KINDS", "Facets", "amount_key", "amount_label", "fold", "hit_facet_keys"]

@@ -1,19 +1,18 @@
 """The data that flows through searchkit: frozen dataclasses and the one error type.
 
 Article --(extract)--> Extraction --(schema)--> index --(search)--> SearchResult.
-Only the standard library is imported here so every module can share these shapes.
+Only the standard library (and the facet table, which is data) is imported here so every
+module can share these shapes.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, asdict
-from typing import Any, Mapping
+from dataclasses import dataclass, field, asdict, replace
+from typing import Any, Iterator, Mapping
 
-#: The facet fields that hold lists of names (entity-list facets).
-LIST_FACETS = ("people", "places", "orgs", "event_types", "tags", "sources")
-#: Every facet a search can count, in display order.
-ALL_FACETS = ("people", "places", "orgs", "event_types", "amounts", "dates", "sources", "tags")
-#: Facet fields an input record may carry itself (indexed as given with --no-extract).
-GIVEN_FACETS = ("people", "places", "orgs", "event_types", "tags")
+from .facetspec import FACET_NAMES as ALL_FACETS, RECORD_FIELDS as GIVEN_FACETS  # data only
+
+__all__ = ["ALL_FACETS", "GIVEN_FACETS", "Amount", "Article", "Event", "Extraction", "FacetValue",
+           "Hit", "Mention", "Problem", "SearchRequest", "SearchResult", "SearchkitError"]
 
 
 class SearchkitError(Exception):
@@ -95,13 +94,17 @@ class Extraction:
     events: tuple[Event, ...] = ()
 
     def facets(self) -> dict[str, list[str]]:
-        """Facet values of this text: unique canonical names per kind, first seen first.
+        """Facet values of this text: unique canonical names per kind, first seen first;
+        event types, most confident first; sums of money as the amounts facet's range keys.
 
         >>> Extraction(mentions=(Mention("place", "Kiev", "Kyiv", 0, 4),)).facets()["places"]
         ['Kyiv']
         """
+        from .facetspec import amount_key
+
         kinds = {"person": "people", "place": "places", "org": "orgs"}
-        out: dict[str, list[str]] = {"people": [], "places": [], "orgs": [], "event_types": []}
+        out: dict[str, list[str]] = {"people": [], "places": [], "orgs": [], "event_types": [],
+                                     "amounts": []}
         for m in self.mentions:
             values = out[kinds[m.kind]]
             if m.canonical not in values:
@@ -109,11 +112,16 @@ class Extraction:
         for e in sorted(self.events, key=lambda e: -e.confidence):
             if e.type not in out["event_types"]:
                 out["event_types"].append(e.type)
+        for a in self.amounts:
+            key = amount_key(a.unit, a.value)
+            if a.kind == "money" and key not in out["amounts"]:
+                out["amounts"].append(key)
         return out
 
     def to_dict(self) -> dict[str, Any]:
         """The `extract --json` shape of DESIGN.md (without id and title)."""
         facets = self.facets()
+        del facets["amounts"]  # the shape lists the sums themselves below
         return {
             **facets,
             "amounts": [
@@ -128,8 +136,25 @@ class Extraction:
 
 
 @dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a request: the key it concerns and what is wrong."""
+
+    key: str
+    message: str
+    line: int | None = None  # the line of the file it was read from, when known
+
+    def __str__(self) -> str:
+        where = f"line {self.line}: " if self.line else ""
+        return f"{where}{self.key}: {self.message}" if self.key else f"{where}{self.message}"
+
+
+@dataclass(frozen=True)
 class SearchRequest:
-    """What a reader asks: query text, facet filters, ranges, sort and page."""
+    """What a reader asks: query text, facet filters, ranges, sort and page.
+
+    Build one from a mapping with `from_mapping` (what the CLI, the Python API and batch
+    files all do), which checks every key once.
+    """
 
     text: str = ""
     filters: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
@@ -140,11 +165,36 @@ class SearchRequest:
     currency: str | None = None
     match: str = "all"  # "all" | "any"
     sort: str = "relevance"  # "relevance" | "newest" | "oldest"
-    limit: int = 10
+    limit: int | None = 10  # None: every hit
     page: int = 1
     facets: tuple[str, ...] = ALL_FACETS
-    facet_limit: int = 10
+    facet_limit: int | None = 10
     like: str | None = None  # id of an article to find similar ones to
+    min_confidence: float | None = None  # event types below this confidence do not count
+    collapse: bool = True  # fold near-identical articles under the best-ranked one
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any], *, line: int | None = None,
+                     lines: Mapping[str, int] | None = None) -> tuple["SearchRequest", list[Problem]]:
+        """A request from a mapping of the documented keys, and every problem found.
+
+        Keys: query (or text), one per facet (people, places, orgs, event_types, amounts,
+        dates, sources, tags; a string or a list of strings) or a `filters` mapping of
+        them, from, to (YYYY[-MM[-DD]]), amount_min, amount_max, currency, match,
+        sort, limit (None for all), page, facets, facet_limit, like, min_confidence,
+        collapse. Invalid values are left at their defaults and reported.
+
+        >>> req, problems = SearchRequest.from_mapping({"query": "drone", "places": "Kyiv"})
+        >>> req.filters, problems
+        ({'places': ('Kyiv',)}, [])
+        """
+        from .request_schema import parse_request
+
+        return parse_request(cls, data, line=line, lines=lines or {})
+
+    def with_(self, **changes) -> "SearchRequest":
+        """A copy with some fields changed."""
+        return replace(self, **changes)
 
 
 @dataclass(frozen=True)
@@ -164,13 +214,29 @@ class Hit:
     event_types: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     amounts: tuple[Mapping[str, Any], ...] = ()  # {"text", "value", "unit", "kind"}
+    main_event: str | None = None  # the headline event type, first in event_types
+    duplicates: tuple[str, ...] = ()  # ids of near-identical articles folded under this one
+    duplicate_titles: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
+        """The hit as `query --json` prints it."""
         d = asdict(self)
-        for key in ("people", "places", "orgs", "event_types", "tags"):
+        for key in ("people", "places", "orgs", "event_types", "tags", "duplicates"):
             d[key] = list(d[key])
         d["amounts"] = [dict(a) for a in self.amounts]
+        del d["duplicate_titles"]
         return d
+
+    def to_row(self) -> dict[str, Any]:
+        """A flat dict (lists joined with "; "), one row of a CSV file or a DataFrame.
+
+        >>> Hit("a", "T", None, "", "", 1.0, "", people=("A", "B")).to_row()["people"]
+        'A; B'
+        """
+        row = self.to_dict()
+        row["amounts"] = [a.get("text", "") for a in self.amounts]
+        row["snippet"] = _plain(self.snippet)
+        return {k: "; ".join(map(str, v)) if isinstance(v, list) else v for k, v in row.items()}
 
 
 @dataclass(frozen=True)
@@ -199,10 +265,18 @@ class SearchResult:
     facets: Mapping[str, tuple[FacetValue, ...]]
     suggestion: str | None = None
     query: str = ""  # the parsed query, as --explain prints it
+    warnings: tuple[str, ...] = ()  # e.g. a filter value that matches nothing, with hints
 
     @property
     def page(self) -> int:
         return self.request.page
+
+    def __len__(self) -> int:
+        """The number of hits on this page (`total` counts every match)."""
+        return len(self.hits)
+
+    def __iter__(self) -> Iterator[Hit]:
+        return iter(self.hits)
 
     def to_dict(self) -> dict[str, Any]:
         """The `query --json` shape of DESIGN.md."""
@@ -212,5 +286,14 @@ class SearchResult:
             "page": self.page,
             "suggestion": self.suggestion,
             "hits": [h.to_dict() for h in self.hits],
+            "warnings": list(self.warnings),
             "facets": {k: [v.to_dict() for v in vs] for k, vs in self.facets.items()},
         }
+
+
+def _plain(snippet: str) -> str:
+    """A snippet's text without its <mark> tags and HTML escapes."""
+    import html
+    import re
+
+    return html.unescape(re.sub(r"</?mark[^>]*>", "", snippet))

@@ -1,24 +1,26 @@
 """Snippets: the best passages of an article with the query's words marked, HTML-escaped.
 
 whoosh's highlighter re-analyses the whole text of every hit (~1 ms a hit); this one scans
-words with one regular expression and analyses each distinct word once per process.
+words with the index's own word expression and stems each distinct word once per process.
 """
 from __future__ import annotations
 
-import re
-from functools import lru_cache
 from html import escape
+
+from .store.analysis import MIN_WORD, STOPS, WORD as _WORD, stem_word
 
 #: The longest passage, and how many passages a snippet joins.
 PASSAGE_CHARS = 240
 PASSAGES = 2
 _LEAD = 60  # characters of context before the first marked word of a passage
-_WORD = re.compile(r"\w+(?:\.?\w+)*")
 
 
-def make_snippet(text: str, terms: set[str], analyzer) -> str:
-    """Up to two passages of `text` around the words whose analysed form is in `terms`."""
-    normal = _normaliser(analyzer)
+def make_snippet(text: str, terms: set[str]) -> str:
+    """Up to two passages of `text` around the words whose index term is in `terms`.
+
+    >>> make_snippet("Prisoners were exchanged.", {"exchang"})
+    'Prisoners were <mark>exchanged</mark>.'
+    """
     # Lower-casing and suffix stemming keep a word's first two letters, so only words that
     # start like a query term need analysing.
     starts = {term[:2] for term in terms}
@@ -70,19 +72,7 @@ def _passage(text: str, start: int, end: int, marks: list[tuple[int, int]]) -> s
     return " ".join("".join(out).split())
 
 
-_NORMALISERS: dict[int, tuple[object, object]] = {}
-
-
-def _normaliser(analyzer):
-    """word -> its indexed form (lowercased, stemmed), cached per distinct word."""
-    known = _NORMALISERS.get(id(analyzer))
-    if known is not None and known[0] is analyzer:
-        return known[1]
-
-    @lru_cache(maxsize=200_000)
-    def normal(word: str) -> str | None:
-        token = next(iter(analyzer(word)), None)
-        return token.text if token is not None else None
-
-    _NORMALISERS[id(analyzer)] = (analyzer, normal)  # analyzers are unhashable
-    return normal
+def normal(word: str) -> str | None:
+    """A word's index term (store/analysis.py), None for a stop word."""
+    word = word.lower()
+    return None if len(word) < MIN_WORD or word in STOPS else stem_word(word)

@@ -4,8 +4,8 @@ from __future__ import annotations
 import json
 
 import searchkit
-from searchkit import index as index_store
 from searchkit.build import iter_build
+from searchkit.store import IndexWriter
 
 from conftest import write_jsonl
 
@@ -53,26 +53,20 @@ def test_bad_records_are_skipped_and_named(tmp_path):
     assert any("empty.txt" in r for r in reasons), reasons
 
 
-def test_progress_reports_totals(tmp_path):
+def test_progress_counts_as_the_stream_goes(tmp_path):
     src = write_jsonl(tmp_path / "in.jsonl", records(150))
     steps = list(iter_build([str(src)], index_dir=tmp_path / "ix", extract=False))
-    assert steps[0].done == 0 and steps[0].total == 150
-    assert steps[-1].done == 150 and steps[-1].summary.indexed == 150
     assert [s.done for s in steps] == sorted(s.done for s in steps)
+    assert steps[-1].finished and steps[-1].done == 150 and steps[-1].read == 150
+    assert steps[-1].summary.indexed == 150
+    assert not any(s.finished for s in steps[:-1])
 
 
-def test_index_remembers_hashes_and_schema_version(tmp_path):
+def test_index_remembers_hashes(tmp_path):
     src = write_jsonl(tmp_path / "in.jsonl", records(2))
     searchkit.index_paths([str(src)], index_dir=tmp_path / "ix", extract=False)
-    ix = index_store.open_for_writing(tmp_path / "ix")
-    assert set(index_store.stored_hashes(ix)) == {"a0", "a1"}
-    (tmp_path / "ix" / index_store.VERSION_FILE).write_text('{"schema_version": 0}')
-    try:
-        searchkit.open_index(tmp_path / "ix")
-    except searchkit.SearchkitError as exc:
-        assert "--rebuild" in str(exc)
-    else:
-        raise AssertionError("an index of another schema version must not open")
+    with IndexWriter(tmp_path / "ix") as writer:
+        assert set(writer.hashes(["a0", "a1", "nope"])) == {"a0", "a1"}
 
 
 def test_extraction_fills_facets_on_the_seed(seed_index):

@@ -57,11 +57,12 @@ def test_query_human_output(jsonl_index):
 def test_query_json_shape(jsonl_index):
     result = run("query", "prisoner", "--place", "Kyiv", "--json", "--index", str(jsonl_index))
     data = json.loads(result.output)
-    assert set(data) == {"query", "total", "page", "suggestion", "hits", "facets"}
+    assert set(data) == {"query", "total", "page", "suggestion", "hits", "warnings", "facets"}
     assert data["total"] == 1 and data["page"] == 1
     hit = data["hits"][0]
     assert set(hit) == {"id", "title", "date", "source", "url", "score", "snippet", "people",
-                        "places", "orgs", "event_types", "tags", "amounts"}
+                        "places", "orgs", "event_types", "main_event", "tags", "amounts",
+                        "duplicates"}
     assert hit["id"] == "k1" and hit["places"] == ["Kyiv"]
     places = {v["value"]: v for v in data["facets"]["places"]}
     assert places["Kyiv"]["selected"] and places["Geneva"]["count"] == 1  # own filter excluded
@@ -74,7 +75,10 @@ def test_filters_sort_and_explain(jsonl_index):
                            "--index", str(jsonl_index)).output)
     assert [h["id"] for h in dated["hits"]] == ["k2"]
     explained = run("query", "person:zelenskyy OR grain", "--explain", "--index", str(jsonl_index))
-    assert "people_text:zelenskyy" in explained.output
+    assert "people:zelenskyy" in explained.stderr and "people:zelenskyy" not in explained.stdout
+    as_json = run("query", "person:zelenskyy OR grain", "--explain", "--json", "--index",
+                  str(jsonl_index))
+    assert "people:zelenskyy" in json.loads(as_json.stdout)["explain"]
 
 
 def test_errors_are_messages_not_tracebacks(tmp_path, jsonl_index):

@@ -8,8 +8,10 @@ so they need not exist on the workers' disks.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import shutil
 import tempfile
+from collections import deque
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -18,11 +20,14 @@ from ..models import Article, Extraction, SearchkitError
 #: Articles a worker extracts per task: big enough to keep spaCy batching, small enough
 #: to spread a few thousand articles over many workers.
 TASK_SIZE = 64
+#: Tasks submitted ahead of the one being collected: keeps workers busy while memory stays
+#: bounded by a few batches, not the corpus.
+IN_FLIGHT = 32
 #: Seconds to wait for the scheduler before giving up.
 CONNECT_TIMEOUT = 10
 
 
-def extract_on_cluster(articles: list[Article], address: str, *,
+def extract_on_cluster(articles: Iterable[Article], address: str, *,
                        aliases: str | Path | None = None, events: Iterable[str | Path] = ()
                        ) -> Iterator[tuple[Article, Extraction]]:
     """Stream (article, extraction) pairs computed by the dask cluster at `address`."""
@@ -37,10 +42,14 @@ def extract_on_cluster(articles: list[Article], address: str, *,
     except (OSError, TimeoutError) as exc:
         raise SearchkitError(f"cannot reach the dask scheduler at {address}: {exc}") from None
     with client:
-        batches = [articles[i:i + TASK_SIZE] for i in range(0, len(articles), TASK_SIZE)]
-        futures = client.map(_extract_batch, batches, rules=rules, pure=False)
-        for future in futures:  # in submission order, so the index sees input order
-            yield from future.result()
+        pending: deque = deque()
+        stream = iter(articles)
+        while batch := list(itertools.islice(stream, TASK_SIZE)):
+            pending.append(client.submit(_extract_batch, batch, rules=rules, pure=False))
+            if len(pending) >= IN_FLIGHT:
+                yield from pending.popleft().result()
+        while pending:  # in submission order, so the index sees input order
+            yield from pending.popleft().result()
 
 
 def _read_rules(aliases, events) -> dict:

@@ -1,0 +1,259 @@
+"""Per-segment column files: what the query path reads, one numpy file per array.
+
+A segment is a folder written once, from Rows (`segment_arrays`) or by merging segments
+(`merge_arrays`), and then only read (memory-mapped). Every array is per document or per
+(document, value) pair, in the segment's own document order:
+
+- scalars: `ids` (UTF-8 bytes), `ids.order` (argsort of ids, for lookups), `hashes`,
+  `dates` (int64 seconds, rows.NO_DATE when undated);
+- list columns (a CSR layout: `X.offsets` per document, `X.values` ordinals into the
+  sorted `X.vocab`, optional per-pair extras `X.<extra>`): `sources`, `origins`,
+  `names.person`, `names.place`, `names.org`, `events` (+ confidence, attached, main),
+  `tags`, `money` (+ amount), and the token streams `title` and `text` (terms in order,
+  the positions phrase and proximity scoring need);
+- postings derived from the token streams: `X.term_offsets`, `X.docs`, `X.freqs`;
+- `words.vocab`/`words.df`: surface words for "did you mean".
+
+Strings are stored as UTF-8 bytes (numpy "S"), whose byte order is code point order, so a
+sorted vocabulary is searched with `np.searchsorted` on the encoded query string.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
+
+import numpy as np
+
+from .rows import NAME_KINDS, Row
+
+#: Fields whose terms are indexed with positions (token streams + postings).
+TEXT_FIELDS = ("title", "text")
+#: List columns of names, one per kind.
+NAME_COLUMNS = {kind: f"names.{kind}" for kind in NAME_KINDS}
+#: Per-pair extras of the list columns, with their dtypes.
+EXTRAS = {
+    "events": {"confidence": np.float32, "attached": np.bool_, "main": np.bool_},
+    "money": {"amount": np.float64},
+}
+#: Every list column of a segment.
+LIST_COLUMNS = ("sources", "origins", *NAME_COLUMNS.values(), "events", "tags", "money",
+                *TEXT_FIELDS)
+
+
+def encode(values: Iterable[str]) -> np.ndarray:
+    """Strings as a numpy array of UTF-8 bytes (width of the longest; at least 1)."""
+    data = [v.encode("utf-8", "surrogatepass") for v in values]
+    return np.array(data, dtype=f"S{max((len(d) for d in data), default=1) or 1}")
+
+
+def decode(value: bytes) -> str:
+    return value.decode("utf-8", "surrogatepass")
+
+
+# ---------------------------------------------------------------- writing from rows
+
+
+def segment_arrays(rows: Sequence[Row]) -> dict[str, np.ndarray]:
+    """Every array of a segment holding `rows`, in their order."""
+    ids = encode(r.id for r in rows)
+    arrays = {
+        "ids": ids,
+        "ids.order": np.argsort(ids, kind="stable").astype(np.int32),
+        "hashes": encode(r.content_hash for r in rows),
+        "dates": np.array([r.date for r in rows], dtype=np.int64),
+    }
+    arrays.update(_list_column("sources", [[r.source] if r.source else [] for r in rows]))
+    arrays.update(_list_column("origins", [[r.origin_path] if r.origin_path else [] for r in rows]))
+    for kind, column in NAME_COLUMNS.items():
+        arrays.update(_list_column(column, [[v for v, k in r.names if k == kind] for r in rows]))
+    arrays.update(_list_column("events", [[e[0] for e in r.events] for r in rows], extras={
+        "confidence": [[e[1] for e in r.events] for r in rows],
+        "attached": [[e[2] for e in r.events] for r in rows],
+        "main": [[e[3] for e in r.events] for r in rows]}))
+    arrays.update(_list_column("tags", [list(r.tags) for r in rows]))
+    arrays.update(_list_column("money", [[c for c, _ in r.money] for r in rows],
+                               extras={"amount": [[a for _, a in r.money] for r in rows]}))
+    for field in TEXT_FIELDS:
+        arrays.update(_list_column(field, [getattr(r, f"{field}_terms") for r in rows]))
+        arrays.update(postings(arrays, field, len(rows)))
+    arrays.update(_words([r.words for r in rows]))
+    return arrays
+
+
+def _list_column(name: str, per_doc: Sequence[Sequence[str]],
+                 extras: dict[str, Sequence[Sequence[Any]]] | None = None) -> dict[str, np.ndarray]:
+    """The CSR arrays of one list column (values in document order, vocabulary sorted)."""
+    ordinal: dict[str, int] = {}
+    flat = [ordinal.setdefault(v, len(ordinal)) for values in per_doc for v in values]
+    vocab = list(ordinal)
+    order = sorted(range(len(vocab)), key=lambda i: vocab[i].encode("utf-8", "surrogatepass"))
+    rank = np.empty(len(vocab), dtype=np.int32)
+    rank[order] = np.arange(len(vocab), dtype=np.int32)
+    out = {
+        f"{name}.offsets": _offsets([len(values) for values in per_doc]),
+        f"{name}.values": rank[np.array(flat, dtype=np.int64)] if flat else np.zeros(0, np.int32),
+        f"{name}.vocab": encode(vocab[i] for i in order),
+    }
+    for extra, dtype in EXTRAS.get(name, {}).items():
+        values = [x for per in (extras or {})[extra] for x in per]
+        out[f"{name}.{extra}"] = np.array(values, dtype=dtype)
+    return out
+
+
+def _offsets(lengths) -> np.ndarray:
+    offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    return offsets
+
+
+def postings(arrays: dict[str, np.ndarray], field: str, n_docs: int) -> dict[str, np.ndarray]:
+    """The inverted lists of a field, derived from its token stream: for term i, the
+    documents `docs[term_offsets[i]:term_offsets[i+1]]` (ascending) and their `freqs`."""
+    offsets, tokens = arrays[f"{field}.offsets"], arrays[f"{field}.values"]
+    n_terms = len(arrays[f"{field}.vocab"]) if len(tokens) else 0
+    doc_of = np.repeat(np.arange(n_docs, dtype=np.int64), np.diff(offsets))
+    keys, freqs = np.unique(tokens.astype(np.int64) * max(n_docs, 1) + doc_of, return_counts=True)
+    term_of = keys // max(n_docs, 1)
+    return {
+        f"{field}.term_offsets": np.searchsorted(term_of, np.arange(n_terms + 1)).astype(np.int64),
+        f"{field}.docs": (keys % max(n_docs, 1)).astype(np.int32),
+        f"{field}.freqs": freqs.astype(np.int32),
+    }
+
+
+def _words(per_doc: Sequence[frozenset[str]]) -> dict[str, np.ndarray]:
+    df: dict[str, int] = {}
+    for words in per_doc:
+        for word in words:
+            df[word] = df.get(word, 0) + 1
+    vocab = sorted(df, key=lambda w: w.encode("utf-8", "surrogatepass"))
+    return {"words.vocab": encode(vocab), "words.df": np.array([df[w] for w in vocab], np.int32)}
+
+
+# ---------------------------------------------------------------- merging segments
+
+
+def merge_arrays(segments: Sequence["Segment"], keeps: Sequence[np.ndarray]) -> dict[str, np.ndarray]:
+    """The arrays of one segment holding the kept documents of `segments`, in order."""
+    arrays: dict[str, np.ndarray] = {}
+    for name in ("ids", "hashes", "dates"):
+        arrays[name] = _concat([s.array(name)[k] for s, k in zip(segments, keeps)])
+    arrays["ids.order"] = np.argsort(arrays["ids"], kind="stable").astype(np.int32)
+    for column in LIST_COLUMNS:
+        arrays.update(_merge_list(column, segments, keeps))
+    n_docs = len(arrays["ids"])
+    for field in TEXT_FIELDS:
+        arrays.update(postings(arrays, field, n_docs))
+    # Word counts of deleted documents cannot be taken out (only their sum is kept); they
+    # only rank "did you mean" candidates, so the small excess is harmless.
+    vocab, where = np.unique(_concat([s.array("words.vocab") for s in segments]),
+                             return_inverse=True)
+    df = np.zeros(len(vocab), dtype=np.int64)
+    np.add.at(df, where, _concat([s.array("words.df") for s in segments]))
+    arrays["words.vocab"], arrays["words.df"] = vocab, df.astype(np.int32)
+    return arrays
+
+
+def _merge_list(name: str, segments, keeps) -> dict[str, np.ndarray]:
+    vocab = np.unique(_concat([s.array(f"{name}.vocab") for s in segments]))
+    lengths, values, extras = [], [], {e: [] for e in EXTRAS.get(name, {})}
+    for segment, keep in zip(segments, keeps):
+        offsets = segment.array(f"{name}.offsets")
+        per_doc = np.diff(offsets)
+        kept_pairs = np.repeat(keep, per_doc)
+        remap = np.searchsorted(vocab, segment.array(f"{name}.vocab")).astype(np.int32)
+        lengths.append(per_doc[keep])
+        values.append(remap[segment.array(f"{name}.values")[kept_pairs]])
+        for extra in extras:
+            extras[extra].append(segment.array(f"{name}.{extra}")[kept_pairs])
+    out = {f"{name}.offsets": _offsets(_concat(lengths)),
+           f"{name}.values": _concat(values).astype(np.int32),
+           f"{name}.vocab": vocab if len(vocab) else encode([])}
+    for extra, parts in extras.items():
+        out[f"{name}.{extra}"] = _concat(parts).astype(EXTRAS[name][extra])
+    return out
+
+
+def _concat(parts: list[np.ndarray]) -> np.ndarray:
+    return np.concatenate(parts) if parts else np.zeros(0)
+
+
+# ---------------------------------------------------------------- files
+
+
+def write_segment(folder: Path, arrays: dict[str, np.ndarray]) -> dict[str, int]:
+    """Write `arrays` into a new folder; returns each file's size (the manifest keeps them
+    so that a truncated or missing file is noticed when the segment is opened)."""
+    folder.mkdir(parents=True)
+    sizes = {}
+    for name, array in arrays.items():
+        path = folder / f"{name}.npy"
+        with open(path, "wb") as f:
+            np.save(f, np.ascontiguousarray(array), allow_pickle=False)
+            f.flush()
+            os.fsync(f.fileno())
+        sizes[path.name] = path.stat().st_size
+    return sizes
+
+
+class Segment:
+    """One segment folder, its arrays memory-mapped on first use."""
+
+    def __init__(self, folder: Path, docs: int, files: dict[str, int]):
+        self.folder, self.docs, self.files = folder, docs, files
+        self._arrays: dict[str, np.ndarray] = {}
+        self._sorted_ids: np.ndarray | None = None
+
+    def array(self, name: str) -> np.ndarray:
+        array = self._arrays.get(name)
+        if array is None:
+            array = np.load(self.folder / f"{name}.npy", mmap_mode="r", allow_pickle=False)
+            if array.dtype.kind != "S" and array.size == 0:
+                array = np.asarray(array)  # an empty memory map cannot be indexed in numpy 1.x
+            self._arrays[name] = array
+        return array
+
+    def problems(self) -> list[str]:
+        """Missing or truncated files, named (a cheap check: sizes only)."""
+        from .layout import size_problems
+
+        return size_problems(self.folder, self.files)
+
+    def lookup(self, ids: np.ndarray) -> np.ndarray:
+        """Row of each of the encoded `ids` in this segment, -1 where absent."""
+        own, order = self.array("ids"), self.array("ids.order")
+        if len(own) == 0 or len(ids) == 0:
+            return np.full(len(ids), -1, dtype=np.int64)
+        if self._sorted_ids is None:
+            self._sorted_ids = own[order]
+        at = np.searchsorted(self._sorted_ids, ids)
+        at = np.minimum(at, len(own) - 1)
+        rows = order[at].astype(np.int64)
+        return np.where(own[rows] == ids, rows, -1)
+
+    def pairs(self, column: str) -> tuple[np.ndarray, np.ndarray]:
+        """(row, value ordinal) of every pair of a list column."""
+        offsets = self.array(f"{column}.offsets")
+        rows = np.repeat(np.arange(self.docs, dtype=np.int64), np.diff(offsets))
+        return rows, self.array(f"{column}.values")
+
+    def tokens(self, field: str, row: int) -> np.ndarray:
+        offsets = self.array(f"{field}.offsets")
+        return self.array(f"{field}.values")[offsets[row]:offsets[row + 1]]
+
+    def term_ordinal(self, field: str, term: str) -> int:
+        """The ordinal of a term in this segment's vocabulary of `field`, -1 if absent."""
+        vocab = self.array(f"{field}.vocab")
+        key = term.encode("utf-8", "surrogatepass")
+        i = int(np.searchsorted(vocab, key))
+        return i if i < len(vocab) and vocab[i] == key else -1
+
+    def postings(self, field: str, ordinal: int) -> tuple[np.ndarray, np.ndarray]:
+        """Rows and frequencies of term `ordinal` of `field`."""
+        offsets = self.array(f"{field}.term_offsets")
+        start, end = offsets[ordinal], offsets[ordinal + 1]
+        return self.array(f"{field}.docs")[start:end], self.array(f"{field}.freqs")[start:end]
+
+
+ArrayMaker = Callable[[], dict[str, np.ndarray]]

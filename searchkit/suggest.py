@@ -1,0 +1,54 @@
+""""Did you mean": each word the index does not know, replaced by its closest word.
+
+Bounded whatever the input: words longer than limits.MAX_SUGGEST_CHARS get no suggestion,
+and candidates are compared with rapidfuzz's Levenshtein distance (C, with a cut-off), a
+linear scan over the index's words instead of an automaton that grows with the word.
+"""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+
+from . import limits
+
+#: Edits a suggested word may differ by.
+MAX_EDITS = 2
+#: Candidates at the best distance compared by how many articles use them.
+CANDIDATES = 8
+_WORD = re.compile(r"\w+")
+
+
+class Suggester:
+    """Suggestions from one snapshot's surface words (sorted bytes and document counts)."""
+
+    def __init__(self, vocab: np.ndarray, df: np.ndarray):
+        self.vocab, self.df = vocab, df
+        self._words: list[str] | None = None
+
+    def known(self, word: str) -> bool:
+        key = word.encode("utf-8", "surrogatepass")
+        i = int(np.searchsorted(self.vocab, key))
+        return i < len(self.vocab) and self.vocab[i] == key
+
+    def closest(self, word: str) -> str | None:
+        """The index's word nearest to `word` (fewest edits, then most used), or None."""
+        if len(word) > limits.MAX_SUGGEST_CHARS or len(word) < 3:
+            return None
+        if self._words is None:
+            self._words = [w.decode("utf-8", "surrogatepass") for w in self.vocab]
+        found = process.extract(word, self._words, scorer=Levenshtein.distance,
+                                score_cutoff=MAX_EDITS, limit=CANDIDATES)
+        if not found:
+            return None
+        best = min(found, key=lambda f: (f[1], -int(self.df[f[2]]), f[0]))
+        return best[0]
+
+    def suggest(self, text: str) -> str | None:
+        """The query text with unknown words replaced, or None when nothing changes."""
+        words = _WORD.findall((text or "").lower())
+        fixed = [w if self.known(w) else (self.closest(w) or w) for w in words]
+        suggestion = " ".join(fixed)
+        return suggestion if words and suggestion != " ".join(words) else None
