@@ -30,24 +30,38 @@ __version__ = "0.1.0"
 __all__ = [
     "Amount", "Article", "Event", "Extraction", "FacetValue", "Hit", "Mention",
     "SearchkitError", "SearchRequest", "SearchResult",
-    "extract", "index_paths", "open_index",
+    "delete", "extract", "index_paths", "open_index",
 ]
 
 
-def index_paths(paths, *, index_dir="index", extract=True, workers=1, rebuild=False, aliases=None,
-                events=(), dask=None):
+def index_paths(paths, *, index_dir="index", extract=True, workers=1, rebuild=False, prune=False,
+                aliases=None, events=(), dask=None):
     """Read articles from files, folders or "-" (stdin JSONL) and index them.
 
-    `aliases` (a JSON file) and `events` (JSON files) extend the built-in name aliases and
-    event taxonomy; `dask` ("tcp://host:8786") extracts on a dask.distributed cluster.
-    Returns a `build.BuildSummary` (indexed / unchanged / skipped with reasons).
+    `workers` is a number of extraction processes or "auto"; `rebuild` builds the index
+    anew beside the old one; `prune` deletes articles read earlier from files under
+    `paths` that no longer exist. `aliases` (a JSON file) and `events` (JSON files) extend
+    the built-in name aliases and event taxonomy; `dask` ("tcp://host:8786") extracts on a
+    dask.distributed cluster. Returns a `build.BuildSummary` (indexed / unchanged /
+    skipped with reasons / pruned).
 
     >>> searchkit.index_paths(["seeds/"], index_dir="index")   # doctest: +SKIP
     """
     from .build import index_paths as _index_paths
 
     return _index_paths(paths, index_dir=index_dir, extract=extract, workers=workers,
-                        rebuild=rebuild, aliases=aliases, events=events, dask=dask)
+                        rebuild=rebuild, prune=prune, aliases=aliases, events=events, dask=dask)
+
+
+def delete(ids, *, index_dir="index"):
+    """Delete articles by id; returns the ids the index held.
+
+    >>> searchkit.delete(["gdelt-ua-1"], index_dir="index")   # doctest: +SKIP
+    ['gdelt-ua-1']
+    """
+    from .build import delete_articles
+
+    return delete_articles(ids, index_dir=index_dir)
 
 
 def open_index(index_dir="index"):

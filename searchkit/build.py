@@ -86,7 +86,7 @@ def iter_build(paths: Iterable[str], *, index_dir: str | Path = "index", extract
             if summary.indexed % BATCH_SIZE == 0:
                 yield Progress(summary.indexed, len(seen), summary)
         if prune:
-            summary.deleted = len(writer.delete(_gone(writer, paths)))
+            summary.deleted = len(writer.delete(_gone(writer, paths, seen)))
     summary.seconds = time.perf_counter() - started
     yield Progress(summary.indexed, len(seen), summary, finished=True)
 
@@ -148,14 +148,15 @@ def _changed(articles: Iterator[Article], writer: IndexWriter, summary: BuildSum
                 yield article
 
 
-def _gone(writer: IndexWriter, paths: list[str]) -> list[str]:
-    """Ids of articles read from files under `paths` that no longer exist."""
+def _gone(writer: IndexWriter, paths: list[str], seen: dict[str, str]) -> list[str]:
+    """Ids of articles read earlier from files under `paths` that no longer exist, and not
+    read again in this run (from another file)."""
     roots = [os.path.abspath(p) for p in paths if p != "-"]
     gone = []
     for origin, ids in writer.origins().items():
         inside = any(origin == root or origin.startswith(root.rstrip(os.sep) + os.sep) for root in roots)
         if inside and not os.path.exists(origin):
-            gone.extend(ids)
+            gone.extend(i for i in ids if i not in seen)
     return gone
 
 

@@ -281,7 +281,11 @@ def top_documents(mask: np.ndarray, keys: np.ndarray, count: int | None, tiebrea
     candidates = np.flatnonzero(mask)
     if len(candidates) == 0 or (count is not None and count <= 0):
         return candidates[:0]
-    order_keys = -keys[candidates] if descending else keys[candidates]
+    values = keys[candidates]
+    if descending:  # ~x, not -x, for integers: -(-2**63) overflows
+        order_keys = ~values if values.dtype.kind in "iu" else -values
+    else:
+        order_keys = values
     if count is not None and count < len(candidates):
         # argpartition finds the best `count` cheaply; ties at the cut are resolved below.
         cut = np.partition(order_keys, count - 1)[count - 1]

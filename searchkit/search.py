@@ -308,8 +308,11 @@ class Index:
         """Docnums of the best `wanted` matches (None: all), best first; ties by id."""
         if request.sort == "relevance" and m.scores.any():
             return top_documents(m.final, m.scores, wanted, m.snapshot.id_rank)
-        # Newest first when asked, or when there is nothing to rank by.
-        return top_documents(m.final, m.snapshot.dates, wanted, m.snapshot.id_rank,
+        # Newest first when asked, or when there is nothing to rank by; undated last.
+        dates = m.snapshot.dates
+        if request.sort == "oldest":
+            dates = np.where(dates == row_codec.NO_DATE, np.iinfo(np.int64).max, dates)
+        return top_documents(m.final, dates, wanted, m.snapshot.id_rank,
                              descending=request.sort != "oldest")
 
     @staticmethod

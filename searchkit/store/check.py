@@ -61,7 +61,11 @@ def check_index(index_dir: str | Path) -> Report:
     if manifest is None:
         report.problems.append(f"{layout.manifest_path(store, generation)}: missing")
         return report
-    snapshot = Snapshot(path, store, articles, generation, manifest)
+    try:
+        snapshot = Snapshot(path, store, articles, generation, manifest)
+    except layout.DamagedIndex as exc:
+        report.problems += exc.problems
+        return report
     report.problems += snapshot.problems()
     for segment in snapshot.segments:
         report.problems += _segment_problems(segment)

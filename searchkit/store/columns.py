@@ -111,7 +111,7 @@ def postings(arrays: dict[str, np.ndarray], field: str, n_docs: int) -> dict[str
     """The inverted lists of a field, derived from its token stream: for term i, the
     documents `docs[term_offsets[i]:term_offsets[i+1]]` (ascending) and their `freqs`."""
     offsets, tokens = arrays[f"{field}.offsets"], arrays[f"{field}.values"]
-    n_terms = len(arrays[f"{field}.vocab"]) if len(tokens) else 0
+    n_terms = len(arrays[f"{field}.vocab"])
     doc_of = np.repeat(np.arange(n_docs, dtype=np.int64), np.diff(offsets))
     keys, freqs = np.unique(tokens.astype(np.int64) * max(n_docs, 1) + doc_of, return_counts=True)
     term_of = keys // max(n_docs, 1)
@@ -167,9 +167,11 @@ def _merge_list(name: str, segments, keeps) -> dict[str, np.ndarray]:
         values.append(remap[segment.array(f"{name}.values")[kept_pairs]])
         for extra in extras:
             extras[extra].append(segment.array(f"{name}.{extra}")[kept_pairs])
+    values = _concat(values).astype(np.int64)
+    used = np.unique(values)  # values only deleted rows had leave the vocabulary
     out = {f"{name}.offsets": _offsets(_concat(lengths)),
-           f"{name}.values": _concat(values).astype(np.int32),
-           f"{name}.vocab": vocab if len(vocab) else encode([])}
+           f"{name}.values": np.searchsorted(used, values).astype(np.int32),
+           f"{name}.vocab": vocab[used] if len(used) else encode([])}
     for extra, parts in extras.items():
         out[f"{name}.{extra}"] = _concat(parts).astype(EXTRAS[name][extra])
     return out

@@ -15,6 +15,7 @@ from typing import Any, Iterable
 from whoosh import fields
 from whoosh import index as whoosh_index
 from whoosh.analysis import StemmingAnalyzer
+from whoosh.reading import SegmentReader
 from whoosh.writing import LockError
 
 from ..models import SearchkitError
@@ -51,8 +52,12 @@ class StoredArticles:
                 self._ix = whoosh_index.create_in(str(store), stored_schema(), indexname=INDEX_NAME)
             else:
                 self._ix = whoosh_index.open_dir(str(store), indexname=INDEX_NAME)
-        except (OSError, ValueError, EOFError, KeyError, IndexError) as exc:
-            raise SearchkitError(f"cannot open the stored articles in {store}: {exc}") from None
+        except Exception as exc:  # noqa: BLE001 - a damaged TOC raises anything (pickle, EOF, ...)
+            raise SearchkitError(
+                f"the stored articles in {store} cannot be opened ({type(exc).__name__}: {exc}); "
+                f"`searchkit check --index {store.parent}` names what is damaged, and if "
+                "`searchkit check --repair` cannot restore it, rebuild from your files with "
+                "`searchkit index PATH... --rebuild`") from None
         self._searcher = None
         self._seen_generation = None
 
@@ -71,23 +76,20 @@ class StoredArticles:
 
     def salvage(self) -> tuple[list[tuple[str, Any]], list[str]]:
         """Every stored article that can be read and found by its id, and a problem naming
-        the files of each whoosh segment that cannot (its other articles are still read)."""
+        the files of each whoosh segment that cannot (the other segments are still read)."""
         found, problems = [], []
-        reader = self._ix.reader()
-        try:
-            for segment_reader, _ in reader.leaf_readers():
-                files = self._segment_files(segment_reader.segment().segment_id())
+        toc = self._ix._read_toc()
+        for segment in toc.segments:
+            files = self._segment_files(segment.segment_id())
+            try:
+                reader = SegmentReader(self._ix.storage, toc.schema, segment)
                 try:
-                    for docnum in segment_reader.all_doc_ids():
-                        stored = segment_reader.stored_fields(docnum)
-                        if segment_reader.first_id("id", stored["id"]) != docnum:
-                            raise ValueError(f"article {stored['id']!r} is not found by its id")
-                        found.append((stored["id"], stored["payload"]))
-                except Exception as exc:  # noqa: BLE001 - whoosh raises anything on damage
-                    problems.append(f"{', '.join(str(self.store / f) for f in files)}: "
-                                    f"unreadable ({type(exc).__name__}: {exc})")
-        finally:
-            reader.close()
+                    found += list(_stored(reader))
+                finally:
+                    reader.close()
+            except Exception as exc:  # noqa: BLE001 - whoosh raises anything on damage
+                problems.append(f"{', '.join(str(self.store / f) for f in files)}: "
+                                f"unreadable ({type(exc).__name__}: {exc})")
         return found, problems
 
     def files(self) -> dict[str, int]:
@@ -116,6 +118,15 @@ class StoredArticles:
             self._searcher = self._ix.searcher()
             self._seen_generation = generation
         return self._searcher
+
+
+def _stored(reader):
+    """(id, payload) of a segment's live articles, each checked to be found by its id."""
+    for docnum in reader.all_doc_ids():
+        stored = reader.stored_fields(docnum)
+        if reader.first_id("id", stored["id"]) != docnum:
+            raise ValueError(f"article {stored['id']!r} is not found by its id")
+        yield stored["id"], stored["payload"]
 
 
 class StoredWriter:

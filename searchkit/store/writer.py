@@ -71,7 +71,7 @@ class IndexWriter:
             self.articles = StoredArticles(self.store, create=True)
             self._manifest = {"format": layout.FORMAT, "segments": []}
             layout.write_manifest(self.store, self.articles.generation(), self._manifest)
-            if current is None:
+            if current is None and not rebuild:
                 layout.sweep_stores(self.index_dir, keep=self.store)  # an abandoned first build
                 layout.switch_current(self.index_dir, self.store)  # an empty index is an index
             return
@@ -91,7 +91,8 @@ class IndexWriter:
     def snapshot(self) -> Snapshot:
         """The index as committed so far (what `hashes` and deletions look at)."""
         if self._snapshot is None:
-            self._snapshot = Snapshot(self.index_dir, self.store, self.articles, -1, self._manifest)
+            self._snapshot = Snapshot(self.index_dir, self.store, self.articles,
+                                      self.articles.generation(), self._manifest)
         return self._snapshot
 
     # ------------------------------------------------------------ the public API

@@ -1,0 +1,326 @@
+"""The store: any sequence of runs equals a fresh build, damage is named and repaired,
+writers never destroy each other's work, and a commit costs what it adds."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+from whoosh.analysis import StemmingAnalyzer
+
+import searchkit
+from searchkit.build import delete_articles
+from searchkit.models import SearchkitError
+from searchkit.store import IndexWriter, analysis, layout, writer as writer_module
+from searchkit.store.check import check_index, repair_index
+
+from conftest import write_jsonl
+
+WORDS = ["alpha", "beta", "gamma", "delta", "epsilon", "alphas", "betting"]
+PEOPLE = ["Ann Lee", "Bob Ray", "ann lee", "Cy Ode"]
+PLACES = ["Kyiv", "Odesa", "Lviv"]
+
+
+# ---------------------------------------------------------------- analysis
+
+
+@given(st.text(alphabet=st.sampled_from(list("abcXYZ éłß*.-_'0129 \n\t,;ÄÖ")), max_size=200))
+@settings(max_examples=300, deadline=None)
+def test_analysis_equals_whooshs_stemming_analyzer(text):
+    whoosh_terms = [t.text for t in StemmingAnalyzer()(text)]
+    ours = analysis.analyse(text)
+    # Only words longer than MAX_TERM_CHARS are left out on purpose.
+    assert ours == [t for t in whoosh_terms if len(t) <= analysis.MAX_TERM_CHARS] or \
+        any(len(w) > analysis.MAX_TERM_CHARS for w in analysis.WORD.findall(text))
+
+
+# ---------------------------------------------------------------- differential test
+
+
+record = st.fixed_dictionaries({
+    "id": st.sampled_from([f"d{i}" for i in range(8)]),
+    "title": st.lists(st.sampled_from(WORDS), max_size=3).map(" ".join),
+    "text": st.lists(st.sampled_from(WORDS), min_size=1, max_size=12).map(" ".join),
+    "date": st.one_of(st.none(), st.sampled_from(["2023-01-05", "2024-02-03", "2024-02-28T10:30:00",
+                                                  "2021-12-31"])),
+    "people": st.lists(st.sampled_from(PEOPLE), max_size=2, unique=True),
+    "places": st.lists(st.sampled_from(PLACES), max_size=2, unique=True),
+    "event_types": st.lists(st.sampled_from(["Air strike", "Peace talks"]), max_size=1),
+    "tags": st.lists(st.sampled_from(["war", "economy"]), max_size=2, unique=True),
+    "source": st.sampled_from(["Wire A", "Wire B", ""]),
+})
+operation = st.one_of(
+    st.tuples(st.just("write"), st.lists(record, min_size=1, max_size=5)),
+    st.tuples(st.just("folder"), st.none()),
+    st.tuples(st.just("remove"), st.integers(0, 6)),
+    st.tuples(st.just("delete"), st.lists(st.sampled_from([f"d{i}" for i in range(8)]), max_size=3)),
+    st.tuples(st.just("rebuild"), st.none()),
+)
+QUERIES = ["", "alpha", "beta gamma", '"alpha beta"', "alpha OR delta", "gam*", "person:ann",
+           "alpha -beta", "month:2024-02", "epsilon~"]
+
+
+class Model:
+    """What the index must hold after each run: id -> record (the oracle's corpus)."""
+
+    def __init__(self, folder: Path):
+        self.folder, self.files, self.corpus = folder, [], {}
+
+    def first_occurrences(self, files):
+        seen = {}
+        for path in files:
+            for line in path.read_text().splitlines():
+                rec = json.loads(line)
+                seen.setdefault(rec["id"], rec)
+        return seen
+
+    def existing(self):
+        return sorted(p for p in self.files if p.exists())
+
+
+def apply(op, arg, model: Model, ix_dir: Path):
+    kind = op
+    if kind == "write":
+        path = model.folder / f"run-{len(model.files):03d}.jsonl"
+        write_jsonl(path, arg)
+        model.files.append(path)
+        searchkit.index_paths([str(path)], index_dir=ix_dir, extract=False)
+        model.corpus.update(model.first_occurrences([path]))
+    elif kind in ("folder", "remove"):
+        if kind == "remove" and arg < len(model.files) and model.files[arg].exists():
+            model.files[arg].unlink()
+        searchkit.index_paths([str(model.folder)], index_dir=ix_dir, extract=False, prune=True)
+        model.corpus = model.first_occurrences(model.existing())
+    elif kind == "delete":
+        delete_articles(arg, index_dir=ix_dir)
+        for article_id in arg:
+            model.corpus.pop(article_id, None)
+    elif kind == "rebuild":
+        searchkit.index_paths([str(model.folder)], index_dir=ix_dir, extract=False, rebuild=True)
+        model.corpus = model.first_occurrences(model.existing())
+
+
+def observe(ix_dir: Path) -> dict:
+    """Every query's hits (id -> score, in the engine's order) and facet counts."""
+    ix = searchkit.open_index(ix_dir)
+    seen = {}
+    for q in QUERIES:
+        for match in ("all", "any"):
+            res = ix.search(q, match=match, limit=None, facet_limit=None)
+            scores = [h.score for h in res.hits]
+            assert scores == sorted(scores, reverse=True) or not any(scores), q
+            seen[q, match] = (
+                res.total,
+                {h.id: (round(h.score, 3), h.date, h.people, h.places, h.event_types, h.tags, h.source)
+                 for h in res.hits},
+                {k: sorted((v.value, v.count) for v in vs) for k, vs in res.facets.items()})
+    ix.close()
+    return seen
+
+
+@given(st.lists(operation, min_size=1, max_size=6))
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                 HealthCheck.too_slow])
+def test_any_sequence_of_runs_equals_a_fresh_build(tmp_path_factory, monkeypatch, ops):
+    # Tiny batches and merge tiers, so a handful of records makes many segments and merges.
+    monkeypatch.setattr(writer_module, "FLUSH_ROWS", 2)
+    monkeypatch.setattr(writer_module, "MERGE_FACTOR", 2)
+    tmp = tmp_path_factory.mktemp("runs")
+    folder, ix_dir = tmp / "corpus", tmp / "ix"
+    folder.mkdir()
+    model = Model(folder)
+    for op, arg in ops:
+        apply(op, arg, model, ix_dir)
+        fresh = tmp / f"fresh-{time.monotonic_ns()}"
+        write_jsonl(fresh.with_suffix(".jsonl"), list(model.corpus.values()))
+        searchkit.index_paths([str(fresh.with_suffix(".jsonl"))], index_dir=fresh, extract=False)
+        assert observe(ix_dir) == observe(fresh), (op, arg)
+        assert check_index(ix_dir).problems == []
+
+
+# ---------------------------------------------------------------- regressions of issue 8
+
+
+def test_a_dated_run_then_an_undated_run(tmp_path):
+    ix_dir = tmp_path / "ix"
+    first = write_jsonl(tmp_path / "a.jsonl", [{"id": "a", "date": "2024-01-02", "text": "one"},
+                                               {"id": "b", "date": "2024-02-03", "text": "two"}])
+    second = write_jsonl(tmp_path / "b.jsonl", [{"id": "c", "text": "three"}])
+    searchkit.index_paths([str(first)], index_dir=ix_dir, extract=False)
+    searchkit.index_paths([str(second)], index_dir=ix_dir, extract=False)
+    ix = searchkit.open_index(ix_dir)
+    assert ix.search("", limit=None).total == 3
+    assert [h.id for h in ix.search("", sort="newest", limit=None).hits] == ["b", "a", "c"]
+    assert check_index(ix_dir).problems == []
+
+
+def test_a_rebuild_waits_for_the_lock_and_leaves_the_other_writers_work(tmp_path):
+    ix_dir = tmp_path / "ix"
+    src = write_jsonl(tmp_path / "a.jsonl", [{"id": f"a{i}", "text": "grain"} for i in range(5)])
+    searchkit.index_paths([str(src)], index_dir=ix_dir, extract=False)
+    with IndexWriter(ix_dir) as busy:
+        busy.add(searchkit.store.rows.from_article(searchkit.Article(id="late", text="grain"), None))
+        with pytest.raises(SearchkitError, match="another searchkit process"):
+            searchkit.index_paths([str(src)], index_dir=ix_dir, extract=False, rebuild=True)
+    assert searchkit.open_index(ix_dir).search("grain").total == 6
+
+
+def test_a_failed_rebuild_leaves_the_old_index_working(tmp_path):
+    ix_dir = tmp_path / "ix"
+    src = write_jsonl(tmp_path / "a.jsonl", [{"id": f"a{i}", "text": "grain"} for i in range(300)])
+    searchkit.index_paths([str(src)], index_dir=ix_dir, extract=False)
+    runs = searchkit.build.iter_build([str(src)], index_dir=ix_dir, extract=False, rebuild=True)
+    next(runs)  # part of the rebuild written ...
+    runs.close()  # ... then abandoned
+    assert searchkit.open_index(ix_dir).search("grain").total == 300
+    assert len([p for p in ix_dir.iterdir() if p.name.startswith(layout.STORE_PREFIX)]) == 1
+
+
+def test_a_killed_rebuild_leaves_the_old_index_and_its_files_are_swept(tmp_path):
+    ix_dir = tmp_path / "ix"
+    src = write_jsonl(tmp_path / "a.jsonl",
+                      [{"id": f"a{i}", "text": f"grain word{i} " * 50} for i in range(20000)])
+    small = write_jsonl(tmp_path / "b.jsonl", [{"id": "b", "text": "grain"}])
+    searchkit.index_paths([str(small)], index_dir=ix_dir, extract=False)
+    proc = subprocess.Popen([sys.executable, "-m", "searchkit.cli", "index", str(src), "--rebuild",
+                             "--no-extract", "--index", str(ix_dir)], stderr=subprocess.PIPE)
+    deadline = time.time() + 60
+    while len(list(ix_dir.glob("store-*"))) < 2 and time.time() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert searchkit.open_index(ix_dir).search("grain").total == 1
+    searchkit.index_paths([str(small)], index_dir=ix_dir, extract=False)  # the next writer sweeps
+    assert len(list(ix_dir.glob("store-*"))) == 1
+
+
+def test_adding_one_article_writes_one_small_segment(tmp_path, monkeypatch):
+    ix_dir = tmp_path / "ix"
+    src = write_jsonl(tmp_path / "a.jsonl", [{"id": f"a{i}", "text": "grain"} for i in range(500)])
+    searchkit.index_paths([str(src)], index_dir=ix_dir, extract=False)
+    before = _segments(ix_dir)
+    one = write_jsonl(tmp_path / "b.jsonl", [{"id": "new", "text": "grain"}])
+    searchkit.index_paths([str(one)], index_dir=ix_dir, extract=False)
+    after = _segments(ix_dir)
+    assert set(before) <= set(after) and [after[n] for n in set(after) - set(before)] == [1]
+
+
+def _segments(ix_dir: Path) -> dict[str, int]:
+    store = layout.current_store(ix_dir)
+    generation = searchkit.store.StoredArticles(store).generation()
+    return {e["name"]: e["docs"] for e in layout.read_manifest(store, generation)["segments"]}
+
+
+def test_delete_and_prune(tmp_path):
+    folder = tmp_path / "news"
+    folder.mkdir()
+    keep = write_jsonl(folder / "keep.jsonl", [{"id": "k", "text": "grain"}])
+    gone = write_jsonl(folder / "gone.jsonl", [{"id": "g", "text": "grain"}])
+    ix_dir = tmp_path / "ix"
+    searchkit.index_paths([str(folder)], index_dir=ix_dir, extract=False)
+    assert delete_articles(["k", "nope"], index_dir=ix_dir) == ["k"]
+    assert [h.id for h in searchkit.open_index(ix_dir).search("grain").hits] == ["g"]
+    gone.unlink()
+    summary = searchkit.index_paths([str(folder)], index_dir=ix_dir, extract=False, prune=True)
+    assert summary.deleted == 1 and summary.indexed == 1  # k is back from keep.jsonl
+    assert [h.id for h in searchkit.open_index(ix_dir).search("grain").hits] == ["k"]
+    assert keep.exists()
+
+
+# ---------------------------------------------------------------- damage
+
+
+def _build(tmp_path, n=40) -> Path:
+    ix_dir = tmp_path / "ix"
+    src = write_jsonl(tmp_path / "a.jsonl", [
+        {"id": f"a{i}", "text": f"grain shipment {i}", "date": f"2024-01-{i % 28 + 1:02d}",
+         "people": ["Ann Lee"], "places": ["Odesa"]} for i in range(n)])
+    searchkit.index_paths([str(src)], index_dir=ix_dir, extract=False)
+    delete_articles(["a0"], index_dir=ix_dir)  # so that a deletion mask exists
+    return ix_dir
+
+
+def _column_files(ix_dir: Path) -> list[Path]:
+    store = layout.current_store(ix_dir)
+    return sorted(store.glob("seg-*/*.npy")) + sorted(store.glob("del-*.npy"))
+
+
+@pytest.mark.parametrize("pick", ["ids.npy", "text.values.npy", "text.docs.npy", "names.person.vocab.npy",
+                                  "dates.npy", "events.confidence.npy", "del-", "manifest"])
+@pytest.mark.parametrize("damage", ["truncate", "delete"])
+def test_damaged_column_files_are_named_and_repaired(tmp_path, pick, damage):
+    ix_dir = _build(tmp_path)
+    store = layout.current_store(ix_dir)
+    files = [p for p in _column_files(ix_dir) + sorted(store.glob("manifest-*")) if pick in p.name]
+    target = files[0]
+    if damage == "truncate":
+        os.truncate(target, max(target.stat().st_size // 2, 1))
+    else:
+        target.unlink()
+    report = check_index(ix_dir)
+    assert any(target.name in p for p in report.problems), report.problems
+    with pytest.raises(SearchkitError, match="check --repair"):
+        searchkit.index_paths([str(tmp_path / "a.jsonl")], index_dir=ix_dir, extract=False)
+    if pick != "manifest":
+        with pytest.raises(SearchkitError, match="check --repair"):
+            searchkit.open_index(ix_dir).search("grain")
+    repaired = repair_index(ix_dir)
+    assert repaired.lost == [] and repaired.articles == 39
+    ix = searchkit.open_index(ix_dir)
+    assert ix.search("grain", limit=None).total == 39
+    assert {v.value for v in ix.facet_values("people")} == {"Ann Lee"}
+    assert check_index(ix_dir).problems == []
+
+
+@pytest.mark.parametrize("suffix", [".pst", ".trm", "_stored.col", ".toc"])
+def test_damaged_whoosh_files_are_named_and_what_can_be_read_is_restored(tmp_path, suffix):
+    ix_dir = _build(tmp_path)
+    store = layout.current_store(ix_dir)
+    target = sorted(p for p in store.iterdir() if p.name.endswith(suffix))[-1]
+    os.truncate(target, target.stat().st_size // 3)
+    report = check_index(ix_dir)
+    assert report.problems and any(target.name in p or "stored articles" in p for p in report.problems), \
+        report.problems
+    with pytest.raises(SearchkitError, match="repair|rebuild"):
+        searchkit.index_paths([str(tmp_path / "a.jsonl")], index_dir=ix_dir, extract=False)
+    try:
+        repaired = repair_index(ix_dir)
+    except SearchkitError as exc:  # nothing readable: the message says to rebuild from sources
+        assert "--rebuild" in str(exc)
+        return
+    ix = searchkit.open_index(ix_dir)
+    assert ix.doc_count() == repaired.articles == 39 - len(repaired.lost)
+    assert check_index(ix_dir).problems == []
+
+
+def test_an_index_of_the_old_format_says_what_to_run_and_repair_converts_it(tmp_path):
+    from whoosh import fields, index as whoosh_index
+
+    ix_dir = tmp_path / "old"
+    ix_dir.mkdir()
+    schema = fields.Schema(id=fields.ID(stored=True, unique=True), title=fields.TEXT(stored=True),
+                           text=fields.TEXT(stored=True), date=fields.DATETIME(stored=True),
+                           source=fields.ID(stored=True), url=fields.STORED(),
+                           people=fields.KEYWORD(stored=True, commas=True), details=fields.STORED(),
+                           meta=fields.STORED())
+    old = whoosh_index.create_in(str(ix_dir), schema, indexname="searchkit")
+    w = old.writer()
+    import datetime as dt
+    w.add_document(id="x1", title="Old", text="Grain left Odesa.", date=dt.datetime(2022, 5, 1),
+                   source="Wire", url="", people="Ann Lee", meta="{}",
+                   details=json.dumps({"mentions": [], "amounts": [], "events": []}))
+    w.commit()
+    (ix_dir / "searchkit.json").write_text('{"schema_version": 2}')
+    with pytest.raises(SearchkitError, match="check --repair"):
+        searchkit.open_index(ix_dir)
+    assert repair_index(ix_dir).articles == 1
+    hit = searchkit.open_index(ix_dir).search("grain").hits[0]
+    assert (hit.id, hit.date, hit.people) == ("x1", "2022-05-01", ("Ann Lee",))
+    assert not (ix_dir / "searchkit.json").exists()
