@@ -14,7 +14,7 @@ from typing import Iterable, Iterator
 from . import index as index_store
 from .models import Article, SearchkitError
 from .schema import content_hash, to_document
-from .sources import Skipped, read_articles
+from .sources import Notice, Skipped, read_articles
 
 #: Articles between two progress reports (and per extraction batch, halved).
 BATCH_SIZE = 64
@@ -22,12 +22,14 @@ BATCH_SIZE = 64
 
 @dataclass
 class BuildSummary:
-    """What an indexing run did: counts, the skipped inputs with reasons, and its wall time."""
+    """What an indexing run did: counts, the skipped inputs with reasons, what reading had to
+    assume (notices, such as a guessed encoding), and its wall time."""
 
     indexed: int = 0
     unchanged: int = 0
     skipped: list[Skipped] = field(default_factory=list)
     seconds: float = 0.0
+    notices: list[Notice] = field(default_factory=list)
 
     def line(self) -> str:
         """One-line summary for the end of a run."""
@@ -102,8 +104,10 @@ def _read_unique(paths, summary: BuildSummary, *, stdin) -> list[Article]:
     """Read every article; a repeated id is skipped (the first one wins) with a reason."""
     seen: dict[str, str] = {}
     articles = []
-    for item in read_articles(paths, stdin=stdin):
-        if isinstance(item, Skipped):
+    for item in read_articles(paths, stdin=stdin, notices=True):
+        if isinstance(item, Notice):
+            summary.notices.append(item)
+        elif isinstance(item, Skipped):
             summary.skipped.append(item)
         elif item.id in seen:
             summary.skipped.append(

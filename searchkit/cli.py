@@ -98,8 +98,11 @@ def cli(ctx, debug):
               help="A JSON file of extra event types and triggers (repeatable).")
 @click.option("--dask", metavar="ADDRESS",
               help="Extract on the dask.distributed cluster whose scheduler is at ADDRESS.")
+@click.option("--skipped", "skipped_file", metavar="FILE",
+              type=click.File("w", encoding="utf-8", lazy=False),
+              help="Write every skipped input to FILE as JSON Lines: path, line, reason.")
 @index_option
-def index_cmd(paths, no_extract, workers, rebuild, aliases, events, dask, index_dir):
+def index_cmd(paths, no_extract, workers, rebuild, aliases, events, dask, skipped_file, index_dir):
     """Read articles (files, folders, or - for JSONL on stdin) and index them."""
     from .build import iter_build
 
@@ -108,11 +111,30 @@ def index_cmd(paths, no_extract, workers, rebuild, aliases, events, dask, index_
                           rebuild=rebuild, aliases=aliases, events=events, dask=dask,
                           stdin=stdin)
     summary = _drive_progress(progress)
+    _report_inputs(summary, skipped_file)
+    click.echo(f"{summary.line()} -> {index_dir}", err=True)
+
+
+def _report_inputs(summary, skipped_file) -> None:
+    """Warnings and skipped inputs on stderr (the first few); every skipped one to the file."""
+    from .sources import one_line
+
+    for notice in summary.notices[:MAX_SKIP_LINES]:
+        click.echo(f"warning: {notice}", err=True)
+    if len(summary.notices) > MAX_SKIP_LINES:
+        click.echo(f"... and {len(summary.notices) - MAX_SKIP_LINES:,} more warnings", err=True)
     for skipped in summary.skipped[:MAX_SKIP_LINES]:
         click.echo(f"{skipped}", err=True)
-    if len(summary.skipped) > MAX_SKIP_LINES:
-        click.echo(f"... and {len(summary.skipped) - MAX_SKIP_LINES} more skipped", err=True)
-    click.echo(f"{summary.line()} -> {index_dir}", err=True)
+    if skipped_file is not None:
+        for skipped in summary.skipped:
+            skipped_file.write(skipped.to_json() + "\n")
+        skipped_file.flush()
+    more = len(summary.skipped) - MAX_SKIP_LINES
+    where = f"see {one_line(skipped_file.name)}" if skipped_file else "list them all with --skipped FILE"
+    if more > 0:
+        click.echo(f"... and {more:,} more skipped: {where}", err=True)
+    elif skipped_file is not None and summary.skipped:
+        click.echo(f"skipped inputs also written to {one_line(skipped_file.name)}", err=True)
 
 
 def _drive_progress(progress):

@@ -60,6 +60,7 @@ maps a record to an Article, ``dates`` normalises dates, ``text`` reads .txt/.md
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import re
 import sys
@@ -69,23 +70,31 @@ from typing import Iterable, Iterator, TextIO
 
 from ..models import Article, SearchkitError
 from .dates import normalise_date
-from .records import FIELD_KEYS, Skipped
-from .structured import STDIN_ORIGIN, _read_csv, _read_json, _read_jsonl, _read_stdin
+from .messages import Notice, Skipped, describe_error, one_line
+from .records import FIELD_KEYS
+from .structured import STDIN_ORIGIN, _read_json, _read_jsonl, _read_stdin
+from .tabular import _read_csv
 from .text import _read_textfile
 from .web import _read_feed, _read_html
 
-__all__ = ["Skipped", "read_articles", "normalise_date", "FIELD_KEYS", "STDIN_ORIGIN"]
+__all__ = ["Skipped", "Notice", "read_articles", "normalise_date", "one_line", "FIELD_KEYS",
+           "STDIN_ORIGIN"]
+
+_log = logging.getLogger(__name__)
 
 
 # --------------------------------------------------------------------------- entry point
 
 
 def read_articles(
-    paths: Iterable[str], *, stdin: TextIO | None = None
-) -> Iterator[Article | Skipped]:
+    paths: Iterable[str], *, stdin: TextIO | None = None, notices: bool = False
+) -> Iterator[Article | Skipped | Notice]:
     """Yield an Article for every readable record, a Skipped for every bad one, in input order.
 
     `paths` are files, folders, or "-" for JSON Lines on `stdin` (default `sys.stdin`).
+    With `notices=True` a Notice is yielded too wherever reading had to assume something
+    (a guessed encoding); otherwise notices go to the "searchkit.sources" logger as
+    warnings, so callers that expect only Article and Skipped keep working.
     Raises SearchkitError at once when a path does not exist; nothing else raises.
 
     >>> [a.title for a in read_articles(["seeds/"]) if isinstance(a, Article)]  # doctest: +SKIP
@@ -96,19 +105,28 @@ def read_articles(
     targets = [os.fspath(p) for p in paths]
     for target in targets:
         if target != "-" and not _exists(target):
-            raise SearchkitError(f"no such file or folder: {target}", exit_code=2)
-    return _read_targets(targets, stdin)
+            raise SearchkitError(f"no such file or folder: {one_line(target)}", exit_code=2)
+    items = _read_targets(targets, stdin)
+    return items if notices else _log_notices(items)
+
+
+def _log_notices(items: Iterator[Article | Skipped | Notice]) -> Iterator[Article | Skipped]:
+    for item in items:
+        if isinstance(item, Notice):
+            _log.warning("%s", item)
+        else:
+            yield item
 
 
 def _exists(path: str) -> bool:
     """Whether a path exists; a path we may not even stat counts (reading reports it)."""
     try:
         return Path(path).exists()
-    except OSError:
+    except (OSError, ValueError):  # ValueError: a NUL in the path
         return True
 
 
-def _read_targets(targets: list[str], stdin: TextIO | None) -> Iterator[Article | Skipped]:
+def _read_targets(targets: list[str], stdin: TextIO | None) -> Iterator[Article | Skipped | Notice]:
     """Read each target in turn: stdin, a folder or a file."""
     for target in targets:
         if target == "-":
@@ -123,7 +141,7 @@ def _read_targets(targets: list[str], stdin: TextIO | None) -> Iterator[Article 
 # --------------------------------------------------------------------------- files and folders
 
 
-def _read_folder(root: str) -> Iterator[Article | Skipped]:
+def _read_folder(root: str) -> Iterator[Article | Skipped | Notice]:
     """Read every known file below `root`, sorted, leaving out hidden and unknown files."""
     errors: list[OSError] = []
     found: list[PurePath] = []
@@ -139,7 +157,7 @@ def _read_folder(root: str) -> Iterator[Article | Skipped]:
         yield from _read_file(Path(root) / rel, slug=_slug(rel), explicit=False)
 
 
-def _read_file(path: Path, *, slug: str, explicit: bool) -> Iterator[Article | Skipped]:
+def _read_file(path: Path, *, slug: str, explicit: bool) -> Iterator[Article | Skipped | Notice]:
     """Read one file with the reader for its extension; never raises."""
     reader = _reader_for(path.name)
     if reader is None:
@@ -153,10 +171,8 @@ def _read_file(path: Path, *, slug: str, explicit: bool) -> Iterator[Article | S
         return
     try:
         yield from reader(path, slug)
-    except OSError as err:
-        yield Skipped(str(path), f"cannot read file: {err.strerror or err}")
     except Exception as err:  # noqa: BLE001 - contract: one bad file never stops a run
-        yield Skipped(str(path), f"could not read file ({type(err).__name__}: {err})")
+        yield Skipped(str(path), describe_error(err))
 
 
 def _reader_for(name: str):

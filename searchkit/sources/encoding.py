@@ -1,0 +1,257 @@
+"""Bytes to text: byte-order marks, UTF-16/32 without one, UTF-8, and a guess for the rest.
+
+Whole files (text, JSON, feeds) are decoded at once by `decode_whole`; line formats
+(JSON Lines, CSV, stdin) are streamed by `open_text`, which decides the encoding from the
+first MiB. Undecodable bytes never raise: they become the lone surrogates U+DC00..U+DCFF
+(one per byte, see `has_bad_bytes`), so the record holding them can be refused alone.
+"""
+from __future__ import annotations
+
+import codecs
+import io
+import re
+from dataclasses import dataclass
+from typing import BinaryIO, Iterator
+
+#: How much of a streamed file decides its encoding.
+SAMPLE_BYTES = 1 << 20
+
+# Longest first: the UTF-32 LE mark begins with the UTF-16 LE one.
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+# C0 controls that never occur in text (tab, newlines, form feed and ESC do).
+_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f\x7f]")
+_UTF8_MULTIBYTE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}"
+    rb"|\xed[\x80-\x9f][\x80-\xbf]|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}"
+    rb"|\xf4[\x80-\x8f][\x80-\xbf]{2}"
+)
+_HIGH_BYTES = bytes(range(0x80, 0x100))
+_BAD_BYTE = re.compile("[\udc00-\udcff]")
+ESCAPE_BYTES = "searchkit-bytes"
+
+
+def _escape_bytes(err: UnicodeError):
+    """Decode error handler: each bad byte b becomes U+DC00+b (surrogateescape stops at 0x80)."""
+    if isinstance(err, UnicodeDecodeError):
+        return "".join(chr(0xDC00 + b) for b in err.object[err.start:err.end]), err.end
+    raise err
+
+
+codecs.register_error(ESCAPE_BYTES, _escape_bytes)
+
+
+class NotText(Exception):
+    """The bytes are not text in any encoding we can tell (binary, or empty)."""
+
+
+@dataclass(frozen=True)
+class Encoding:
+    """A Python codec and, when it had to be guessed, the warning to give ("" when sure)."""
+
+    codec: str
+    guess: str = ""
+
+    @property
+    def label(self) -> str:
+        """The name to show: "UTF-8" rather than "utf-8-sig"."""
+        return {"utf-8-sig": "UTF-8", "utf-8": "UTF-8"}.get(self.codec, self.codec)
+
+
+def choose_encoding(sample: bytes, *, complete: bool, declared: str | None = None) -> Encoding:
+    """The encoding of `sample` (the whole file when `complete`, else its head).
+
+    Order: a byte-order mark; UTF-16/32 told by where the NUL bytes fall; binary refused;
+    the encoding the document declares (feeds); UTF-8; and last a guess by
+    charset-normalizer, which carries a warning. Raises NotText for empty or binary data.
+
+    >>> choose_encoding("Привет, мир".encode("utf-16-le"), complete=True).codec
+    'utf-16-le'
+    """
+    unicode = check_text(sample, complete=complete)
+    if unicode is not None:
+        return unicode
+    problem = ""
+    if declared:
+        if not _known_codec(declared):
+            problem = f"declares an encoding Python does not know ({declared})"
+        elif _decodes(sample, declared, complete):
+            return Encoding(declared)
+        else:
+            problem = f"declared as {declared} but is not"
+    if _decodes(sample, "utf-8", complete):
+        return Encoding("utf-8")
+    if not problem and _mostly_utf8(sample):
+        return Encoding("utf-8")  # UTF-8 with a few damaged bytes: the readers say where
+    guessed = _detect(sample)
+    if guessed is None:
+        return Encoding("utf-8")
+    return Encoding(guessed, f"{problem or 'not UTF-8'}; read as {guessed} (guessed)")
+
+
+def check_text(sample: bytes, *, complete: bool) -> Encoding | None:
+    """Refuse empty or binary data (NotText); return the encoding when the data carries
+    a byte-order mark or is UTF-16/32 without one, else None."""
+    if not sample.strip():
+        raise NotText("empty file")
+    for bom, codec in _BOMS:
+        if sample.startswith(bom):
+            return Encoding(codec)
+    wide = _wide_unicode(sample, complete)
+    if wide:
+        return Encoding(wide, f"no byte-order mark; read as {wide} (guessed)")
+    if _looks_binary(sample):
+        raise NotText("binary file (control bytes such as NUL on most lines)")
+    return None
+
+
+def decode_whole(data: bytes, *, declared: str | None = None) -> tuple[str, list[str]]:
+    """A whole file as text, and warnings: a guessed encoding, bytes replaced by U+FFFD.
+
+    Raises NotText for empty or binary data.
+    """
+    encoding = choose_encoding(data, complete=True, declared=declared)
+    warnings = [encoding.guess] if encoding.guess else []
+    try:
+        return data.decode(encoding.codec), warnings
+    except UnicodeDecodeError as err:
+        line = data[:err.start].decode(encoding.codec, "replace").count("\n") + 1
+        text = data.decode(encoding.codec, "replace")
+        warnings.append(f"bytes that are not valid {encoding.label} were replaced by \ufffd "
+                        f"(the first on line {line})")
+        return text, warnings
+
+
+def open_text(stream: BinaryIO, *, newline: str) -> tuple[Encoding, io.TextIOWrapper]:
+    """A binary stream as text in the encoding its first MiB shows; bad bytes escaped.
+
+    The stream need not be seekable (stdin): the sample is read and replayed.
+    Raises NotText for empty or binary data.
+    """
+    sample = stream.read(SAMPLE_BYTES)
+    encoding = choose_encoding(sample, complete=len(sample) < SAMPLE_BYTES)
+    replayed = io.BufferedReader(_Replay(sample, stream))
+    return encoding, io.TextIOWrapper(replayed, encoding=encoding.codec, errors=ESCAPE_BYTES,
+                                      newline=newline)
+
+
+def has_bad_bytes(text: str) -> bool:
+    """Whether `text` holds bytes that did not decode (escaped by open_text)."""
+    return _BAD_BYTE.search(text) is not None
+
+
+def bounded_lines(text: io.TextIOBase, limit: int) -> Iterator[tuple[int, str | None]]:
+    """(line number, line) pairs; a line longer than `limit` characters is read past and
+    given as None, so one absurd line costs neither memory nor the lines after it."""
+    number = 0
+    while True:
+        line = text.readline(limit)
+        if not line:
+            return
+        number += 1
+        if len(line) < limit or line.endswith(("\n", "\r")):
+            yield number, line
+            continue
+        while line and not line.endswith(("\n", "\r")):
+            line = text.readline(limit)
+        yield number, None
+
+
+# --------------------------------------------------------------------------- detection
+
+
+def _wide_unicode(sample: bytes, complete: bool) -> str | None:
+    """UTF-32 or UTF-16 without a byte-order mark, told by where NUL bytes fall.
+
+    Characters below U+0100 (ASCII: spaces, digits, markup) leave a NUL in the high
+    byte(s) of their unit, so one byte position of the unit is NUL far more often than
+    the other; text in an 8-bit encoding has NULs nowhere or everywhere.
+    """
+    size = len(sample) - len(sample) % 4
+    if size < 4:
+        return None
+    nul = [sample[i:size:4].count(0) / (size // 4) for i in range(4)]
+    candidates = []
+    if nul[2] > 0.9 and nul[3] > 0.95 and nul[0] < 0.5:
+        candidates.append("utf-32-le")
+    if nul[0] > 0.95 and nul[1] > 0.9 and nul[3] < 0.5:
+        candidates.append("utf-32-be")
+    odd, even = (nul[1] + nul[3]) / 2, (nul[0] + nul[2]) / 2
+    if odd >= 0.1 and even <= odd / 10:
+        candidates.append("utf-16-le")
+    if even >= 0.1 and odd <= even / 10:
+        candidates.append("utf-16-be")
+    return next((c for c in candidates if _decodes(sample, c, complete)), None)
+
+
+def _looks_binary(sample: bytes) -> bool:
+    """Most lines hold control bytes, and they are more than 1% of the bytes.
+
+    A text file with a stray NUL (a bad CSV row) is still text; its bad line is refused
+    on its own by the reader.
+    """
+    controls = len(_CONTROL_BYTES.findall(sample))
+    if controls * 100 <= len(sample):
+        return False
+    lines = [line for line in sample.split(b"\n") if line.strip()]
+    tainted = sum(1 for line in lines if _CONTROL_BYTES.search(line))
+    return tainted * 2 > len(lines)
+
+
+def _decodes(sample: bytes, codec: str, complete: bool) -> bool:
+    """Whether `sample` is valid in `codec` (a head may end inside a character)."""
+    try:
+        codecs.getincrementaldecoder(codec)().decode(sample, final=complete)
+    except (UnicodeDecodeError, LookupError):
+        return False
+    return True
+
+
+def _known_codec(name: str) -> bool:
+    try:
+        codecs.lookup(name)
+    except LookupError:
+        return False
+    return True
+
+
+def _mostly_utf8(sample: bytes) -> bool:
+    """More valid UTF-8 sequences than stray high bytes: UTF-8 with damage, not a legacy charset."""
+    valid = _UTF8_MULTIBYTE.findall(sample)
+    high = len(sample) - len(sample.translate(None, _HIGH_BYTES))
+    stray = high - sum(len(seq) for seq in valid)
+    return len(valid) > stray
+
+
+def _detect(sample: bytes) -> str | None:
+    """charset-normalizer's best guess, as a Python codec name, or None."""
+    from charset_normalizer import from_bytes  # imported here: only undeclared legacy text needs it
+
+    best = from_bytes(sample).best()
+    return codecs.lookup(best.encoding).name if best is not None else None
+
+
+class _Replay(io.RawIOBase):
+    """A read-only raw stream: `head` first, then whatever is left of `rest`."""
+
+    def __init__(self, head: bytes, rest: BinaryIO):
+        self._head = memoryview(head)
+        self._rest = rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        if self._head:
+            n = min(len(buffer), len(self._head))
+            buffer[:n] = self._head[:n]
+            self._head = self._head[n:]
+            return n
+        data = self._rest.read(len(buffer))
+        buffer[:len(data)] = data
+        return len(data)
