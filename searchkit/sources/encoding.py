@@ -1,17 +1,16 @@
 """Bytes to text: byte-order marks, UTF-16/32 without one, UTF-8, and a guess for the rest.
 
 Whole files (text, JSON, feeds) are decoded at once by `decode_whole`; line formats
-(JSON Lines, CSV, stdin) are streamed by `open_text`, which decides the encoding from the
-first MiB. Undecodable bytes never raise: they become the lone surrogates U+DC00..U+DCFF
-(one per byte, see `has_bad_bytes`), so the record holding them can be refused alone.
+(JSON Lines, CSV, stdin) are streamed by `lines.TextLines`, which decides from the first
+MiB. Undecodable bytes in a stream never raise: they become the lone surrogates
+U+DC00..U+DCFF (one per byte, see `has_bad_bytes`), so the record holding them can be
+refused alone.
 """
 from __future__ import annotations
 
 import codecs
-import io
 import re
 from dataclasses import dataclass
-from typing import BinaryIO, Iterator
 
 #: How much of a streamed file decides its encoding.
 SAMPLE_BYTES = 1 << 20
@@ -31,7 +30,11 @@ _UTF8_MULTIBYTE = re.compile(
     rb"|\xed[\x80-\x9f][\x80-\xbf]|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}"
     rb"|\xf4[\x80-\x8f][\x80-\xbf]{2}"
 )
+#: How much of the start of a file tells UTF-16/32 and binary files apart.
+_HEAD_BYTES = 1 << 16
+_CONTROL_CHARS = re.compile("[\x00-\x08\x0e-\x1a\x1c-\x1f\x7f]")
 _HIGH_BYTES = bytes(range(0x80, 0x100))
+_ASCII = bytes(range(0x20, 0x7F)) + b"\t\n\r"
 _BAD_BYTE = re.compile("[\udc00-\udcff]")
 ESCAPE_BYTES = "searchkit-bytes"
 
@@ -86,9 +89,9 @@ def choose_encoding(sample: bytes, *, complete: bool, declared: str | None = Non
             problem = f"declared as {declared} but is not"
     if _decodes(sample, "utf-8", complete):
         return Encoding("utf-8")
-    if not problem and _mostly_utf8(sample):
+    if not problem and mostly_utf8(sample):
         return Encoding("utf-8")  # UTF-8 with a few damaged bytes: the readers say where
-    guessed = _detect(sample)
+    guessed = detect_legacy(sample)
     if guessed is None:
         return Encoding("utf-8")
     return Encoding(guessed, f"{problem or 'not UTF-8'}; read as {guessed} (guessed)")
@@ -102,10 +105,11 @@ def check_text(sample: bytes, *, complete: bool) -> Encoding | None:
     for bom, codec in _BOMS:
         if sample.startswith(bom):
             return Encoding(codec)
-    wide = _wide_unicode(sample, complete)
+    head = sample[:_HEAD_BYTES]
+    wide = _wide_unicode(head, complete and len(sample) <= _HEAD_BYTES)
     if wide:
         return Encoding(wide, f"no byte-order mark; read as {wide} (guessed)")
-    if _looks_binary(sample):
+    if _looks_binary(head):
         raise NotText("binary file (control bytes such as NUL on most lines)")
     return None
 
@@ -127,39 +131,18 @@ def decode_whole(data: bytes, *, declared: str | None = None) -> tuple[str, list
         return text, warnings
 
 
-def open_text(stream: BinaryIO, *, newline: str) -> tuple[Encoding, io.TextIOWrapper]:
-    """A binary stream as text in the encoding its first MiB shows; bad bytes escaped.
-
-    The stream need not be seekable (stdin): the sample is read and replayed.
-    Raises NotText for empty or binary data.
-    """
-    sample = stream.read(SAMPLE_BYTES)
-    encoding = choose_encoding(sample, complete=len(sample) < SAMPLE_BYTES)
-    replayed = io.BufferedReader(_Replay(sample, stream))
-    return encoding, io.TextIOWrapper(replayed, encoding=encoding.codec, errors=ESCAPE_BYTES,
-                                      newline=newline)
-
-
 def has_bad_bytes(text: str) -> bool:
-    """Whether `text` holds bytes that did not decode (escaped by open_text)."""
-    return _BAD_BYTE.search(text) is not None
+    """Whether `text` holds bytes that did not decode (escaped with ESCAPE_BYTES)."""
+    return not text.isascii() and not _encodable(text) and _BAD_BYTE.search(text) is not None
 
 
-def bounded_lines(text: io.TextIOBase, limit: int) -> Iterator[tuple[int, str | None]]:
-    """(line number, line) pairs; a line longer than `limit` characters is read past and
-    given as None, so one absurd line costs neither memory nor the lines after it."""
-    number = 0
-    while True:
-        line = text.readline(limit)
-        if not line:
-            return
-        number += 1
-        if len(line) < limit or line.endswith(("\n", "\r")):
-            yield number, line
-            continue
-        while line and not line.endswith(("\n", "\r")):
-            line = text.readline(limit)
-        yield number, None
+def _encodable(text: str) -> bool:
+    """Whether `text` holds no surrogate at all (the fast way to rule them out)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 # --------------------------------------------------------------------------- detection
@@ -186,7 +169,17 @@ def _wide_unicode(sample: bytes, complete: bool) -> str | None:
         candidates.append("utf-16-le")
     if even >= 0.1 and odd <= even / 10:
         candidates.append("utf-16-be")
-    return next((c for c in candidates if _decodes(sample, c, complete)), None)
+    return next((c for c in candidates if _reads_as_text(sample, c, complete)), None)
+
+
+def _reads_as_text(sample: bytes, codec: str, complete: bool) -> bool:
+    """Whether `sample` decodes in `codec` to text, not to control characters (a dump of
+    small 16-bit numbers has the NUL pattern of UTF-16 too)."""
+    try:
+        text = codecs.getincrementaldecoder(codec)().decode(sample, final=complete)
+    except UnicodeDecodeError:
+        return False
+    return len(_CONTROL_CHARS.findall(text)) * 100 <= len(text)
 
 
 def _looks_binary(sample: bytes) -> bool:
@@ -220,7 +213,7 @@ def _known_codec(name: str) -> bool:
     return True
 
 
-def _mostly_utf8(sample: bytes) -> bool:
+def mostly_utf8(sample: bytes) -> bool:
     """More valid UTF-8 sequences than stray high bytes: UTF-8 with damage, not a legacy charset."""
     valid = _UTF8_MULTIBYTE.findall(sample)
     high = len(sample) - len(sample.translate(None, _HIGH_BYTES))
@@ -228,30 +221,23 @@ def _mostly_utf8(sample: bytes) -> bool:
     return len(valid) > stray
 
 
-def _detect(sample: bytes) -> str | None:
-    """charset-normalizer's best guess, as a Python codec name, or None."""
+def detect_legacy(sample: bytes) -> str | None:
+    """charset-normalizer's best guess that keeps ASCII as ASCII (a Python codec name), or None.
+
+    Callers have ruled out UTF-16/32, so the markup, digits and line breaks of the file are
+    ASCII bytes: a guess that reads them as something else (EBCDIC, UTF-7) is wrong.
+    """
     from charset_normalizer import from_bytes  # imported here: only undeclared legacy text needs it
 
-    best = from_bytes(sample).best()
-    return codecs.lookup(best.encoding).name if best is not None else None
+    for match in from_bytes(sample):
+        codec = codecs.lookup(match.encoding).name
+        if codec != "utf-8" and _keeps_ascii(codec):
+            return codec
+    return None
 
 
-class _Replay(io.RawIOBase):
-    """A read-only raw stream: `head` first, then whatever is left of `rest`."""
-
-    def __init__(self, head: bytes, rest: BinaryIO):
-        self._head = memoryview(head)
-        self._rest = rest
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer) -> int:
-        if self._head:
-            n = min(len(buffer), len(self._head))
-            buffer[:n] = self._head[:n]
-            self._head = self._head[n:]
-            return n
-        data = self._rest.read(len(buffer))
-        buffer[:len(data)] = data
-        return len(data)
+def _keeps_ascii(codec: str) -> bool:
+    try:
+        return _ASCII.decode(codec) == _ASCII.decode("ascii")
+    except UnicodeDecodeError:
+        return False

@@ -8,7 +8,7 @@ from typing import Any, Callable, Mapping
 
 from ..models import GIVEN_FACETS, Article
 from .dates import normalise_date
-from .encoding import NotText, decode_whole
+from .encoding import NotText, _encodable, decode_whole
 from .messages import Notice, Skipped, _Bad, describe_error
 
 #: Record keys for each Article field, in order of preference.
@@ -22,8 +22,6 @@ FIELD_KEYS = {
 }
 #: Formats read whole (text, JSON, HTML, feeds) stop here; JSON Lines and CSV stream any size.
 MAX_WHOLE_FILE_BYTES = 512 << 20
-#: A longer line of JSON Lines or CSV is refused unread.
-MAX_LINE_CHARS = 64 << 20
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -182,7 +180,7 @@ def _valid_text(value: Any) -> Any:
     They are not text: no UTF-8 encoder, hence no index, would take them.
     """
     if isinstance(value, str):
-        return _LONE_SURROGATE.sub("\ufffd", value) if _LONE_SURROGATE.search(value) else value
+        return value if value.isascii() or _encodable(value) else _LONE_SURROGATE.sub("\ufffd", value)
     if isinstance(value, dict):
         return {_valid_text(k): _valid_text(v) for k, v in value.items()}
     if isinstance(value, list):

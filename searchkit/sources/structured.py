@@ -7,12 +7,13 @@ from pathlib import Path
 from typing import BinaryIO, Callable, Iterator, TextIO
 
 from ..models import Article
-from .encoding import Encoding, NotText, bounded_lines, has_bad_bytes, open_text
+from .encoding import NotText, has_bad_bytes
+from .lines import MAX_LINE, TextLines
 from .messages import Notice, Skipped, _Bad, _BadLine, _guard, describe_error
-from .records import MAX_LINE_CHARS, _article_or_skip, _json_kind, _read_text
+from .records import _article_or_skip, _json_kind, _read_text
 
 STDIN_ORIGIN = "<stdin>"
-_UTF8 = Encoding("utf-8")
+_NOT_UTF8 = "not UTF-8 text (bytes that do not decode)"
 
 
 # --------------------------------------------------------------------------- JSON Lines
@@ -41,7 +42,7 @@ def _read_stdin(stream: TextIO) -> Iterator[Article | Skipped | Notice]:
             yield from _json_lines(binary, STDIN_ORIGIN, lambda number: None)
             return
         for number, line in enumerate(stream, start=1):
-            item = _json_line(line.lstrip("\ufeff") if number == 1 else line, _UTF8,
+            item = _json_line(line.lstrip("\ufeff") if number == 1 else line, _NOT_UTF8,
                               origin=f"{STDIN_ORIGIN}:{number}", default_id=None)
             if item is not None:
                 yield item
@@ -53,26 +54,30 @@ def _json_lines(stream: BinaryIO, origin: str,
                 default_id: Callable[[int], str | None]) -> Iterator[Article | Skipped | Notice]:
     """Every line of a JSON Lines byte stream as an Article or a Skipped naming its line."""
     try:
-        encoding, text = open_text(stream, newline="\n")
+        lines = TextLines(stream)
     except NotText as err:
         raise _Bad(str(err)) from None
-    if encoding.guess:
-        yield Notice(origin, encoding.guess)
-    for number, line in bounded_lines(text, MAX_LINE_CHARS):
-        item = _json_line(line, encoding, origin=f"{origin}:{number}", default_id=default_id(number))
+    if lines.warning:
+        yield Notice(origin, lines.warning)
+    for number, line in lines:
+        item = _json_line(line, lines.unreadable, origin=f"{origin}:{number}",
+                          default_id=default_id(number))
         if item is not None:
             yield item
 
 
-def _json_line(line: str | None, encoding: Encoding, *, origin: str,
+def _json_line(line: str | None, unreadable: str, *, origin: str,
                default_id: str | None) -> Article | Skipped | None:
-    """One JSON Lines line as an Article or Skipped; None for a blank line."""
+    """One JSON Lines line as an Article or Skipped; None for a blank line.
+
+    `unreadable` is the reason for a line holding bytes that did not decode.
+    """
     if line is None:
-        return Skipped(origin, f"line longer than {MAX_LINE_CHARS:,} characters; not read")
+        return Skipped(origin, f"line longer than {MAX_LINE >> 20} MiB; not read")
     if not line.strip():
         return None
     if has_bad_bytes(line):
-        return Skipped(origin, f"not {encoding.label} text (bytes that do not decode)")
+        return Skipped(origin, unreadable)
     try:
         record = json.loads(line)
     except json.JSONDecodeError as err:

@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from ..models import Article
-from .encoding import Encoding, NotText, bounded_lines, has_bad_bytes, open_text
+from .encoding import NotText, has_bad_bytes
+from .lines import MAX_LINE, TextLines
 from .messages import Notice, Skipped, _Bad, _guard
-from .records import FIELD_KEYS, MAX_LINE_CHARS, _article_or_skip
+from .records import FIELD_KEYS, _article_or_skip
 
 Line = tuple[int, "str | None"]  # (line number, text); None for a line too long to read
 
@@ -30,23 +31,26 @@ def _read_csv(path: Path, slug: str) -> Iterator[Article | Skipped | Notice]:
         _bound_csv_fields()
         with open(path, "rb") as stream:
             try:
-                encoding, text = open_text(stream, newline="")
+                lines = TextLines(stream, split_cr=True)
             except NotText as err:
                 raise _Bad(str(err)) from None
-            if encoding.guess:
-                yield Notice(origin, encoding.guess)
-            lines = bounded_lines(text, MAX_LINE_CHARS)
-            first = next(lines)
+            if lines.warning:
+                yield Notice(origin, lines.warning)
+            numbered = iter(lines)
+            first = next(numbered, (1, ""))
             delimiter = "\t" if path.suffix.lower() == ".tsv" else _delimiter(first[1] or "")
-            rows = _rows(chain([first], lines), delimiter)
-            yield from _records(rows, encoding, origin, slug)
+            rows = _rows(chain([first], numbered), delimiter)
+            yield from _records(rows, lines.unreadable, origin, slug)
 
     yield from _guard(origin, read)
 
 
-def _records(rows: Iterator["_Row"], encoding: Encoding, origin: str,
+def _records(rows: Iterator["_Row"], unreadable: str, origin: str,
              slug: str) -> Iterator[Article | Skipped]:
-    """The header, then an Article or Skipped for every row that is not blank."""
+    """The header, then an Article or Skipped for every row that is not blank.
+
+    `unreadable` is the reason for a row holding bytes that did not decode.
+    """
     head = next(rows)
     if head.problem:
         yield Skipped(f"{origin}:{head.line}", f"malformed CSV header: {head.problem}")
@@ -68,16 +72,17 @@ def _records(rows: Iterator["_Row"], encoding: Encoding, origin: str,
             yield Skipped(where, f"not a whole row ({cells}, the header has {len(header)}); "
                                  f"it follows the unclosed quote of line {row.after_quote}")
         elif any(cell.strip() for cell in row.cells):
-            yield _row_article(header, row.cells, encoding, origin=where, default_id=f"{slug}-{row.line}")
+            yield _row_article(header, row.cells, unreadable, origin=where,
+                               default_id=f"{slug}-{row.line}")
 
 
-def _row_article(header: list[str], cells: list[str], encoding: Encoding, *, origin: str,
+def _row_article(header: list[str], cells: list[str], unreadable: str, *, origin: str,
                  default_id: str) -> Article | Skipped:
     """One CSV row as an Article, or Skipped when it is malformed."""
     if any("\x00" in cell for cell in cells):
         return Skipped(origin, "row contains NUL bytes")
     if any(has_bad_bytes(cell) for cell in cells):
-        return Skipped(origin, f"not {encoding.label} text (bytes that do not decode)")
+        return Skipped(origin, unreadable)
     if len(cells) > len(header) and any(cell.strip() for cell in cells[len(header):]):
         return Skipped(origin, f"row has {len(cells)} cells but the header has {len(header)}")
     record = {name: cell for name, cell in zip(header, cells) if name}
@@ -92,8 +97,8 @@ def _delimiter(first_line: str) -> str:
 def _bound_csv_fields() -> None:
     """Allow whole articles in one cell (the csv default stops at 128 KiB), but not more
     than a line may hold: a runaway quoted field then ends as an error, not in memory."""
-    if csv.field_size_limit() < MAX_LINE_CHARS:
-        csv.field_size_limit(MAX_LINE_CHARS)
+    if csv.field_size_limit() < MAX_LINE:
+        csv.field_size_limit(MAX_LINE)
 
 
 # --------------------------------------------------------------------------- rows with recovery
@@ -131,8 +136,8 @@ def _rows(lines: Iterable[Line], delimiter: str) -> Iterator[_Row]:
                 taken.clear()
             return
         except _LineTooLong as err:
-            yield _Row(taken[0][0], [], f"line {err.line} is longer than "
-                                        f"{MAX_LINE_CHARS:,} characters; not read")
+            yield _Row(taken[0][0], [], f"line {err.line} is longer than {MAX_LINE >> 20} MiB; "
+                                        "not read")
         except csv.Error as err:
             broken = _broken_row(taken, delimiter, str(err), source, pending)
             yield broken

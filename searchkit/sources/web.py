@@ -17,16 +17,20 @@ from .records import _article_or_skip, _as_str, _as_text, _read_bytes, _read_tex
 # --------------------------------------------------------------------------- HTML pages
 
 
-def _read_html(path: Path, slug: str) -> Iterator[Article | Skipped]:
+def _read_html(path: Path, slug: str) -> Iterator[Article | Skipped | Notice]:
     """An .html page: main text and metadata via trafilatura (bytes in, so it finds the charset)."""
 
     def read():
         data = _read_bytes(path)
         try:
-            check_text(data, complete=True)
+            unicode = check_text(data, complete=True)
         except NotText as err:
             raise _Bad(str(err)) from None
-        doc = _extract_html(data)
+        if unicode and unicode.guess:
+            yield Notice(str(path), unicode.guess)
+        # trafilatura finds 8-bit charsets itself (meta tags) but not UTF-16/32
+        wide = unicode is not None and unicode.codec != "utf-8-sig"
+        doc = _extract_html(data.decode(unicode.codec, "replace") if wide else data)
         text = _as_text(doc.get("text")) if doc else ""
         if not text:
             raise _Bad("no article text found in the HTML page")
@@ -47,7 +51,7 @@ def _read_html(path: Path, slug: str) -> Iterator[Article | Skipped]:
     yield from _guard(str(path), read)
 
 
-def _extract_html(data: bytes) -> dict[str, Any] | None:
+def _extract_html(data: bytes | str) -> dict[str, Any] | None:
     """trafilatura's text and metadata of a page as a dict, or None when it finds none."""
     import trafilatura  # imported here: heavy, and only HTML needs it
 
