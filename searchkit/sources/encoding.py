@@ -24,7 +24,7 @@ _BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
 # C0 controls that never occur in text (tab, newlines, form feed and ESC do).
-_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f\x7f]")
+_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
 _UTF8_MULTIBYTE = re.compile(
     rb"[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}"
     rb"|\xed[\x80-\x9f][\x80-\xbf]|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}"
@@ -32,7 +32,7 @@ _UTF8_MULTIBYTE = re.compile(
 )
 #: How much of the start of a file tells UTF-16/32 and binary files apart.
 _HEAD_BYTES = 1 << 16
-_CONTROL_CHARS = re.compile("[\x00-\x08\x0e-\x1a\x1c-\x1f\x7f]")
+_CONTROL_CHARS = re.compile("[\x00-\x08\x0e-\x1a\x1c-\x1f]")
 _HIGH_BYTES = bytes(range(0x80, 0x100))
 _ASCII = bytes(range(0x20, 0x7F)) + b"\t\n\r"
 _BAD_BYTE = re.compile("[\udc00-\udcff]")
@@ -153,10 +153,12 @@ def _wide_unicode(sample: bytes, complete: bool) -> str | None:
 
     Characters below U+0100 (ASCII: spaces, digits, markup) leave a NUL in the high
     byte(s) of their unit, so one byte position of the unit is NUL far more often than
-    the other; text in an 8-bit encoding has NULs nowhere or everywhere.
+    the other; text in an 8-bit encoding has NULs nowhere or everywhere. The high bytes
+    of UTF-16 text come from one or two script blocks (NUL and, say, 0x04 for Cyrillic),
+    which stray NULs among ASCII never mimic.
     """
     size = len(sample) - len(sample) % 4
-    if size < 4:
+    if size < 16:
         return None
     nul = [sample[i:size:4].count(0) / (size // 4) for i in range(4)]
     candidates = []
@@ -165,11 +167,22 @@ def _wide_unicode(sample: bytes, complete: bool) -> str | None:
     if nul[0] > 0.95 and nul[1] > 0.9 and nul[3] < 0.5:
         candidates.append("utf-32-be")
     odd, even = (nul[1] + nul[3]) / 2, (nul[0] + nul[2]) / 2
-    if odd >= 0.1 and even <= odd / 10:
+    if _utf16_high(odd, even, sample[1:size:2]):
         candidates.append("utf-16-le")
-    if even >= 0.1 and odd <= even / 10:
+    if _utf16_high(even, odd, sample[0:size:2]):
         candidates.append("utf-16-be")
     return next((c for c in candidates if _reads_as_text(sample, c, complete)), None)
+
+
+def _utf16_high(high_nul: float, low_nul: float, high_bytes: bytes) -> bool:
+    """Whether these are the high bytes of UTF-16 units: NUL in half of them or more
+    (Latin text, markup), or in a tenth and the rest from one script block."""
+    if high_nul < 0.1 or low_nul > high_nul / 10:
+        return False
+    if high_nul >= 0.5:
+        return True
+    counts = sorted((high_bytes.count(value) for value in set(high_bytes)), reverse=True)
+    return sum(counts[:2]) >= 0.9 * len(high_bytes)
 
 
 def _reads_as_text(sample: bytes, codec: str, complete: bool) -> bool:

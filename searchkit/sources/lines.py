@@ -49,16 +49,22 @@ class TextLines:
             self.unreadable = "not UTF-8 text (bytes that do not decode)"
 
     def __iter__(self) -> Iterator[tuple[int, str | None]]:
+        for number, line in enumerate(self._lines(), start=1):
+            if number == 1 and line:
+                line = line.lstrip("\ufeff")  # a second byte-order mark is no content either
+            yield number, line
+
+    def _lines(self) -> Iterator[str | None]:
         if self._unicode:
             text = io.TextIOWrapper(self._stream, encoding=self._unicode.codec,
                                     errors=ESCAPE_BYTES, newline="" if self._split_cr else "\n")
-            yield from enumerate(_bounded(text, ("\n", "\r")), start=1)
+            yield from _bounded(text, ("\n", "\r"))
             return
         raw = _bounded(self._stream, (b"\n", b"\r"))
         if self._split_cr:
             raw = (piece for line in raw for piece in _cut_at_lone_cr(line))
-        for number, line in enumerate(raw, start=1):
-            yield number, None if line is None else self._decode(line)
+        for line in raw:
+            yield None if line is None else self._decode(line)
 
     def _decode(self, line: bytes) -> str:
         try:
@@ -71,10 +77,13 @@ class TextLines:
 
 
 def _legacy_charset(sample: bytes, complete: bool) -> str | None:
-    """The charset of the sample's lines that are neither UTF-8 nor damaged UTF-8, if any."""
+    """The charset of the sample's lines that are not UTF-8, unless the sample is mostly
+    UTF-8 (then those lines are damaged, and refused one by one)."""
     lines = sample.splitlines(keepends=True)
     if not complete:
         lines = lines[:-1]  # the head may end inside a character
+    if mostly_utf8(b"".join(lines)):
+        return None
     legacy = b"".join(line for line in lines if not _is_utf8(line) and not mostly_utf8(line))
     return detect_legacy(legacy[:SAMPLE_BYTES // 4]) if legacy else None
 

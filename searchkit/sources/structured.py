@@ -14,6 +14,7 @@ from .records import _article_or_skip, _json_kind, _read_text
 
 STDIN_ORIGIN = "<stdin>"
 _NOT_UTF8 = "not UTF-8 text (bytes that do not decode)"
+_JSON_SPACE = " \t\r\n"  # a line of anything else is not blank but bad JSON
 
 
 # --------------------------------------------------------------------------- JSON Lines
@@ -74,7 +75,7 @@ def _json_line(line: str | None, unreadable: str, *, origin: str,
     """
     if line is None:
         return Skipped(origin, f"line longer than {MAX_LINE >> 20} MiB; not read")
-    if not line.strip():
+    if not line.strip(_JSON_SPACE):
         return None
     if has_bad_bytes(line):
         return Skipped(origin, unreadable)
@@ -187,13 +188,15 @@ def _list_items(text: str, start: int) -> Iterator[_Piece]:
                 yield from _after_list(text, item_start, where)
                 return
     rest = _piece(text, item_start, len(text), where)
-    if rest is not None:
+    if rest is not None and stack:
         yield _Piece("", rest.line, rest.column,
                      "the file ends inside this item (cut short?); the items before it were read")
-    else:
-        line, column = where.at(len(text))
-        yield _Piece("", line, column, 'the JSON list is never closed ("]" missing); '
-                     "every item in it was read", harmless=True)
+        return
+    if rest is not None:
+        yield rest  # whole, though no "]" follows it
+    line, column = where.at(len(text))
+    yield _Piece("", line, column, 'the JSON list is never closed ("]" missing); '
+                 "every item in it was read", harmless=True)
 
 
 def _close(stack: list[str], opener: str) -> None:
