@@ -83,11 +83,11 @@ def choose_encoding(sample: bytes, *, complete: bool, declared: str | None = Non
     if declared:
         if not _known_codec(declared):
             problem = f"declares an encoding Python does not know ({declared})"
-        elif _decodes(sample, declared, complete):
+        elif decodes(sample, declared, complete):
             return Encoding(declared)
         else:
             problem = f"declared as {declared} but is not"
-    if _decodes(sample, "utf-8", complete):
+    if decodes(sample, "utf-8", complete):
         return Encoding("utf-8")
     if not problem and mostly_utf8(sample):
         return Encoding("utf-8")  # UTF-8 with a few damaged bytes: the readers say where
@@ -209,7 +209,7 @@ def _looks_binary(sample: bytes) -> bool:
     return tainted * 2 > len(lines)
 
 
-def _decodes(sample: bytes, codec: str, complete: bool) -> bool:
+def decodes(sample: bytes, codec: str, complete: bool = True) -> bool:
     """Whether `sample` is valid in `codec` (a head may end inside a character)."""
     try:
         codecs.getincrementaldecoder(codec)().decode(sample, final=complete)

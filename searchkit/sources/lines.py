@@ -12,7 +12,7 @@ import io
 import re
 from typing import BinaryIO, Iterator
 
-from .encoding import ESCAPE_BYTES, check_text, detect_legacy, mostly_utf8
+from .encoding import ESCAPE_BYTES, check_text, decodes, detect_legacy, mostly_utf8
 
 #: How much of a stream decides its encoding.
 SAMPLE_BYTES = 1 << 20
@@ -84,16 +84,8 @@ def _legacy_charset(sample: bytes, complete: bool) -> str | None:
         lines = lines[:-1]  # the head may end inside a character
     if mostly_utf8(b"".join(lines)):
         return None
-    legacy = b"".join(line for line in lines if not _is_utf8(line) and not mostly_utf8(line))
+    legacy = b"".join(line for line in lines if not decodes(line, "utf-8") and not mostly_utf8(line))
     return detect_legacy(legacy[:SAMPLE_BYTES // 4]) if legacy else None
-
-
-def _is_utf8(line: bytes) -> bool:
-    try:
-        line.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
 
 
 def _bounded(stream, endings: tuple) -> Iterator:

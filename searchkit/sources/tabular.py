@@ -67,11 +67,13 @@ def _records(rows: Iterator["_Row"], unreadable: str, origin: str,
         where = f"{origin}:{row.line}"
         if row.problem:
             yield Skipped(where, row.problem)
+        elif not any(cell.strip() for cell in row.cells):
+            continue  # a blank line
         elif row.after_quote and len(row.cells) != len(header):
             cells = f"{len(row.cells)} cell" + ("" if len(row.cells) == 1 else "s")
             yield Skipped(where, f"not a whole row ({cells}, the header has {len(header)}); "
                                  f"it follows the unclosed quote of line {row.after_quote}")
-        elif any(cell.strip() for cell in row.cells):
+        else:
             yield _row_article(header, row.cells, unreadable, origin=where,
                                default_id=f"{slug}-{row.line}")
 
@@ -140,8 +142,10 @@ def _rows(lines: Iterable[Line], delimiter: str) -> Iterator[_Row]:
                                         "not read")
         except csv.Error as err:
             broken = _broken_row(taken, delimiter, str(err), source, pending)
+            if not broken.problem and broken.line <= suspect_until:
+                broken.after_quote = quote_line  # read leniently, still within a swallowed span
             yield broken
-            if broken.after_quote:  # read again from the line after the quote opened
+            if broken.problem and broken.after_quote:  # again from the line after the quote
                 again = [line for line in taken if line[0] > broken.after_quote]
                 pending.extendleft(reversed(again))
                 suspect_until, quote_line = taken[-1][0], broken.after_quote
