@@ -176,6 +176,18 @@ def test_skipped_file_in_a_missing_folder_is_a_usage_error_before_any_work(tmp_p
     assert not (tmp_path / "ix").exists()
 
 
+def test_stdin_in_utf16_with_bad_lines_through_the_cli(tmp_path):
+    lines = [json.dumps({"id": "s1", "text": RU}, ensure_ascii=False), DEEP,
+             json.dumps({"id": "s2", "text": JA}, ensure_ascii=False), "{nope"]
+    data = "".join(line + "\n" for line in lines).encode("utf-16")
+    result = CliRunner().invoke(cli, ["index", "-", "--no-extract", "--index", str(tmp_path / "ix")],
+                                input=data)
+    assert result.exit_code == 0, result.output
+    ix = searchkit.open_index(tmp_path / "ix")
+    assert (ix.get("s1")["text"], ix.get("s2")["text"]) == (RU, JA)
+    assert "<stdin>:2: nested too deeply" in result.stderr and "<stdin>:4: invalid JSON" in result.stderr
+
+
 def test_notices_reach_the_python_summary(tmp_path):
     path = tmp_path / "ru.txt"
     path.write_bytes(f"Заголовок\n{RU}\n".encode("koi8-r"))
