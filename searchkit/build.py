@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from .models import Article, SearchkitError
-from .sources import Skipped, read_articles
+from .sources import Notice, Skipped, read_articles
 from .store import IndexWriter, rows
 
 #: Articles between two progress reports.
@@ -37,6 +37,7 @@ class BuildSummary:
     deleted: int = 0
     skipped: list[Skipped] = field(default_factory=list)
     seconds: float = 0.0
+    notices: list[Notice] = field(default_factory=list)  # warnings of the readers
 
     def line(self) -> str:
         """One-line summary for the end of a run."""
@@ -76,7 +77,7 @@ def iter_build(paths: Iterable[str], *, index_dir: str | Path = "index", extract
     rules = rules_fingerprint(aliases, events) if extract else ""
     seen: dict[str, str] = {}
     with IndexWriter(index_dir, rebuild=rebuild) as writer:
-        articles = _unique(read_articles(paths, stdin=stdin), summary, seen)
+        articles = _unique(read_articles(paths, stdin=stdin, notices=True), summary, seen)
         todo = _changed(articles, writer, summary, extract=extract, rules=rules)
         pairs = _extracted(todo, extract=extract, workers=workers, aliases=aliases,
                            events=events, dask=dask)
@@ -124,10 +125,10 @@ def _unique(items, summary: BuildSummary, seen: dict[str, str]) -> Iterator[Arti
     Only ids and origins are remembered, so memory grows with the number of articles, not
     their text."""
     for item in items:
-        if isinstance(item, Skipped):
+        if isinstance(item, Notice):
+            summary.notices.append(item)
+        elif isinstance(item, Skipped):
             summary.skipped.append(item)
-        elif not isinstance(item, Article):
-            continue  # a notice of the reader (handled by the sources' own channel)
         elif item.id in seen:
             summary.skipped.append(
                 Skipped(item.origin, f"duplicate id {item.id!r} (first at {seen[item.id]})"))

@@ -123,8 +123,9 @@ def cli(ctx, debug):
               help="A JSON file of extra event types and triggers (repeatable).")
 @click.option("--dask", metavar="ADDRESS",
               help="Extract on the dask.distributed cluster whose scheduler is at ADDRESS.")
-@click.option("--skipped", "skipped_file", type=click.Path(dir_okay=False, writable=True),
-              help="Write every skipped input to this file as JSON Lines (path, line, reason).")
+@click.option("--skipped", "skipped_file", metavar="FILE",
+              type=click.File("w", encoding="utf-8", lazy=False),
+              help="Write every skipped input to FILE as JSON Lines: path, line, reason.")
 @index_option
 def index_cmd(paths, no_extract, workers, rebuild, prune, aliases, events, dask, skipped_file,
               index_dir):
@@ -136,8 +137,30 @@ def index_cmd(paths, no_extract, workers, rebuild, prune, aliases, events, dask,
                           workers=resolve_workers(workers), rebuild=rebuild, prune=prune,
                           aliases=aliases, events=events, dask=dask, stdin=stdin)
     summary = _drive_progress(progress)
-    _report_skipped(summary.skipped, skipped_file)
+    _report_inputs(summary, skipped_file)
     click.echo(f"{summary.line()} -> {index_dir}", err=True)
+
+
+def _report_inputs(summary, skipped_file) -> None:
+    """Warnings and skipped inputs on stderr (the first few); every skipped one to the file."""
+    from .sources import one_line
+
+    for notice in summary.notices[:MAX_SKIP_LINES]:
+        click.echo(f"warning: {notice}", err=True)
+    if len(summary.notices) > MAX_SKIP_LINES:
+        click.echo(f"... and {len(summary.notices) - MAX_SKIP_LINES:,} more warnings", err=True)
+    for skipped in summary.skipped[:MAX_SKIP_LINES]:
+        click.echo(f"{skipped}", err=True)
+    if skipped_file is not None:
+        for skipped in summary.skipped:
+            skipped_file.write(skipped.to_json() + "\n")
+        skipped_file.flush()
+    more = len(summary.skipped) - MAX_SKIP_LINES
+    where = f"see {one_line(skipped_file.name)}" if skipped_file else "list them all with --skipped FILE"
+    if more > 0:
+        click.echo(f"... and {more:,} more skipped: {where}", err=True)
+    elif skipped_file is not None and summary.skipped:
+        click.echo(f"skipped inputs also written to {one_line(skipped_file.name)}", err=True)
 
 
 def _drive_progress(progress):
@@ -150,28 +173,6 @@ def _drive_progress(progress):
     if show and last is not None and last.done:
         click.echo("\r" + " " * 40 + "\r", nl=False, err=True)
     return last.summary
-
-
-def _report_skipped(skipped, skipped_file) -> None:
-    """Every skipped input into the file; on stderr, the first few and where the rest are."""
-    if skipped_file:
-        with open(skipped_file, "w", encoding="utf-8") as f:
-            for item in skipped:
-                f.write(json.dumps(item.to_record() if hasattr(item, "to_record")
-                                   else _skip_record(item), ensure_ascii=False) + "\n")
-    for item in skipped[:MAX_SKIP_LINES]:
-        click.echo(str(item), err=True)
-    rest = len(skipped) - MAX_SKIP_LINES
-    if rest > 0:
-        where = f"see {skipped_file}" if skipped_file else "list them all with --skipped FILE"
-        click.echo(f"... and {rest:,} more skipped: {where}", err=True)
-
-
-def _skip_record(item) -> dict:
-    path, _, line = item.origin.rpartition(":")
-    if path and line.isdigit():
-        return {"path": path, "line": int(line), "reason": item.reason}
-    return {"path": item.origin, "line": None, "reason": item.reason}
 
 
 @cli.command()
@@ -277,7 +278,7 @@ def extract(paths, as_json, aliases, events):
         for item in read_articles(paths, stdin=sys.stdin if "-" in paths else None):
             if isinstance(item, Skipped):
                 click.echo(str(item), err=True)
-            elif not hasattr(item, "message"):
+            else:
                 yield item
 
     for article, extraction in extract_articles(articles(), aliases=aliases, events=events):

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from searchkit.models import Article, SearchkitError
-from searchkit.sources import Skipped, normalise_date, read_articles
+from searchkit.sources import Notice, Skipped, normalise_date, read_articles
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -327,7 +327,9 @@ def test_rss_feed_one_article_per_entry(tmp_path):
     assert kyiv.text == "Drones and missiles struck Kyiv."
     assert kyiv.date == "2025-05-24T06:15:00"
     [bad] = skipped(items)
-    assert bad.origin == str(path) and bad.reason.startswith("entry 3: no text")
+    third_item = RSS.split("\n").index("  <item>", 20) + 1
+    assert bad.origin == f"{path}:{third_item}" and bad.reason.startswith("entry 3: no text")
+    assert swap.origin == f"{path}:{RSS.split(chr(10)).index('  <item>') + 1}"
 
 
 def test_atom_feed(tmp_path):
@@ -383,13 +385,16 @@ def test_reading_goes_on_after_bad_files(tmp_path):
     write(root / "11-empty.csv", "")
     os.symlink(root / "does-not-exist.txt", root / "12-dangling.txt")
     write(root / "13-good.txt", "Good Headline\nGood body.")
-    items = read(root)
-    assert [a.id for a in articles(items)] == ["13-good"]
+    items = list(read_articles([str(root)], notices=True))
+    good, latin1 = articles(items)
+    assert good.id == "13-good"
+    assert (latin1.id, latin1.title) == ("4-latin1", "Café title")  # a legacy charset, guessed
+    [notice] = [i for i in items if isinstance(i, Notice)]
+    assert notice.origin == str(root / "4-latin1.txt") and "not UTF-8" in notice.message
     reasons = {Path(s.origin.split(":")[0]).name: (s.origin, s.reason) for s in skipped(items)}
     assert reasons["1-empty.txt"][1] == "empty file"
     assert reasons["2-blank.md"][1] == "empty file"
     assert "binary" in reasons["3-binary.txt"][1]
-    assert "not UTF-8" in reasons["4-latin1.txt"][1]
     assert reasons["5-bad.json"][0] == f"{root / '5-bad.json'}:2"
     assert "invalid JSON" in reasons["5-bad.json"][1]
     assert "never closed" in reasons["6-unclosed.md"][1]
@@ -399,7 +404,7 @@ def test_reading_goes_on_after_bad_files(tmp_path):
     assert "binary" in reasons["10-binary.jsonl"][1]
     assert reasons["11-empty.csv"][1] == "empty file"
     assert "cannot read file" in reasons["12-dangling.txt"][1]
-    assert len(skipped(items)) == 12
+    assert len(skipped(items)) == 11
 
 
 @pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root reads any file")
@@ -476,3 +481,319 @@ def test_a_dateline_field_opens_the_text(tmp_path):
     assert first.text == "NEW YORK, March 3 - Shr 1.20 dlrs vs 1.05 dlrs."
     assert first.meta["dateline"] == "NEW YORK, March 3 -"
     assert second.text == "LONDON, March 4 - Tin prices fell."  # not doubled
+
+
+# --------------------------------------------------------------------------- hostile input (issue 13)
+
+RU = ("Президент заявил, что переговоры продолжатся на следующей неделе в Москве. "
+      "Министр иностранных дел сообщил журналистам, что стороны обсудили вопросы безопасности, "
+      "торговли и энергетики. По его словам, соглашение может быть подписано уже в этом году.")
+JA = ("首相は来週の会談で経済政策について話し合うと述べた。政府関係者によると、"
+      "両国は貿易と安全保障の問題を協議する予定だ。記者会見では、エネルギー価格の高騰についても質問が出た。")
+
+
+def good_line(ident: str, text: str = "") -> str:
+    return json.dumps({"id": ident, "title": f"Title {ident}", "text": text or f"Body of {ident}."},
+                      ensure_ascii=False)
+
+
+def notices(items):
+    return [i for i in items if isinstance(i, Notice)]
+
+
+def read_all(*paths):
+    """Articles, Skipped and Notices, as `searchkit index` sees them."""
+    return list(read_articles([str(p) for p in paths], notices=True))
+
+
+def test_jsonl_line_nested_10000_deep_costs_only_that_line(tmp_path):
+    deep = "[" * 10_000 + "]" * 10_000
+    path = write(tmp_path / "deep.jsonl", "\n".join([
+        good_line("a"), deep, good_line("b"), '{"text": "x", "meta": ' + deep + "}", good_line("c"),
+    ]) + "\n")
+    items = read(path)
+    assert [a.id for a in articles(items)] == ["a", "b", "c"]
+    assert [s.origin for s in skipped(items)] == [f"{path}:2", f"{path}:4"]
+    assert all("nested too deeply" in s.reason for s in skipped(items))
+
+
+def test_jsonl_5000_digit_integer_costs_only_that_line(tmp_path):
+    path = write(tmp_path / "big.jsonl", "\n".join([
+        good_line("a"), '{"id": "n", "text": "x", "count": ' + "7" * 5000 + "}", good_line("b"),
+    ]) + "\n")
+    items = read(path)
+    assert [a.id for a in articles(items)] == ["a", "b"]
+    [bad] = skipped(items)
+    assert bad.origin == f"{path}:2" and "more than 4300 digits" in bad.reason
+
+
+def test_json_list_items_stand_alone_deep_huge_broken_and_cut_short(tmp_path):
+    lines = [
+        "[",
+        json.dumps({"id": "j1", "text": "One."}) + ",",
+        "[" * 10_000 + "]" * 10_000 + ",",
+        '{"id": "j2", "text": "Two.", "n": ' + "1" * 5000 + "},",
+        '{"id": "broken", "text": [}, ',
+        json.dumps({"id": "j3", "text": "Three, with [brackets] and {braces} in a string."}) + ",",
+        '{"id": "cut", "text": "the file ends in',
+    ]
+    path = write(tmp_path / "list.json", "\n".join(lines))
+    items = read_all(path)
+    assert [a.id for a in articles(items)] == ["j1", "j3"]
+    assert [a.origin for a in articles(items)] == [f"{path}:2", f"{path}:6"]
+    reasons = {s.line: s.reason for s in skipped(items)}
+    assert set(reasons) == {3, 4, 5, 7}
+    assert "nested too deeply" in reasons[3] and "4300 digits" in reasons[4]
+    assert "invalid JSON" in reasons[5] and "cut short" in reasons[7]
+
+
+def test_json_list_without_closing_bracket_keeps_every_item(tmp_path):
+    path = write(tmp_path / "open.json", "[\n" + good_line("a") + ",\n" + good_line("b") + "\n")
+    items = read_all(path)
+    assert [a.id for a in articles(items)] == ["a", "b"] and not skipped(items)
+    [notice] = notices(items)
+    assert "never closed" in notice.message
+
+
+def test_csv_row_with_nul_is_skipped_alone(tmp_path):
+    path = tmp_path / "nul.csv"
+    path.write_bytes(b"id,title,text\nr1,A,Alpha.\nr2,B,Be\x00ta.\nr3,C,Gamma.\n")
+    items = read(path)
+    assert [a.id for a in articles(items)] == ["r1", "r3"]
+    [bad] = skipped(items)
+    assert bad.origin == f"{path}:3" and "NUL" in bad.reason
+
+
+def test_csv_unclosed_quote_is_named_where_it_opened_and_later_rows_recovered(tmp_path):
+    path = write(tmp_path / "quote.csv", "\n".join([
+        "id,title,text",
+        "q1,A,Alpha.",
+        'q2,B,"Beta never closed',
+        "q3,C,Gamma.",
+        'q4,D,"Delta, quoted properly"',
+        "q5,E,Epsilon.",
+    ]) + "\n")
+    items = read(path)
+    assert [(a.id, a.origin) for a in articles(items)] == [
+        ("q1", f"{path}:2"), ("q3", f"{path}:4"), ("q4", f"{path}:5"), ("q5", f"{path}:6")]
+    assert articles(items)[2].text == "Delta, quoted properly"
+    [bad] = skipped(items)
+    assert bad.origin == f"{path}:3" and "opened on line 3 is never closed" in bad.reason
+
+
+def test_csv_unclosed_quote_at_the_end_of_the_file(tmp_path):
+    path = write(tmp_path / "end.csv", 'id,title,text\ne1,A,Alpha.\ne2,B,"never closed\ne3,C,Gamma.\n')
+    items = read(path)
+    assert [a.id for a in articles(items)] == ["e1", "e3"]
+    [bad] = skipped(items)
+    assert bad.origin == f"{path}:3" and "the file ends inside it" in bad.reason
+
+
+def test_csv_recovery_does_not_turn_pieces_of_a_broken_field_into_rows(tmp_path):
+    # a quoted field over three lines with an undoubled quote: its pieces are not rows
+    path = write(tmp_path / "slip.csv", "\n".join([
+        "id,title,text",
+        'm1,A,"First line of the text',
+        'he said "no" and left',
+        'last line"',
+        "m2,B,Beta.",
+    ]) + "\n")
+    items = read(path)
+    assert [a.id for a in articles(items)] == ["m2"]
+    origins = [s.origin for s in skipped(items)]
+    assert origins[0] == f"{path}:2" and "opened on line 2" in skipped(items)[0].reason
+    assert all(origin != f"{path}:5" for origin in origins)
+
+
+def test_csv_quote_slip_within_one_line_is_read_as_spreadsheets_do(tmp_path):
+    path = write(tmp_path / "slip.csv", 'id,title,text\ns1,"Quoted" title,Alpha.\ns2,B,Beta.\n')
+    first, second = read(path)
+    assert (first.id, first.title, second.id) == ("s1", "Quoted title", "s2")
+
+
+def test_csv_with_old_mac_line_ends(tmp_path):
+    path = tmp_path / "mac.csv"
+    path.write_bytes(b"id,title,text\rc1,A,Alpha.\rc2,B,Beta.\r")
+    assert [(a.id, a.origin) for a in read(path)] == [("c1", f"{path}:2"), ("c2", f"{path}:3")]
+
+
+@pytest.mark.parametrize("codec, bom", [
+    ("utf-16", ""), ("utf-16-le", ""), ("utf-16-be", ""), ("utf-16-le", "\ufeff"),
+    ("utf-32", ""), ("utf-32-le", ""), ("utf-32-be", ""), ("utf-8", "\ufeff"),
+])
+def test_utf16_and_utf32_csv_and_jsonl(tmp_path, codec, bom):
+    rows = "id,title,text\n" + f'u1,Київ,"{RU}"\n' + "u2,B,Beta.\n"
+    (tmp_path / "t.csv").write_bytes((bom + rows).encode(codec))
+    (tmp_path / "t.jsonl").write_bytes((bom + good_line("v1", RU) + "\n{bad\n" + good_line("v2") + "\n").encode(codec))
+    items = read_all(tmp_path)
+    assert [(a.id, a.origin.rsplit("/", 1)[1]) for a in articles(items)] == [
+        ("u1", "t.csv:2"), ("u2", "t.csv:3"), ("v1", "t.jsonl:1"), ("v2", "t.jsonl:3")]
+    assert articles(items)[0].text == RU and articles(items)[0].title == "Київ"
+    assert articles(items)[2].text == RU
+    [bad] = skipped(items)
+    assert bad.origin.endswith("t.jsonl:2") and "invalid JSON" in bad.reason
+    without_bom = not bom and codec not in ("utf-16", "utf-32")
+    assert len(notices(items)) == (2 if without_bom else 0)
+    assert all("no byte-order mark" in n.message for n in notices(items))
+
+
+def feed(text: str, declaration: str = '<?xml version="1.0"?>') -> str:
+    return (declaration + '<rss version="2.0"><channel><title>Wire</title>'
+            f"<item><title>Entry</title><guid>e1</guid><description>{text}</description></item>"
+            "<item><title>Second</title><guid>e2</guid><description>Plain.</description></item>"
+            "</channel></rss>")
+
+
+@pytest.mark.parametrize("codec, bom", [
+    ("utf-32", ""), ("utf-32-le", "\ufeff"), ("utf-32-be", "\ufeff"), ("utf-32-le", ""),
+    ("utf-32-be", ""), ("utf-16-be", ""), ("utf-16", ""),
+])
+def test_utf32_and_utf16_feeds(tmp_path, codec, bom):
+    path = tmp_path / "wide.rss"
+    path.write_bytes((bom + feed(JA, '<?xml version="1.0" encoding="UTF-32"?>')).encode(codec))
+    first, second = articles(read(path))
+    assert (first.id, first.text, second.text) == ("e1", JA, "Plain.")
+
+
+@pytest.mark.parametrize("codec, text", [("euc-jp", JA), ("shift_jis", JA), ("koi8-r", RU),
+                                         ("cp1251", RU)])
+def test_feed_without_declared_charset_is_guessed_with_a_warning(tmp_path, codec, text):
+    path = tmp_path / "legacy.xml"
+    path.write_bytes(feed(text).encode(codec))
+    items = read_all(path)
+    first, second = articles(items)
+    assert (first.text, second.text) == (text, "Plain.")
+    [notice] = notices(items)
+    assert notice.origin == str(path)
+    assert notice.message.startswith("not UTF-8; read as ") and notice.message.endswith("(guessed)")
+
+
+def test_feed_declared_charset_is_honoured_without_a_warning(tmp_path):
+    path = tmp_path / "declared.rss"
+    path.write_bytes(feed(RU, '<?xml version="1.0" encoding="windows-1251"?>').encode("cp1251"))
+    items = read_all(path)
+    assert articles(items)[0].text == RU and not notices(items)
+
+
+def test_feed_declaring_the_wrong_charset_is_guessed_with_a_warning(tmp_path):
+    path = tmp_path / "wrong.rss"
+    path.write_bytes(feed(RU, '<?xml version="1.0" encoding="utf-8"?>').encode("koi8-r"))
+    items = read_all(path)
+    assert articles(items)[0].text == RU
+    [notice] = notices(items)
+    assert "declared as utf-8" in notice.message and "koi8-r (guessed)" in notice.message
+
+
+@pytest.mark.parametrize("codec, text", [("koi8-r", RU), ("cp1251", RU), ("euc-jp", JA),
+                                         ("shift_jis", JA)])
+def test_legacy_text_jsonl_and_csv_are_guessed_with_a_warning(tmp_path, codec, text):
+    (tmp_path / "a.txt").write_bytes(f"Headline\n{text}\n".encode(codec))
+    (tmp_path / "b.jsonl").write_bytes((good_line("j", text) + "\n").encode(codec))
+    (tmp_path / "c.csv").write_bytes(f'id,title,text\nc,T,"{text}"\n'.encode(codec))
+    items = read_all(tmp_path)
+    assert [a.text for a in articles(items)] == [text, text, text]
+    assert [Path(n.origin).name for n in notices(items)] == ["a.txt", "b.jsonl", "c.csv"]
+    assert all("(guessed)" in n.message for n in notices(items))
+
+
+def test_jsonl_mixing_utf8_and_legacy_lines_reads_both(tmp_path):
+    path = tmp_path / "mixed.jsonl"
+    path.write_bytes(b"".join([
+        (good_line("u1", "Zürich and Kraków, in UTF-8.") + "\n").encode("utf-8"),
+        (good_line("w1", RU) + "\n").encode("cp1251"),
+        (good_line("u2", "Ελλάδα, also UTF-8.") + "\n").encode("utf-8"),
+    ]))
+    items = read_all(path)
+    assert [a.text for a in articles(items)] == ["Zürich and Kraków, in UTF-8.", RU, "Ελλάδα, also UTF-8."]
+    assert "cp1251 (guessed)" in notices(items)[0].message
+
+
+def test_damaged_utf8_line_is_skipped_alone_and_a_damaged_text_file_kept(tmp_path):
+    jsonl = tmp_path / "damaged.jsonl"
+    jsonl.write_bytes((good_line("a", "Naïve café") + "\n").encode() + b'{"id": "b", "text": "caf\xc3"}\n'
+                      + (good_line("c", "Crème brûlée") + "\n").encode())
+    text = tmp_path / "damaged.txt"
+    text.write_bytes("Headline\nÜber die Brücke, 20 €.\n".encode() + b"A stray byte: \xff.\n")
+    items = read_all(jsonl, text)
+    assert [a.id for a in articles(items)] == ["a", "c", "damaged"]
+    [bad] = skipped(items)
+    assert bad.origin == f"{jsonl}:2" and "not UTF-8" in bad.reason
+    assert articles(items)[2].text == "Über die Brücke, 20 €.\nA stray byte: \ufffd."
+    [notice] = notices(items)
+    assert notice.origin == str(text) and "line 3" in notice.message
+
+
+def test_a_stray_nul_does_not_make_a_text_file_binary_but_junk_is_binary(tmp_path):
+    (tmp_path / "a.jsonl").write_bytes((good_line("a") + "\n").encode() + b'{"id": "z", "text": "x\x00"}\n'
+                                       + (good_line("b") + "\n").encode())
+    (tmp_path / "b.txt").write_bytes(bytes(range(256)) * 40)
+    (tmp_path / "c.jsonl").write_bytes(b"\x1f\x8b\x08\x00" + bytes(range(200, 0, -1)) * 30)
+    items = read(tmp_path)
+    assert [a.id for a in articles(items)] == ["a", "b"]
+    reasons = [(Path(s.path).name, s.line, s.reason) for s in skipped(items)]
+    assert reasons[0][:2] == ("a.jsonl", 2) and "invalid JSON" in reasons[0][2]
+    assert [r[:2] for r in reasons[1:]] == [("b.txt", None), ("c.jsonl", None)]
+    assert all("binary" in r[2] for r in reasons[1:])
+
+
+def test_lone_surrogate_escapes_become_replacement_characters(tmp_path):
+    path = write(tmp_path / "s.jsonl", '{"id": "s", "title": "t\\udc80", "text": "half an emoji \\ud83d"}\n')
+    [art] = read(path)
+    assert (art.title, art.text) == ("t\ufffd", "half an emoji \ufffd")
+    art.text.encode("utf-8")  # storable
+
+
+def test_file_names_with_control_characters_give_one_line_messages(tmp_path):
+    path = tmp_path / "bad\nname\x1b[31m\u202e.jsonl"
+    path.write_text("{oops\n")
+    [bad] = read(tmp_path)
+    assert bad.path == str(path) and bad.line == 1
+    message = str(bad)
+    assert message == f"{tmp_path}/bad\\nname\\x1b[31m\\u202e.jsonl:1: {bad.reason}"
+    assert "\n" not in message and "\x1b" not in message
+    assert json.loads(bad.to_json()) == {"path": str(path), "line": 1, "reason": bad.reason}
+
+
+def test_file_name_that_is_not_utf8_is_shown_by_its_bytes(tmp_path):
+    name = os.fsdecode(b"caf\xe9.jsonl")
+    (tmp_path / name).write_text("{oops\n")
+    [bad] = read(tmp_path)
+    assert str(bad).startswith(f"{tmp_path}/caf\\xe9.jsonl:1: ")
+    assert json.loads(bad.to_json())["path"] == str(tmp_path / name)
+
+
+def test_skipped_path_and_line(tmp_path):
+    assert (Skipped("a/b.csv:12", "r").path, Skipped("a/b.csv:12", "r").line) == ("a/b.csv", 12)
+    assert (Skipped("a/b.csv", "r").path, Skipped("a/b.csv", "r").line) == ("a/b.csv", None)
+    assert str(Skipped("x.jsonl:3", "no text")) == "x.jsonl:3: no text"
+    assert json.loads(Skipped("<stdin>:2", "r").to_json()) == {"path": "<stdin>", "line": 2, "reason": "r"}
+
+
+def test_without_notices_only_articles_and_skipped_come_and_the_guess_is_logged(tmp_path, caplog):
+    path = tmp_path / "ru.txt"
+    path.write_bytes(f"Заголовок\n{RU}\n".encode("koi8-r"))
+    with caplog.at_level("WARNING", logger="searchkit.sources"):
+        items = read(path)
+    assert [type(i) for i in items] == [Article] and items[0].text == RU
+    assert any("koi8-r (guessed)" in r.getMessage() and str(path) in r.getMessage() for r in caplog.records)
+
+
+def test_stdin_bytes_in_utf16_and_a_broken_line(tmp_path):
+    data = (good_line("a", RU) + "\n" + "[" * 10_000 + "\n" + good_line("b") + "\n").encode("utf-16")
+    items = read("-", stdin=io.TextIOWrapper(io.BytesIO(data)))
+    assert [a.id for a in articles(items)] == ["a", "b"] and articles(items)[0].text == RU
+    assert [s.origin for s in skipped(items)] == ["<stdin>:2"]
+
+
+def test_a_line_too_long_to_hold_is_skipped_alone(tmp_path):
+    from searchkit.sources.lines import MAX_LINE
+
+    path = tmp_path / "long.jsonl"
+    with open(path, "wb") as out:
+        out.write((good_line("a") + "\n").encode())
+        out.write(b'{"text": "' + b"x" * (MAX_LINE + 10) + b'"}\n')
+        out.write((good_line("b") + "\n").encode())
+    items = read(path)
+    assert [a.id for a in articles(items)] == ["a", "b"]
+    [bad] = skipped(items)
+    assert bad.origin == f"{path}:2" and "longer than" in bad.reason

@@ -1,26 +1,15 @@
-"""Records to Articles: field aliases, given facets, dateline, ids; the refusals readers share."""
+"""Records to Articles: field aliases, given facets, dateline, ids; whole files read as text."""
 from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any, Callable, Mapping
 
 from ..models import GIVEN_FACETS, Article
 from .dates import normalise_date
-
-
-@dataclass(frozen=True)
-class Skipped:
-    """An input that could not be read as an article, and why."""
-
-    origin: str  # "path:line" or "path"
-    reason: str
-
-    def __str__(self) -> str:
-        return f"{self.origin}: {self.reason}"
-
+from .encoding import NotText, _encodable, decode_whole
+from .messages import Notice, Skipped, _Bad, describe_error
 
 #: Record keys for each Article field, in order of preference.
 FIELD_KEYS = {
@@ -31,61 +20,36 @@ FIELD_KEYS = {
     "url": ("url", "link"),
     "text": ("text", "body", "content"),
 }
-_SNIFF_BYTES = 8192
+#: Formats read whole (text, JSON, HTML, feeds) stop here; JSON Lines and CSV stream any size.
+MAX_WHOLE_FILE_BYTES = 512 << 20
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-# --------------------------------------------------------------------------- bytes to text
-
-
-class _Bad(Exception):
-    """A record or file that cannot be read; the message is the Skipped reason."""
+# --------------------------------------------------------------------------- whole files
 
 
 def _read_bytes(path: Path) -> bytes:
-    """The whole file, refused when it is empty or binary."""
-    data = path.read_bytes()
-    _check_head(data)
-    return data
+    """The whole file, refused when it is too large to read at once."""
+    size = path.stat().st_size
+    if size > MAX_WHOLE_FILE_BYTES:
+        raise _Bad(f"file too large to read whole ({size / 2**20:,.0f} MiB, the limit is "
+                   f"{MAX_WHOLE_FILE_BYTES >> 20} MiB); split it, or use JSON Lines")
+    return path.read_bytes()
 
 
-def _check_head(head: bytes) -> None:
-    """Refuse an empty or binary file from its first bytes."""
-    if not head.strip():
-        raise _Bad("empty file")
-    if b"\x00" in head[:_SNIFF_BYTES] and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise _Bad("binary file (contains NUL bytes)")
+def _read_text(path: Path, *, find_declared: Callable[[bytes], str | None] | None = None
+               ) -> tuple[str, list[Notice]]:
+    """The whole file as text, and a Notice for each assumption made to decode it.
 
-
-def _decode(data: bytes) -> str:
-    """Bytes to text: UTF-8 (BOM allowed) or UTF-16 with a BOM; else a clear reason."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        line = data.count(b"\n", 0, err.start) + 1
-        raise _Bad(f"not UTF-8 text (byte 0x{data[err.start]:02x} on line {line})") from None
-
-
-def _guard(origin: str, read) -> Iterator[Article | Skipped]:
-    """Run `read()` (a generator function), turning a _Bad into a Skipped for `origin`.
-
-    The origin gets the line number when the problem knows it.
+    `find_declared` reads the encoding the document declares itself (XML), if any.
     """
+    data = _read_bytes(path)
     try:
-        yield from read()
-    except _BadLine as bad:
-        yield Skipped(f"{origin}:{bad.line}", str(bad))
-    except _Bad as bad:
-        yield Skipped(origin, str(bad))
-
-
-class _BadLine(_Bad):
-    """A _Bad that knows the line it happened on."""
-
-    def __init__(self, line: int, reason: str):
-        super().__init__(reason)
-        self.line = line
+        declared = find_declared(data) if find_declared else None
+        text, warnings = decode_whole(data, declared=declared)
+    except NotText as err:
+        raise _Bad(str(err)) from None
+    return text, [Notice(str(path), warning) for warning in warnings]
 
 
 # --------------------------------------------------------------------------- records
@@ -199,13 +163,29 @@ def _content_id(title: str, text: str) -> str:
 
 
 def _article_or_skip(record: Any, *, origin: str, default_id: str | None) -> Article | Skipped:
-    """_record_to_article, with every refusal turned into a Skipped."""
+    """_record_to_article, with every refusal and every error turned into a Skipped."""
     if not isinstance(record, dict):
         return Skipped(origin, f"expected a JSON object, got {_json_kind(record)}")
     try:
-        return _record_to_article(record, origin=origin, default_id=default_id)
+        return _record_to_article(_valid_text(record), origin=origin, default_id=default_id)
     except _Bad as bad:
         return Skipped(origin, str(bad))
+    except Exception as err:  # noqa: BLE001 - one record never costs the others
+        return Skipped(origin, describe_error(err))
+
+
+def _valid_text(value: Any) -> Any:
+    """`value` with lone surrogates (JSON "\\ud800" escapes) replaced by U+FFFD, at any depth.
+
+    They are not text: no UTF-8 encoder, hence no index, would take them.
+    """
+    if isinstance(value, str):
+        return value if value.isascii() or _encodable(value) else _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {_valid_text(k): _valid_text(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_valid_text(v) for v in value]
+    return value
 
 
 def _json_kind(value: Any) -> str:

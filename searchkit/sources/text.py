@@ -7,16 +7,19 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from ..models import GIVEN_FACETS, Article
-from .records import Skipped, _Bad, _BadLine, _article_or_skip, _as_str, _decode, _guard, _read_bytes
+from .messages import Notice, Skipped, _Bad, _BadLine, _guard
+from .records import _article_or_skip, _as_str, _read_text
 
 _MAX_HEADLINE = 150
 
 
-def _read_textfile(path: Path, slug: str) -> Iterator[Article | Skipped]:
+def _read_textfile(path: Path, slug: str) -> Iterator[Article | Skipped | Notice]:
     """A .txt or .md file: optional front matter, a headline title, then the text."""
 
     def read():
-        fields, body = _front_matter(_decode(_read_bytes(path)))
+        text, notices = _read_text(path)
+        yield from notices
+        fields, body = _front_matter(text)
         if not _as_str(fields.get("title")):
             fields["title"], body = _split_headline(body)
         for key in ("text", "body", "content"):
