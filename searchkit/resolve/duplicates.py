@@ -13,11 +13,13 @@ borrows the next filled slot's value, offset by the distance, so equal sets stil
 signatures and the fraction of equal slots stays an unbiased Jaccard estimate. Cost is
 O(shingles) for a batch, not O(shingles x num_perm) as with k independent permutations.
 
->>> sigs = signatures(hashes, offsets)           # doctest: +SKIP  (n_docs, 64) uint32
+>>> story = "russia ukrain swap 390 prison talk istanbul broker turkey deal".split()
+>>> hashes = hash_tokens(story + story + story[::-1])   # a, its copy b, an unrelated c
+>>> sigs = signatures(hashes, np.array([0, 10, 20, 30]))  # (3, 64) uint32, one row a document
 >>> index = DuplicateIndex()
->>> index.add(["a", "b"], sigs)                 # doctest: +SKIP
-['a', 'a']                                      # b is a near-copy of a: it joins a's cluster
->>> index.cluster_of("b")                       # doctest: +SKIP
+>>> index.add(["a", "b", "c"], sigs)            # b is a's copy: it joins a's cluster
+['a', 'a', 'c']
+>>> index.cluster_of("b")
 'a'
 """
 from __future__ import annotations
