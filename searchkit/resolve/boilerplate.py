@@ -32,6 +32,7 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Sequence
 
@@ -41,7 +42,21 @@ from ..models import SearchkitError
 
 RULES_FILE = Path(__file__).resolve().parents[1] / "extraction" / "data" / "boilerplate.json"
 
-_NON_WORD = re.compile(r"[\W_]+")
+
+
+class _PunctuationToSpace(dict):
+    """str.translate table: letters, digits and line breaks stay, anything else becomes a space.
+
+    Filled lazily per code point (a regex over \\W is 30x slower on long texts).
+    """
+
+    def __missing__(self, code: int) -> str:
+        char = chr(code)
+        self[code] = value = char if char.isalnum() or char == "\n" else " "
+        return value
+
+
+_TO_SPACE = _PunctuationToSpace()
 _LINE = re.compile(r"[^\n]+")
 # a sentence ends at . ! ? (and closing quotes or brackets) before a space and a capital/digit
 _SENTENCE_END = re.compile(r"[.!?\u2026]+[\"'\u201d\u2019)\]]*\s+(?=[\"'\u201c\u2018(\[]?[A-Z0-9])")
@@ -145,13 +160,41 @@ def normalise(passage: str) -> str:
     >>> normalise("  CNN  —")
     'cnn'
     """
-    return _NON_WORD.sub(" ", unicodedata.normalize("NFKC", passage).casefold()).strip()
+    return " ".join(unicodedata.normalize("NFKC", passage).casefold().translate(_TO_SPACE).split())
 
 
 def fingerprint(source: str, normalised: str) -> int:
     """A stable 64-bit fingerprint of a normalised passage within one source."""
-    data = f"{source}\x00{normalised}".encode("utf-8")
-    return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "little")
+    hasher = _source_hasher(source).copy()
+    hasher.update(normalised.encode("utf-8"))
+    return int.from_bytes(hasher.digest(), "little")
+
+
+@lru_cache(maxsize=4096)
+def _source_hasher(source: str):
+    return hashlib.blake2b(f"{source}\x00".encode("utf-8"), digest_size=8)
+
+
+def passage_forms(text: str) -> list[tuple[int, int, str]]:
+    """`passages(text)` with each passage's normalised form: (start, end, normalised).
+
+    Texts with line breaks are normalised in one pass (the costly part), then cut at the
+    line breaks, which normalisation keeps.
+    """
+    if "\n" in text:
+        folded = unicodedata.normalize("NFKC", text).casefold()
+        forms = folded.translate(_TO_SPACE).split("\n")
+        lines = text.split("\n")
+        if len(forms) == len(lines):
+            out, pos = [], 0
+            for raw, form in zip(lines, forms):
+                stripped = raw.strip()
+                if stripped:
+                    start = pos + len(raw) - len(raw.lstrip())
+                    out.append((start, start + len(stripped), " ".join(form.split())))
+                pos += len(raw) + 1
+            return out
+    return [(start, end, normalise(text[start:end])) for start, end in passages(text)]
 
 
 def blank(text: str, spans: Sequence[tuple[int, int]]) -> str:
@@ -216,8 +259,7 @@ class BoilerplateModel:
         self._articles[source] = self._articles.get(source, 0) + 1
         self._clock += 1
         pending, born = self._pending, self._pending_born
-        for key in {key for _, _, key, size in self._fingerprints(source, text)
-                    if size >= self.rules.shortest}:
+        for key in {key for _, _, key, _ in self._fingerprints(source, text)}:
             if key in pending:
                 pending[key] += 1
             else:
@@ -230,10 +272,10 @@ class BoilerplateModel:
     def spans(self, source: str, text: str) -> list[tuple[int, int]]:
         """The boilerplate passages of `text` as (start, end) character spans, in text order."""
         return [(start, end) for start, end, count, needed in self.explain(source, text)
-                if needed is not None and count >= needed]
+                if count >= needed]
 
-    def explain(self, source: str, text: str) -> list[tuple[int, int, int, int | None]]:
-        """Every passage of `text` as (start, end, articles seen with it, articles needed)."""
+    def explain(self, source: str, text: str) -> list[tuple[int, int, int, int]]:
+        """Passages long enough to count, as (start, end, articles seen with it, articles needed)."""
         found = self._fingerprints(source, text)
         if not found:
             return []
@@ -268,14 +310,11 @@ class BoilerplateModel:
         return model
 
     # ---- internals
-    @staticmethod
-    def _fingerprints(source: str, text: str) -> list[tuple[int, int, int, int]]:
-        """(start, end, fingerprint, normalised length) of every passage."""
-        out = []
-        for start, end in passages(text):
-            norm = normalise(text[start:end])
-            out.append((start, end, fingerprint(source, norm), len(norm)))
-        return out
+    def _fingerprints(self, source: str, text: str) -> list[tuple[int, int, int, int]]:
+        """(start, end, fingerprint, normalised length) of the passages long enough to count."""
+        shortest = self.rules.shortest
+        return [(start, end, fingerprint(source, form), len(form))
+                for start, end, form in passage_forms(text) if len(form) >= shortest]
 
     def _count(self, keys: list[int]) -> np.ndarray:
         query = np.array(keys, dtype=np.uint64)
