@@ -9,7 +9,8 @@ being the article's near-duplicate cluster from resolve.duplicates, so copies co
 then spans for every article. The source of an article is its `source` field (ukraine_war:
 the GDELT source country; the others have one source each).
 
-`sample` draws, per corpus, flagged passages and unflagged lines at random (seed 10) and
+`sample` draws, per corpus, flagged passages and unflagged passages (from sources with some
+boilerplate, or from all when none has any) at random (seed 10) and
 writes them shuffled WITHOUT the flag, to be labelled blind (boilerplate or not). The labels
 live in benchmarks/data/boilerplate_labels.jsonl (refs corpus:line + passage offsets, no
 text); `score` joins them with the detector's flags and prints precision and recall.
@@ -113,7 +114,7 @@ def sample(args) -> None:
                 item = {"ref": d["ref"], "start": s, "end": e}
                 if (s, e) in marked:
                     flagged.append(item)
-                elif d["source"] in sources_with_bp:
+                elif d["source"] in sources_with_bp or not sources_with_bp:
                     plain.append(item)
         rows += rng.sample(flagged, min(n_flagged, len(flagged)))
         rows += rng.sample(plain, min(n_plain, len(plain)))
@@ -143,7 +144,9 @@ def score(args) -> None:
         miss = fn / max(1, fn + tn)
         est_tp, est_fn = total_flagged * precision, total_plain * miss
         recall = est_tp / max(1e-9, est_tp + est_fn)
-        print(f"| {name} | {tp} | {fp} | {fn} | {tn} | {precision:.3f} | {miss:.3f} | {recall:.3f} |")
+        fmt = lambda v, ok: f"{v:.3f}" if ok else "n/a"   # noqa: E731
+        print(f"| {name} | {tp} | {fp} | {fn} | {tn} | {fmt(precision, tp + fp)} | {miss:.3f} | "
+              f"{fmt(recall, est_tp + est_fn)} |")
 
 
 def main(argv=None) -> None:
