@@ -222,7 +222,8 @@ class BoilerplateModel:
 
     State: sorted numpy arrays (fingerprint, count, first-seen clock) plus a small dict of
     counts not yet merged; articles per source; fingerprints of the articles already counted.
-    Memory is bounded by `max_entries` (about 16 bytes each) and `max_seen` (8 bytes each):
+    Memory is bounded by 1.25 x `max_entries` (16 bytes each in the arrays, about 100 in the
+    pending dict, which holds at most a quarter) and `max_seen` (about 60 bytes each):
     when the table outgrows max_entries, the passages seen in the fewest articles, oldest
     first, are dropped. Most passages are news text seen once, so the dropped ones are
     singletons; a dropped passage that recurs starts counting again (it can only be missed,
@@ -265,7 +266,7 @@ class BoilerplateModel:
             else:
                 pending[key] = 1
                 born[key] = self._clock
-        if len(pending) > max(65536, len(self._keys) // 4):
+        if len(pending) > self._flush_at():
             self._flush()
         return True
 
@@ -333,6 +334,11 @@ class BoilerplateModel:
             # forget the oldest tenth: a copy arriving that much later may count twice, once
             for old in list(self._seen)[: self.rules.max_seen // 10]:
                 del self._seen[old]
+
+    def _flush_at(self) -> int:
+        """Pending entries that trigger a merge: a quarter of the table (so merging is amortised
+        O(log n) an entry), at least 4096, at most a quarter of max_entries (the memory bound)."""
+        return max(4096, min(len(self._keys), self.rules.max_entries) // 4)
 
     def _flush(self) -> None:
         """Merge the pending counts into the sorted arrays, then evict if over max_entries."""
