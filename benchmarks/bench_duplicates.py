@@ -1,7 +1,7 @@
 """Near-duplicate folding: speed per article and precision/recall on hand-labelled pairs.
 
     python benchmarks/bench_duplicates.py speed [--corpus reuters21578 bbc] [--datasketch 2000]
-    python benchmarks/bench_duplicates.py quality [--thresholds 0.3 0.4 0.5 0.6 0.7]
+    python benchmarks/bench_duplicates.py quality [--thresholds 0.3 0.4 0.5 0.6 0.7] [--blank-boilerplate]
 
 `speed` analyses every text of each corpus with whoosh's StemmingAnalyzer (stemmed, stop
 words dropped: what the indexing run hands over), then times separately (a) hashing the
@@ -128,10 +128,20 @@ def read_pairs() -> tuple[dict, list[dict]]:
     return lines[0], lines[1:]
 
 
+def blanked_texts(docs: list[dict]) -> list[str]:
+    """Texts with their source's boilerplate blanked (pre-scan of these same articles)."""
+    from searchkit.resolve.boilerplate import BoilerplateModel, blank
+    model = BoilerplateModel()
+    for d in docs:
+        model.observe(d["source"], d["text"])
+    return [blank(d["text"], model.spans(d["source"], d["text"])) for d in docs]
+
+
 def quality(args) -> None:
     meta, pairs = read_pairs()
     docs = [d for name in ("ukraine_war", "wikinews_crisis", "bbc") for d in read_corpus(name)]
-    token_lists = analyse([d["text"] for d in docs])
+    texts = blanked_texts(docs) if args.blank_boilerplate else [d["text"] for d in docs]
+    token_lists = analyse(texts)
     keys = [d["ref"] for d in docs]
     base = DuplicateSettings.load()
     hashes, offsets = token_arrays(token_lists, {})
@@ -199,6 +209,8 @@ def main(argv=None) -> None:
     q = sub.add_parser("quality")
     q.add_argument("--thresholds", nargs="+", type=float, default=[0.3, 0.4, 0.5, 0.6, 0.7])
     q.add_argument("--show-errors", type=float, default=None, metavar="THRESHOLD")
+    q.add_argument("--blank-boilerplate", action="store_true",
+                   help="analyse the texts with their boilerplate passages blanked")
     args = ap.parse_args(argv)
     speed(args) if args.command == "speed" else quality(args)
 

@@ -30,6 +30,7 @@ import hashlib
 import json
 import math
 import re
+import string
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
@@ -43,21 +44,10 @@ from ..models import SearchkitError
 RULES_FILE = Path(__file__).resolve().parents[1] / "extraction" / "data" / "boilerplate.json"
 
 
-
-class _PunctuationToSpace(dict):
-    """str.translate table: letters, digits and line breaks stay, anything else becomes a space.
-
-    Filled lazily per code point (a regex over \\W is 30x slower on long texts).
-    """
-
-    def __missing__(self, code: int) -> str:
-        char = chr(code)
-        self[code] = value = char if char.isalnum() or char == "\n" else " "
-        return value
-
-
-_TO_SPACE = _PunctuationToSpace()
-_LINE = re.compile(r"[^\n]+")
+# stripped from both ends of a passage: "CNN —" and "CNN -" are the same line
+_EDGE_CHARS = (" \t" + string.punctuation + "\u00a0\u00ab\u00b7\u00bb\u3000"
+               + "".join(map(chr, range(0x2010, 0x2028)))      # dashes, quotes, bullets, ellipsis
+               + "".join(map(chr, range(0x2030, 0x205F))))     # per mille, primes, guillemets
 # a sentence ends at . ! ? (and closing quotes or brackets) before a space and a capital/digit
 _SENTENCE_END = re.compile(r"[.!?\u2026]+[\"'\u201d\u2019)\]]*\s+(?=[\"'\u201c\u2018(\[]?[A-Z0-9])")
 
@@ -140,12 +130,17 @@ def passages(text: str) -> list[tuple[int, int]]:
     [(0, 15), (16, 27)]
     """
     if "\n" in text:
-        pieces = ((m.start(), m.end()) for m in _LINE.finditer(text))
-    else:
-        cuts = [m.end() for m in _SENTENCE_END.finditer(text)]
-        pieces = zip([0] + cuts, cuts + [len(text)])
+        out, pos = [], 0
+        for line in text.split("\n"):
+            stripped = line.strip()
+            if stripped:
+                start = pos + len(line) - len(line.lstrip())
+                out.append((start, start + len(stripped)))
+            pos += len(line) + 1
+        return out
+    cuts = [m.end() for m in _SENTENCE_END.finditer(text)]
     out = []
-    for start, end in pieces:
+    for start, end in zip([0] + cuts, cuts + [len(text)]):
         chunk = text[start:end]
         stripped = chunk.strip()
         if stripped:
@@ -155,12 +150,18 @@ def passages(text: str) -> list[tuple[int, int]]:
 
 
 def normalise(passage: str) -> str:
-    """The form passages are compared in: NFKC, case-folded, punctuation and spacing collapsed.
+    """The form passages are compared in: NFKC, case-folded, spacing collapsed, edge punctuation off.
+
+    Punctuation inside is kept: removing it everywhere costs a regex pass over every text
+    (30x the rest of the work on non-ASCII text) and buys little, since boilerplate repeats
+    verbatim.
 
     >>> normalise("  CNN  —")
     'cnn'
     """
-    return " ".join(unicodedata.normalize("NFKC", passage).casefold().translate(_TO_SPACE).split())
+    if not passage.isascii():
+        passage = unicodedata.normalize("NFKC", passage)
+    return " ".join(passage.casefold().split()).strip(_EDGE_CHARS)
 
 
 def fingerprint(source: str, normalised: str) -> int:
@@ -176,24 +177,7 @@ def _source_hasher(source: str):
 
 
 def passage_forms(text: str) -> list[tuple[int, int, str]]:
-    """`passages(text)` with each passage's normalised form: (start, end, normalised).
-
-    Texts with line breaks are normalised in one pass (the costly part), then cut at the
-    line breaks, which normalisation keeps.
-    """
-    if "\n" in text:
-        folded = unicodedata.normalize("NFKC", text).casefold()
-        forms = folded.translate(_TO_SPACE).split("\n")
-        lines = text.split("\n")
-        if len(forms) == len(lines):
-            out, pos = [], 0
-            for raw, form in zip(lines, forms):
-                stripped = raw.strip()
-                if stripped:
-                    start = pos + len(raw) - len(raw.lstrip())
-                    out.append((start, start + len(stripped), " ".join(form.split())))
-                pos += len(raw) + 1
-            return out
+    """`passages(text)` with each passage's normalised form: (start, end, normalised)."""
     return [(start, end, normalise(text[start:end])) for start, end in passages(text)]
 
 
@@ -314,8 +298,15 @@ class BoilerplateModel:
     def _fingerprints(self, source: str, text: str) -> list[tuple[int, int, int, int]]:
         """(start, end, fingerprint, normalised length) of the passages long enough to count."""
         shortest = self.rules.shortest
-        return [(start, end, fingerprint(source, form), len(form))
-                for start, end, form in passage_forms(text) if len(form) >= shortest]
+        hasher = _source_hasher(source)
+        out = []
+        for start, end in passages(text):
+            form = normalise(text[start:end])
+            if len(form) >= shortest:
+                h = hasher.copy()
+                h.update(form.encode("utf-8"))
+                out.append((start, end, int.from_bytes(h.digest(), "little"), len(form)))
+        return out
 
     def _count(self, keys: list[int]) -> np.ndarray:
         query = np.array(keys, dtype=np.uint64)
