@@ -24,38 +24,22 @@ import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
-import numpy as np
 
 from searchkit.resolve.boilerplate import BoilerplateModel, normalise, passages
-from searchkit.resolve.duplicates import DuplicateIndex, DuplicateSettings, hash_tokens, signatures
+from searchkit.resolve.duplicates import DuplicateIndex, DuplicateSettings, signatures
 
-NEWS = Path(__file__).resolve().parents[2] / "shared" / "data" / "news"
+from bench_duplicates import analyse, read_corpus, token_arrays   # same corpora, same analysis
+
 LABELS = Path(__file__).resolve().parent / "data" / "boilerplate_labels.jsonl"
 CORPORA = ["ukraine_war", "bbc", "reuters21578", "wikinews_crisis"]
 
 
-def read_corpus(name: str) -> list[dict]:
-    out = []
-    with open(NEWS / f"{name}.jsonl", encoding="utf-8") as fh:
-        for line_no, line in enumerate(fh, 1):
-            rec = json.loads(line)
-            if (rec.get("text") or "").strip():
-                out.append({"ref": f"{name}:{line_no}", "source": rec.get("source") or "",
-                            "text": rec["text"]})
-    return out
-
-
 def duplicate_groups(docs: list[dict]) -> list[str]:
     """Each article's near-duplicate cluster id (what the indexing run would pass as group)."""
-    from whoosh.analysis import StemmingAnalyzer
-    analyzer = StemmingAnalyzer()
-    cache: dict = {}
-    token_lists = [[t.text for t in analyzer(d["text"])] for d in docs]
-    offsets = np.zeros(len(docs) + 1, dtype=np.int64)
-    np.cumsum([len(t) for t in token_lists], out=offsets[1:])
     settings = DuplicateSettings.load()
-    sigs = signatures(hash_tokens([t for toks in token_lists for t in toks], cache), offsets,
-                      shingle=settings.shingle, num_perm=settings.num_perm, seed=settings.seed)
+    hashes, offsets = token_arrays(analyse([d["text"] for d in docs]), {})
+    sigs = signatures(hashes, offsets, shingle=settings.shingle, num_perm=settings.num_perm,
+                      seed=settings.seed)
     index = DuplicateIndex(settings)
     index.add([d["ref"] for d in docs], sigs)
     return [index.cluster_of(d["ref"]) for d in docs]

@@ -27,7 +27,6 @@ True
 from __future__ import annotations
 
 import hashlib
-import json
 import math
 import re
 import string
@@ -40,6 +39,7 @@ from typing import Sequence
 import numpy as np
 
 from ..models import SearchkitError
+from .datafile import load_settings
 
 RULES_FILE = Path(__file__).resolve().parents[1] / "extraction" / "data" / "boilerplate.json"
 
@@ -81,26 +81,7 @@ class BoilerplateRules:
     @classmethod
     def load(cls, path: str | Path | None = None) -> "BoilerplateRules":
         """Read and validate a rules file (default: the built-in `boilerplate.json`)."""
-        path = Path(path) if path else RULES_FILE
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise SearchkitError(f"{path}: cannot read boilerplate rules: {exc}") from exc
-        if not isinstance(data, dict):
-            raise SearchkitError(f"{path}: boilerplate rules must be a JSON object")
-        data.pop("about", None)
-        unknown = set(data) - set(cls.__dataclass_fields__)
-        if unknown:
-            raise SearchkitError(f"{path}: unknown boilerplate rules {sorted(unknown)}")
-        try:
-            tiers = data.get("share_by_length", [])
-            if "share_by_length" in data:
-                data["share_by_length"] = tuple((t["min_chars"], t["min_share"]) for t in tiers)
-            return cls(**data)
-        except (TypeError, KeyError) as exc:
-            raise SearchkitError(f"{path}: malformed boilerplate rules: {exc}") from None
-        except SearchkitError as exc:
-            raise SearchkitError(f"{path}: {exc}") from None
+        return load_settings(cls, path or RULES_FILE, "boilerplate rules", _tiers_as_tuples)
 
     def needed(self, n_chars: int, n_articles: int) -> int | None:
         """Articles a passage of `n_chars` normalised characters needs, or None (never boilerplate)."""
@@ -115,6 +96,12 @@ class BoilerplateRules:
     @property
     def shortest(self) -> int:
         return self.share_by_length[0][0]
+
+
+def _tiers_as_tuples(data: dict) -> dict:
+    if "share_by_length" in data:
+        data["share_by_length"] = tuple((t["min_chars"], t["min_share"]) for t in data["share_by_length"])
+    return data
 
 
 # --------------------------------------------------------------------------- passages

@@ -33,6 +33,7 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from ..models import SearchkitError
+from .datafile import load_settings
 
 SETTINGS_FILE = Path(__file__).resolve().parents[1] / "extraction" / "data" / "duplicates.json"
 
@@ -78,21 +79,7 @@ class DuplicateSettings:
     @classmethod
     def load(cls, path: str | Path | None = None) -> "DuplicateSettings":
         """Read and validate a settings file (default: the built-in `duplicates.json`)."""
-        path = Path(path) if path else SETTINGS_FILE
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise SearchkitError(f"{path}: cannot read duplicate settings: {exc}") from exc
-        if not isinstance(data, dict):
-            raise SearchkitError(f"{path}: duplicate settings must be a JSON object")
-        data.pop("about", None)
-        unknown = set(data) - set(cls.__dataclass_fields__)
-        if unknown:
-            raise SearchkitError(f"{path}: unknown duplicate settings {sorted(unknown)}")
-        try:
-            return cls(**data)
-        except SearchkitError as exc:
-            raise SearchkitError(f"{path}: {exc}") from None
+        return load_settings(cls, path or SETTINGS_FILE, "duplicate settings")
 
     @property
     def rows(self) -> int:
