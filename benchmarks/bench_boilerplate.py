@@ -3,6 +3,7 @@
     python benchmarks/bench_boilerplate.py report [--corpus ukraine_war bbc reuters21578 wikinews_crisis] [--top 25]
     python benchmarks/bench_boilerplate.py sample --out /tmp/to_label.jsonl     # blind sample to label
     python benchmarks/bench_boilerplate.py score                                 # against the labels
+    python benchmarks/bench_boilerplate.py mlt [--corpus ukraine_war] [--terms 25]  # more-like-this terms
 
 Every corpus is run as an indexing run would: pre-scan (observe every article, the group
 being the article's near-duplicate cluster from resolve.duplicates, so copies count once),
@@ -145,6 +146,26 @@ def score(args) -> None:
               f"{fmt(recall, est_tp + est_fn)} |")
 
 
+def mlt(args) -> None:
+    """How many of an article's top tf-idf terms (the more-like-this query) come from boilerplate."""
+    import math
+    docs = read_corpus(args.corpus)
+    _, spans, _, _ = run(docs, duplicate_groups(docs))
+    from searchkit.resolve.boilerplate import blank
+    raw = [Counter(toks) for toks in analyse([d["text"] for d in docs])]
+    clean = [Counter(toks) for toks in analyse([blank(d["text"], sp) for d, sp in zip(docs, spans)])]
+    df = Counter(t for c in raw for t in c)
+    n = len(docs)
+    affected = polluted_terms = 0
+    for r, c in zip(raw, clean):
+        top = sorted(r, key=lambda t: -(1 + math.log(r[t])) * math.log(n / df[t]))[:args.terms]
+        only_boilerplate = [t for t in top if t not in c]
+        affected += bool(only_boilerplate)
+        polluted_terms += len(only_boilerplate)
+    print(f"{args.corpus}: {affected}/{n} articles have top-{args.terms} tf-idf terms found only in "
+          f"their boilerplate ({polluted_terms} terms in all); blanking removes them from the query")
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="command", required=True)
@@ -154,8 +175,11 @@ def main(argv=None) -> None:
     s = sub.add_parser("sample")
     s.add_argument("--out", required=True)
     sub.add_parser("score")
+    m = sub.add_parser("mlt")
+    m.add_argument("--corpus", default="ukraine_war")
+    m.add_argument("--terms", type=int, default=25)
     args = ap.parse_args(argv)
-    {"report": report, "sample": sample, "score": score}[args.command](args)
+    {"report": report, "sample": sample, "score": score, "mlt": mlt}[args.command](args)
 
 
 if __name__ == "__main__":
