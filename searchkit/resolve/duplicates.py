@@ -13,6 +13,14 @@ borrows the next filled slot's value, offset by the distance, so equal sets stil
 signatures and the fraction of equal slots stays an unbiased Jaccard estimate. Cost is
 O(shingles) for a batch, not O(shingles x num_perm) as with k independent permutations.
 
+In an indexing run: analyse each new article once; hand `signatures` the batch's token hashes
+(`hash_tokens` of the analysed terms, or any uint64 per token that is the same in every
+process and run: never Python's `hash()`, which changes per process); `add` the batch in
+arrival order and store each article's returned cluster id; `remove` deleted articles; save
+`to_arrays()` beside the index. Search folds hits whose `cluster_of(key)` is equal. Stored
+signatures are only comparable under the same shingle, num_perm and seed: `from_arrays` keeps
+the settings they were made with, and a changed data file means re-signing the articles.
+
 >>> story = "russia ukrain swap 390 prison talk istanbul broker turkey deal".split()
 >>> hashes = hash_tokens(story + story + story[::-1])   # a, its copy b, an unrelated c
 >>> sigs = signatures(hashes, np.array([0, 10, 20, 30]))  # (3, 64) uint32, one row a document
