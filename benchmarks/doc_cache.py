@@ -76,11 +76,10 @@ def extractions(corpus: str, *, aliases=None) -> list[tuple]:
 def _entities_only(extractor, doc):
     from searchkit.models import Extraction
 
-    found = extractor.entities(doc)
-    acronyms = getattr(extractor, "acronyms", None)
-    if acronyms is None:
-        return Extraction(mentions=tuple(found))
-    return Extraction(mentions=tuple(found), acronyms=tuple(acronyms(doc)))
+    from searchkit.extraction.acronyms import find_acronyms
+
+    found = tuple(extractor.entities(doc))
+    return Extraction(mentions=found, acronyms=find_acronyms(doc.text, found))
 
 
 def main(argv=None) -> int:

@@ -232,34 +232,37 @@ def _spelled_alike(a: str, b: str, rules: Rules) -> bool:
 def _attach_loose_forms(block: _Block, order: list[str]) -> None:
     """Surnames alone, shortened names, acronyms: join one entity when unambiguous."""
     for v in order:
-        candidates = _loose_candidates(block, v)
+        candidates, defined = _loose_candidates(block, v)
         if candidates:
-            target = _unambiguous(block, candidates)
+            target = _unambiguous(block, candidates, min_support=1 if defined else None)
             if target is not None:
                 block.union(target, v)
 
 
-def _loose_candidates(block: _Block, v: str) -> list[str]:
-    """Roots of clusters a loose form `v` could belong to (its own excluded)."""
+def _loose_candidates(block: _Block, v: str) -> tuple[list[str], bool]:
+    """Roots of clusters a loose form `v` could belong to (its own excluded), and whether
+    the corpus defines them as acronym and name (then one article is support enough)."""
     r, ctx = block.ctx.rules, block.ctx
     own = block.find(v)
     roots = [root for root in block.info if root != own]
     if block.kind == "person":
         name = parse_name(v)
         return [root for root in roots if any(
-            _person_extends(name, parse_name(w), r) for w in block.info[root].values)]
+            _person_extends(name, parse_name(w), r) for w in block.info[root].values)], False
     if block.kind != "org":
-        return []
+        return [], False
     # An acronym defined in the corpus ("International Criminal Court (ICC)") beats one
     # read from initials or a name without its generic words.
     defined = [root for root in roots if _defines(block, own, root)]
     if defined:
-        return defined
+        return defined, True
     folded = fold(v)
+    if not is_acronym(v, r):  # "Wagner" and "Wagner Group": the same name
+        shorter = [root for root in roots if any(
+            org_core(w, r) == folded != fold(w) for w in block.info[root].values)]
+        return shorter, True
     return [root for root in roots if any(
-        org_core(w, r) == folded != fold(w) and not is_acronym(v, r)
-        or is_acronym(v, r) and initials(w, r) == folded
-        for w in block.info[root].values)]
+        initials(w, r) == folded for w in block.info[root].values)], False
 
 
 def _defines(block: _Block, a: str, b: str) -> bool:
@@ -289,13 +292,14 @@ def _person_extends(short: Name, full: Name, rules: Rules) -> bool:
         len(short.middle) < len(full.middle) or short.given != full.given)
 
 
-def _unambiguous(block: _Block, roots: list[str]) -> str | None:
+def _unambiguous(block: _Block, roots: list[str], *, min_support: int | None = None
+                 ) -> str | None:
     """The one candidate with enough support that dominates the others, if any."""
     ctx = block.ctx
     weights = sorted(((sum(ctx.articles.get(v, 0) for v in block.info[r].values), r)
                       for r in roots), reverse=True)
     best, root = weights[0]
-    if best < ctx.rules.min_support:
+    if best < (ctx.rules.min_support if min_support is None else min_support):
         return None
     if len(weights) > 1 and best < ctx.rules.dominance * weights[1][0]:
         return None

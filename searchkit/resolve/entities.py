@@ -15,7 +15,8 @@ only the blocks whose values changed, so its cost follows the change, not the in
     >>> delta = Observations()
     >>> delta.add_article(people=["Volodymyr Zelenskyy", "Zelensky"], orgs=["ICC"],
     ...                   acronyms=[("ICC", "International Criminal Court")])
-    >>> delta.add_article(people=["Zełenski"], orgs=["International Criminal Court"])
+    >>> delta.add_article(people=["Volodymyr Zelenskyy"], orgs=["International Criminal Court"])
+    >>> delta.add_article(people=["Zełenski"])
     >>> changes = table.update(delta)
     >>> table.entity("Zełenski").value, table.entity("ICC").value
     ('Volodymyr Zelenskyy', 'International Criminal Court')
@@ -167,6 +168,7 @@ class EntityTable:
     # -- changing -----------------------------------------------------------------------
     def update(self, delta: Observations) -> Changes:
         """Apply a change to the inventory and re-resolve the blocks it touches."""
+        self._ensure_keys()  # before the counts change: old keys find old neighbours
         touched: set[str] = set()
         for (value, kind), n in delta.values.items():
             if n == 0:
@@ -194,18 +196,23 @@ class EntityTable:
 
     def set_rules(self, *, aliases: AliasGroups | None = None,
                   edits: Edits | None = None) -> Changes:
-        """New alias data or user edits: re-resolve the values they name."""
+        """New alias data or user edits: re-resolve the values either version names."""
+        self._ensure_keys()
         before = self._named_by_rules()
+        named = {v for v in self.counts if fold(v) in before}
+        old_blocks = self._components(named | self._entity_mates(named))
         self._set_rules(aliases if aliases is not None else self._aliases,
                         edits if edits is not None else self.edits)
+        self._ensure_keys()
         after = self._named_by_rules()
-        return self._refresh({v for v in self.counts if fold(v) in before ^ after
-                              or fold(v) in after and self._rules_changed_for(fold(v))})
+        touched = {v for v in self.counts if fold(v) in after} | named
+        return self._refresh(touched, seeds=old_blocks)
 
     def rebuild(self) -> Changes:
         """Re-resolve every value (after a rules-file change, say)."""
         self._keys = None
-        return self._refresh(set(self.counts))
+        self._ensure_keys()
+        return self._refresh(set(self.counts) | set(self.entity_of))
 
     # -- serialisation ------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -225,7 +232,8 @@ class EntityTable:
             raise SearchkitError("entities table: unknown format (rebuild the index)")
         table = cls(aliases=aliases, edits=edits)
         table.counts = {v: dict(k) for v, k in data["counts"].items()}
-        table.definitions = {v: dict(s) for v, s in data["definitions"].items()}
+        # In place: the block context holds this very dict.
+        table.definitions.update({v: dict(s) for v, s in data["definitions"].items()})
         table.next_id = int(data["next_id"])
         table.junk = dict(data["junk"])
         for e in data["entities"]:
@@ -261,8 +269,10 @@ class EntityTable:
         names = {fold(n) for (_k, c), ns in self._aliases.items() for n in (c, *ns)}
         return names | self.edits.named()
 
-    def _rules_changed_for(self, folded: str) -> bool:
-        return True  # cheap enough: values the rules name are few
+    def _entity_mates(self, values: set[str]) -> set[str]:
+        """Every value sharing an entity with one of `values`."""
+        return {m for v in values if v in self.entity_of
+                for m in self.entities[self.entity_of[v]].variants}
 
     def _rules_digest(self) -> str:
         import hashlib
@@ -310,23 +320,19 @@ class EntityTable:
         for key in keys:
             self._holders.setdefault(key, set()).add(value)
 
-    def _refresh(self, touched: set[str]) -> Changes:
+    def _refresh(self, touched: set[str], seeds: set[str] = frozenset()) -> Changes:
         """Re-resolve the blocks holding `touched` values (before and after the change)."""
-        first_build = self._keys is None
         self._ensure_keys()
-        if first_build:
-            touched = set(self.counts) | set(self.entity_of)
         self._lookup = None
-        seeds = set(touched)
+        seeds = set(seeds) | touched | self._entity_mates(touched)
         for v in touched:  # old neighbours: a removed link may split their block
             for key in self._keys.get(v, ()):
                 seeds |= self._holders.get(key, set())
-            if v in self.entity_of:
-                seeds |= set(self.entities[self.entity_of[v]].variants)
         for v in touched:
             self._index(v)
         block_values = self._components(seeds)
-        old_ids = {self.entity_of[v] for v in block_values | touched if v in self.entity_of}
+        block_values |= self._components(self._entity_mates(block_values))
+        old_ids = {self.entity_of[v] for v in block_values | seeds if v in self.entity_of}
         old = {i: self.entities.pop(i) for i in old_ids}
         for e in old.values():
             for v in e.variants:
@@ -411,6 +417,7 @@ class EntityTable:
             taken_new.add(n_i)
             taken_old.add(oid)
         for e in sorted(new, key=lambda e: (e.kind, e.value)):
+            e.variants = dict(sorted(e.variants.items(), key=lambda kv: (-kv[1], kv[0])))
             if not e.id:
                 e.id = f"e{self.next_id}"
                 self.next_id += 1
@@ -420,8 +427,6 @@ class EntityTable:
             for v in e.variants:
                 self.entity_of[v] = e.id
         changes.removed = set(old) - taken_old
-        for e in new:
-            e.variants = dict(sorted(e.variants.items(), key=lambda kv: (-kv[1], kv[0])))
 
     def _lookups(self) -> Lookup:
         if self._lookup is None:
