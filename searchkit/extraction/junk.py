@@ -68,6 +68,6 @@ def junk_reason(value: str, kind: str | None = None) -> str | None:
         return "photo credit"
     if _DEBRIS.search(value):
         return "debris"
-    if kind == "person" and any(ch.isdigit() for ch in value):
-        return "debris"
+    if kind == "person" and any(ch.isdigit() or ch == "&" for ch in value):
+        return "debris"  # "Matt Lucas & David Walliams": two people, no one name
     return None

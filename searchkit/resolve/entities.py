@@ -402,13 +402,16 @@ class EntityTable:
 
     def _assign_ids(self, new: list[Entity], old: dict[str, Entity], changes: Changes) -> None:
         """Keep an old id for the new cluster that shares most of its articles."""
-        overlaps = []
+        old_of = {v: oid for oid, o in old.items() for v in o.variants}
+        shared: dict[tuple[str, int], float] = {}
         for n_i, e in enumerate(new):
-            for oid, o in old.items():
-                shared = sum(min(c, o.variants.get(v, 0)) for v, c in e.variants.items()
-                             if v in o.variants) or len(set(e.variants) & set(o.variants)) * 1e-9
-                if shared:
-                    overlaps.append((-shared, oid, n_i))
+            for v, count in e.variants.items():
+                oid = old_of.get(v)
+                if oid is not None:
+                    # Articles in common; a value whose count fell to zero still links.
+                    shared[oid, n_i] = shared.get((oid, n_i), 0) + \
+                        max(min(count, old[oid].variants[v]), 1e-9)
+        overlaps = [(-n, oid, n_i) for (oid, n_i), n in shared.items()]
         taken_new, taken_old = set(), set()
         for _s, oid, n_i in sorted(overlaps):
             if n_i in taken_new or oid in taken_old:
