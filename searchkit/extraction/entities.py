@@ -139,22 +139,11 @@ class _Pass:
         if self.names_a_site(span, c.label):
             return "place"
         if c.label == "FAC" or self.in_job_title(span) \
-                or self.rules.is_capital_artifact(span, c.label) or self.is_word_as_person(span, c.label):
+                or self.rules.is_capital_artifact(span, c.label):
             return None
         if c.label == "PERSON" and one_word and text[-2:].isupper() and not text.isupper():
             return "org"  # "BelTA": a camel-case acronym is an agency, not a person
         return LABEL_KIND[c.label]
-
-    def is_word_as_person(self, span, label: str) -> bool:
-        """A one-word "person" that is an English word ("Welsh", "Briton", "Oscar") and no
-        name in the article: not the surname or given name of a full name here, not the
-        subject of "said", not after a title ("Mr Frost")."""
-        if label != "PERSON" or len(span) != 1 or not self.rules.is_word(span[0]):
-            return False
-        if key(span.text) in self.surnames | self.given or is_speaker(span):
-            return False
-        i = span.start
-        return not (i > 0 and self.aliases.is_title(self.doc[i - 1].text))
 
     def names_a_site(self, span, label: str) -> bool:
         """A name ending in a place word ("Tribal Areas", "Government Palace"), or a
