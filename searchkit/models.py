@@ -92,6 +92,8 @@ class Extraction:
     mentions: tuple[Mention, ...] = ()
     amounts: tuple[Amount, ...] = ()
     events: tuple[Event, ...] = ()
+    #: (short, long) acronyms the text defines: ("ICC", "International Criminal Court").
+    acronyms: tuple[tuple[str, str], ...] = ()
 
     def facets(self) -> dict[str, list[str]]:
         """Facet values of this text: unique canonical names per kind, first seen first;

@@ -27,6 +27,9 @@ BUILTIN = Path(__file__).with_name("data") / "aliases.json"
 #: Section name in the file -> Mention.kind.
 SECTIONS = {"people": "person", "places": "place", "orgs": "org"}
 _LISTS = ("titles", "not_names")
+#: The section of the user's file holding entity edits (resolution reads it, extraction not).
+SECTION_EDITS = "entities"
+_EDIT_KINDS = {"merge": "pairs", "split": "names", "rename": "mapping", "not_a_name": "names"}
 _PLACE_KEYS = {"aliases", "country", "lat", "lon"}
 
 
@@ -68,6 +71,17 @@ class AliasTable:
                 return k, canonical
             found = found or (k, canonical)
         return found
+
+    def groups(self) -> dict[tuple[str, str], tuple[str, ...]]:
+        """(kind, canonical) -> every alias of it: the alias data as entity resolution reads it."""
+        out: dict[tuple[str, str], list[str]] = {}
+        for entries in self.names.values():
+            for original, k, canonical in entries:
+                if original != canonical:
+                    out.setdefault((k, canonical), []).append(original)
+                else:
+                    out.setdefault((k, canonical), [])
+        return {k: tuple(sorted(v)) for k, v in out.items()}
 
     def place_aliases(self) -> dict[str, str]:
         """Every place alias (and canonical) -> its canonical name."""
@@ -131,6 +145,9 @@ def validate(data: Any, source: str) -> Mapping[str, Any]:
     for name, value in data.items():
         if name.startswith("_"):
             continue  # comments
+        if name == SECTION_EDITS:
+            validate_entity_edits(value, source)
+            continue
         if name in _LISTS:
             if not isinstance(value, list) or not all(_is_text(v) for v in value):
                 fail(name, "expected a list of non-empty strings")
@@ -140,8 +157,35 @@ def validate(data: Any, source: str) -> Mapping[str, Any]:
             for canonical, entry in value.items():
                 _validate_entry(name, canonical, entry, fail)
         else:
-            fail(name, f"unknown section (expected one of {', '.join([*SECTIONS, *_LISTS])})")
+            fail(name, "unknown section (expected one of "
+                       f"{', '.join([*SECTIONS, *_LISTS, SECTION_EDITS])})")
     return data
+
+
+def validate_entity_edits(data: Any, source: str) -> None:
+    """Check the `entities` section (the user's merges, splits, renames, not-names)."""
+    def fail(what: str) -> None:
+        raise SearchkitError(f"{source}: {SECTION_EDITS}: {what}")
+
+    if not isinstance(data, dict):
+        fail("expected an object with " + "/".join(_EDIT_KINDS))
+    for name, value in data.items():
+        shape = _EDIT_KINDS.get(name)
+        if shape is None:
+            fail(f"unknown edit {name!r} (expected one of {', '.join(_EDIT_KINDS)})")
+        if shape == "pairs":
+            ok = isinstance(value, list) and all(
+                isinstance(p, list) and len(p) == 2 and all(_is_text(n) for n in p)
+                for p in value)
+        elif shape == "names":
+            ok = isinstance(value, list) and all(_is_text(n) for n in value)
+        else:
+            ok = isinstance(value, dict) and all(
+                _is_text(k) and _is_text(v) for k, v in value.items())
+        if not ok:
+            fail(f"{name}: expected " + {"pairs": "a list of [name, name] pairs",
+                                        "names": "a list of non-empty strings",
+                                        "mapping": "an object of name -> new name"}[shape])
 
 
 def _validate_entry(section: str, canonical: str, entry: Any, fail) -> None:

@@ -12,6 +12,14 @@ through throughout inside within via beyond off""".split())
 #: Words after a place name that make it a larger area ("Lipetsk region").
 AREA_WORDS = frozenset("""region oblast province city state county district area krai
 republic governorate prefecture""".split())
+#: Capitalised last words that make a name a place ("Federally Administered Tribal Areas",
+#: "Government Palace", "Palestine Street"), whatever label the model gave it.
+PLACE_HEADS = frozenset("""province provinces region regions oblast district districts
+territory territories areas county street square avenue boulevard road palace tower towers
+bridge airport valley mountains river sea island islands peninsula strait gulf bay lake
+desert canal""".split())
+#: Prepositions after which a name the model calls a person is a place ("in Khan Younis").
+INSIDE_PREPS = frozenset("in near outside inside around across throughout".split())
 #: Verbs whose subject is a speaker: a person or an organisation, not a town or a thing.
 SPEECH_VERBS = frozenset("""say tell add announce claim state note deny warn report reply
 explain insist urge argue confirm write ask predict estimate""".split())
@@ -21,6 +29,20 @@ def after_location_prep(span) -> bool:
     """True when the span is the object of a place preposition ("in Lipetsk")."""
     root = span.root
     return root.dep_ == "pobj" and root.head.lower_ in LOCATION_PREPS
+
+
+def has_place_head(span) -> bool:
+    """True when a multi-word name ends in a capitalised place word ("Tribal Areas")."""
+    last = span[-1]
+    return len(span) > 1 and last.text[:1].isupper() and last.lower_ in PLACE_HEADS
+
+
+def inside_place(span) -> bool:
+    """True when the span is the object of "in", "near", ... and no possessive follows."""
+    root = span.root
+    nxt = span.doc[span.end] if span.end < len(span.doc) else None
+    return root.dep_ == "pobj" and root.head.lower_ in INSIDE_PREPS \
+        and not (nxt is not None and nxt.tag_ == "POS")
 
 
 def before_area_word(span) -> bool:

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from ..models import Mention
 from .canonical import AliasTable, Namer, join_surnames, key
-from .context import after_location_prep, before_area_word, is_speaker, listed_with
+from .context import (after_location_prep, before_area_word, has_place_head, inside_place,
+                      is_speaker, listed_with)
 from .places import Gazetteer, Place, looks_like_demonym
 from .spans import LABEL_KIND, Cand, Recheck, SpanRules
 from .untagged import SURE_CITY, UntaggedNames
@@ -135,12 +136,24 @@ class _Pass:
             return "place"
         if place is not None and self.is_place_here(span, c.label, place):
             return "place"
+        if self.names_a_site(span, c.label):
+            return "place"
         if c.label == "FAC" or self.in_job_title(span) \
                 or self.rules.is_capital_artifact(span, c.label):
             return None
         if c.label == "PERSON" and one_word and text[-2:].isupper() and not text.isupper():
             return "org"  # "BelTA": a camel-case acronym is an agency, not a person
         return LABEL_KIND[c.label]
+
+    def names_a_site(self, span, label: str) -> bool:
+        """A name ending in a place word ("Tribal Areas", "Government Palace"), or a
+        "person" nobody in the article is, named as where something is ("in Khan Younis")."""
+        if has_place_head(span) and label in ("ORG", "FAC", "PERSON"):
+            return True
+        if label != "PERSON" or is_speaker(span):
+            return False
+        words = {key(t.text) for t in span}
+        return not words & (self.surnames | self.given) and inside_place(span)
 
     def is_nationality(self, tok, label: str) -> bool:
         """A demonym of a country name ("Ukrainian", "Iraqi"), or an adjective tagged a place."""

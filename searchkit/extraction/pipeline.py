@@ -8,6 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..models import Extraction, SearchkitError
+from .acronyms import find_acronyms
 from .amounts import AmountFinder
 from .canonical import AliasTable, load_aliases
 from .entities import EntityFinder
@@ -57,8 +58,10 @@ class Extractor:
         self.events = _event_detector(nlp, events)
 
     def __call__(self, doc) -> Extraction:
-        return Extraction(mentions=tuple(self.entities(doc)),
-                          amounts=tuple(self.amounts(doc)), events=tuple(self.events(doc)))
+        mentions = tuple(self.entities(doc))
+        return Extraction(mentions=mentions, amounts=tuple(self.amounts(doc)),
+                          events=tuple(self.events(doc)),
+                          acronyms=find_acronyms(doc.text, mentions))
 
 
 _EXTRACTORS: dict[tuple, tuple[AliasTable, Extractor]] = {}

@@ -56,6 +56,7 @@ class SpanRules:
         """The model's name entities, trimmed and extended, without non-names."""
         cands = [c for c in (self.trim(doc, Cand(e.start, e.end, e.label_))
                              for e in doc.ents if e.label_ in LABEL_KIND) if c]
+        cands = [part for c in cands for part in self.split_country_name(doc, c)]
         cands = self._with_dateline(doc, cands)
         for c in cands:
             if c.label == "PERSON":
@@ -77,7 +78,30 @@ class SpanRules:
             c.start += 1
         while c.end > c.start and _strip_back(doc[c.end - 1]):
             c.end -= 1
+        _cut_debris(doc, c)
+        while c.end - c.start > 1 and _lowercase_tail(doc, c):
+            c.end -= 1
         return c if c.end > c.start else None
+
+    def split_country_name(self, doc, c: Cand) -> list[Cand]:
+        """ "Ukraine Wołodymyr Zelanski" -> place "Ukraine" + person "Wołodymyr Zelanski".
+
+        A country ending the first part of an ORG or PERSON span and followed by two or
+        three capitalised words that are neither English words nor titles: a caption or
+        a title ("President of Ukraine ...") run into the person's name.
+        """
+        if c.label not in ("ORG", "PERSON") or c.end - c.start < 3:
+            return [c]
+        for i in range(c.start, c.end - 2):
+            place = self.gaz.lookup(doc[i].text, primary=True)
+            if place is None or place.kind != "country" or c.end - i - 1 > 3:
+                continue
+            tail = doc[i + 1:c.end]
+            if all(t.is_alpha and t.is_title and not self.is_word(t)
+                   and not self.aliases.is_title(t.text) for t in tail):
+                head = Cand(c.start, i + 1, "GPE" if i == c.start else c.label)
+                return [head, Cand(i + 1, c.end, "PERSON")]
+        return [c]
 
     def _strip_front(self, tok, c: Cand, *, more: bool) -> bool:
         if tok.lower_ in ("the", "a", "an") or (tok.is_punct and tok.text != ".") or tok.is_quote:
@@ -159,6 +183,31 @@ class SpanRules:
         text = sent.text
         lowered = text[:at] + text[at:at + 1].lower() + text[at + 1:]
         return not self.recheck(lowered, at)
+
+
+_OPENING, _CLOSING, _DASHES = "([{", ")]}", ("-", "\u2013", "\u2014", "--")
+
+
+def _cut_debris(doc, c: Cand) -> None:
+    """End the span before an opening bracket or a spaced dash; start it after a closing one."""
+    for i in range(c.start + 1, c.end):
+        tok = doc[i]
+        spaced_dash = tok.text in _DASHES and tok.whitespace_ and doc[i - 1].whitespace_
+        if tok.text in _OPENING or spaced_dash:
+            c.end = i
+            break
+    for i in range(c.end - 2, c.start - 1, -1):
+        if doc[i].text in _CLOSING:
+            c.start = i + 1
+            break
+
+
+def _lowercase_tail(doc, c: Cand) -> bool:
+    """A trailing lowercase word after a capitalised name ("Interfax news agency")."""
+    last = doc[c.end - 1]
+    return c.label in ("ORG", "PERSON") and last.is_alpha and last.is_lower \
+        and last.lower_ not in PARTICLES and any(t.text[:1].isupper() for t in doc[c.start:c.end - 1]) \
+        and doc[c.start].text[:1].isupper()
 
 
 def _strip_back(tok) -> bool:

@@ -1,0 +1,120 @@
+"""Entity resolution over a corpus: speed (from scratch, incremental, lookups) and the
+top values per kind for labelling (issue 10).
+
+    python benchmarks/bench_resolve.py bbc --top 150 --out /work/scratch/resolve/bbc_top.txt
+    python benchmarks/bench_resolve.py reuters:3000
+
+Extraction runs over the corpus's cached parse (benchmarks/doc_cache.py; the first run
+parses and caches outside the repo). The parse itself is timed on the first 200 articles
+in the same run, so resolution time is stated as a share of indexing time measured under
+the same load.
+"""
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import doc_cache  # noqa: E402
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("corpus", help="bbc, ukraine_war, reuters:3000, ...")
+    ap.add_argument("--top", type=int, default=150, help="values listed per kind")
+    ap.add_argument("--out", help="write the top values with their variants here")
+    ap.add_argument("--batch", type=int, default=64, help="articles per incremental update")
+    args = ap.parse_args(argv)
+
+    from searchkit.extraction import load_nlp
+    from searchkit.extraction.canonical import load_aliases
+    from searchkit.resolve.entities import EntityTable, Observations
+
+    pairs = doc_cache.extractions(args.corpus)
+    arts = [a for a, _ex in pairs]
+    nlp = load_nlp()
+    sample = [a.text for a in arts[:200]]
+    t = time.perf_counter()
+    list(nlp.pipe(sample, batch_size=32))
+    parse_per_article = (time.perf_counter() - t) / len(sample)
+    aliases = load_aliases().groups()
+
+    whole = Observations()
+    for _a, ex in pairs:
+        whole.add_extraction(ex)
+    t = time.perf_counter()
+    table = EntityTable(aliases=aliases)
+    table.update(whole)
+    scratch = time.perf_counter() - t
+
+    t = time.perf_counter()
+    inc = EntityTable(aliases=aliases)
+    for i in range(0, len(pairs), args.batch):
+        delta = Observations()
+        for _a, ex in pairs[i:i + args.batch]:
+            delta.add_extraction(ex)
+        inc.update(delta)
+    incremental = time.perf_counter() - t
+    same = _partition(inc) == _partition(table)
+
+    values = len(table.counts)
+    index_time = parse_per_article * len(arts)
+    print(f"{args.corpus}: {len(arts)} articles, {values} distinct values, "
+          f"{len(table.entities)} entities, {len(table.junk)} junk values")
+    print(f"parse: {parse_per_article * 1000:.1f} ms/article (first 200, same run) -> "
+          f"~{index_time:.0f} s to index the corpus")
+    print(f"resolve from scratch: {scratch:.2f} s ({100 * scratch / index_time:.2f}% of indexing)")
+    print(f"resolve in batches of {args.batch} as articles arrive: {incremental:.2f} s "
+          f"({100 * incremental / index_time:.2f}%); same table as from scratch: {same}")
+    _time_lookups(table)
+    if args.out:
+        _write_top(table, args.top, args.out)
+    return 0
+
+
+def _partition(table) -> set:
+    return {(e.kind, e.value, tuple(sorted(e.variants.items())))
+            for e in table.entities.values()}
+
+
+def _time_lookups(table) -> None:
+    rnd = random.Random(7)
+    names = [(e.kind, v) for e in table.entities.values() for v in e.variants]
+    queries = [(k, v.lower()) for k, v in rnd.sample(names, min(2000, len(names)))]
+    table.match("person", "warm up")  # builds the lookup keys once
+    t = time.perf_counter()
+    table._lookup = None
+    table.match("person", "x")
+    build = time.perf_counter() - t
+    found = 0
+    times = []
+    for kind, text in queries:
+        t = time.perf_counter()
+        found += bool(table.match(kind, text))
+        times.append(time.perf_counter() - t)
+    t = time.perf_counter()
+    for kind, text in queries[:200]:
+        table.closest(kind, text + "x", n=3)
+    closest = (time.perf_counter() - t) / 200
+    print(f"lookups: keys built in {build:.2f} s; match() mean {statistics.mean(times) * 1e6:.0f}"
+          f" us, max {max(times) * 1e6:.0f} us over {len(queries)} lower-cased variants "
+          f"({found} found); closest() {closest * 1000:.1f} ms")
+
+
+def _write_top(table, top: int, out: str) -> None:
+    with open(out, "w", encoding="utf-8") as fh:
+        for kind in ("person", "place", "org"):
+            fh.write(f"== {kind}\n")
+            for rank, e in enumerate(table.list(kind)[:top], 1):
+                variants = "; ".join(f"{v} {n}" for v, n in e.variants.items())
+                fh.write(f"{rank}\t{e.value}\t{e.articles}\t{variants}\n")
+    print(f"top {top} per kind written to {out}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

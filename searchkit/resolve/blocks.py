@@ -1,0 +1,322 @@
+"""Clustering one block of values of one kind: which values name the same entity.
+
+A block is every value that shares a blocking key with another (see `keys_of`); nothing
+outside a block can join it, so a block is resolved alone and re-resolved only when one of
+its values changes. Inside a block, in order of strength:
+
+1. the alias data and the user's merges join the names they list;
+2. spellings that fold to the same form join ("al-Qaeda", "Al Qaeda"), and for
+   organisations also forms whose acronyms the alias data expands ("UN Security Council",
+   "United Nations Security Council");
+3. strict spellings join: same number of words, each word a spelling of the other
+   ("Wołodymyr Zełenski", "Volodymyr Zelenskyy"; "al Qaida", "al-Qaeda");
+4. looser forms join ONE entity when the block makes it unambiguous: a surname alone, a
+   name without its middle name or with a short given name, an organisation without its
+   generic words ("Wagner" -> "Wagner Group"), an acronym defined in the corpus or matching
+   the initials of a single organisation ("ICC" -> "International Criminal Court").
+   "Unambiguous": the candidates have at least `min_support` articles and the best has
+   `dominance` times the articles of the next.
+
+Two clusters never join when they hold different alias entries, a value the user split
+off, or two full names whose given or middle names disagree ("Boris Johnson", "Lyndon
+Johnson").
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable, Mapping
+
+from .names import (Name, alike, compatible_given, fold, initials, is_acronym, org_core,
+                    parse_name, same_surname, similar_words, skeleton, surname_word)
+from .rules import Rules
+
+
+@dataclass
+class BlockContext:
+    """What resolving a block needs besides its values: counts, aliases, edits, definitions."""
+
+    rules: Rules
+    articles: Mapping[str, int]  # value -> article count (all kinds)
+    alias_of: Mapping[str, tuple[str, str]]  # fold(name) -> (kind, canonical)
+    expansions: Mapping[str, str]  # fold(acronym) -> fold(expansion), from the alias data
+    merge_groups: Mapping[str, frozenset[int]]  # fold(value) -> ids of user merges naming it
+    splits: frozenset[str]  # fold(value) of values the user split off
+    definitions: Mapping[str, Mapping[str, int]]  # value -> {short form: articles}
+
+
+def keys_of(value: str, kind: str, ctx: BlockContext) -> set[str]:
+    """The blocking keys of a value: values that share none are never compared."""
+    r = ctx.rules
+    folded = fold(value)
+    keys = {f"f:{folded}"}
+    alias = ctx.alias_of.get(folded)
+    if alias is not None:
+        keys.add(f"g:{alias[1]}")
+    keys.update(f"m:{i}" for i in ctx.merge_groups.get(folded, ()))
+    if kind == "person":
+        last = surname_word(parse_name(value))
+        if last:
+            keys.add(f"s:{skeleton(last, r)}")
+    else:
+        keys.add("w:" + " ".join(skeleton(w, r) for w in folded.split()))
+    if kind == "org":
+        keys.add(f"f:{_expanded(folded, ctx)}")
+        core = org_core(value, r)
+        if core:
+            keys.add(f"f:{core}")
+        if len(folded.split()) == 1:
+            keys.add(f"a:{folded}")  # a short form another value may define or expand
+        letters = initials(value, r)
+        if len(letters) >= r.acronym_min_letters:
+            keys.add(f"a:{letters}")
+        keys.update(f"a:{fold(s)}" for s in ctx.definitions.get(value, ()))
+    return {f"{kind}|{k}" for k in keys}
+
+
+def _expanded(folded: str, ctx: BlockContext) -> str:
+    """A folded org name with its acronym words written out ("un security council")."""
+    return " ".join(ctx.expansions.get(w, w) for w in folded.split())
+
+
+@dataclass
+class _Cluster:
+    values: list[str]
+    alias: str | None = None  # the alias entry's canonical name
+    split: bool = False
+
+
+@dataclass
+class _Block:
+    kind: str
+    ctx: BlockContext
+    parent: dict[str, str] = field(default_factory=dict)
+    info: dict[str, _Cluster] = field(default_factory=dict)
+
+    def find(self, v: str) -> str:
+        while self.parent[v] != v:
+            self.parent[v] = self.parent[self.parent[v]]
+            v = self.parent[v]
+        return v
+
+    def union(self, a: str, b: str, *, force: bool = False) -> bool:
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return True
+        if not force and not self.can_join(self.info[ra], self.info[rb]):
+            return False
+        big, small = (ra, rb) if self._weight(ra) >= self._weight(rb) else (rb, ra)
+        self.parent[small] = big
+        merged = self.info.pop(small)
+        keep = self.info[big]
+        keep.values += merged.values
+        keep.alias = keep.alias or merged.alias
+        keep.split = keep.split or merged.split
+        return True
+
+    def _weight(self, root: str) -> tuple:
+        vals = self.info[root].values
+        return (sum(self.ctx.articles.get(v, 0) for v in vals), min(vals))
+
+    def can_join(self, a: _Cluster, b: _Cluster) -> bool:
+        if a.alias and b.alias and a.alias != b.alias:
+            return False
+        if a.split or b.split:
+            return False
+        if self.kind == "org":
+            return all(_same_org(x, y, self.ctx.rules)
+                       for x in _long_forms(a.values, self.ctx.rules)
+                       for y in _long_forms(b.values, self.ctx.rules))
+        if self.kind != "person":
+            return True
+        full_a = [parse_name(v) for v in a.values if parse_name(v).full]
+        full_b = [parse_name(v) for v in b.values if parse_name(v).full]
+        return all(_same_person(x, y, self.ctx.rules) for x in full_a for y in full_b)
+
+
+def _long_forms(values: list[str], rules: Rules) -> list[str]:
+    return [v for v in values if not is_acronym(v, rules) and len(fold(v).split()) > 1]
+
+
+def _same_org(x: str, y: str, rules: Rules) -> bool:
+    """Two written-out organisation names of one cluster: one holds the other's words
+    ("UK Independence Party", "Independence Party") or they are spellings of each other.
+    "London Stock Exchange" and "London School of Economics" are not, whatever "LSE" says."""
+    wx, wy = set(fold(x).split()), set(fold(y).split())
+    return wx <= wy or wy <= wx or _spelled_alike(x, y, rules)
+
+
+def _same_person(x: Name, y: Name, rules: Rules) -> bool:
+    """Full names that may be one person: compatible given names and middle names."""
+    if not compatible_given(x.given, y.given, rules):
+        return False
+    if x.middle and y.middle:
+        if len(x.middle) != len(y.middle):
+            return False
+        return all(compatible_given(a, b, rules) for a, b in zip(x.middle, y.middle))
+    return True
+
+
+def resolve_block(values: Iterable[str], kind: str, ctx: BlockContext) -> list[list[str]]:
+    """Partition one block's values into entities (each list ordered by articles, value)."""
+    order = sorted(set(values), key=lambda v: (-ctx.articles.get(v, 0), v))
+    block = _Block(kind, ctx)
+    for v in order:
+        folded = fold(v)
+        alias = ctx.alias_of.get(folded)
+        block.parent[v] = v
+        block.info[v] = _Cluster([v], alias[1] if alias and alias[0] == kind else None,
+                                 folded in ctx.splits)
+    _join_listed(block, order)
+    _join_equal_forms(block, order)
+    _join_spellings(block, order)
+    _attach_loose_forms(block, order)
+    clusters = {}
+    for v in order:
+        clusters.setdefault(block.find(v), []).append(v)
+    return sorted(clusters.values(), key=lambda c: c[0])
+
+
+def _join_listed(block: _Block, order: list[str]) -> None:
+    """Alias entries and the user's merges (these override every guard)."""
+    first: dict[tuple, str] = {}
+    for v in order:
+        folded = fold(v)
+        alias = block.ctx.alias_of.get(folded)
+        tags = [("alias", alias[1])] if alias and alias[0] == block.kind else []
+        tags += [("merge", i) for i in block.ctx.merge_groups.get(folded, ())]
+        for tag in tags:
+            if tag in first:
+                block.union(first[tag], v, force=True)
+            else:
+                first[tag] = v
+
+
+def _join_equal_forms(block: _Block, order: list[str]) -> None:
+    seen: dict[str, str] = {}
+    for v in order:
+        folded = fold(v)
+        forms = {folded}
+        if block.kind == "org":
+            forms.add(_expanded(folded, block.ctx))
+        for form in forms:
+            if form in seen:
+                # A split value still takes its own case and hyphen forms.
+                root = block.find(seen[form])
+                if block.info[root].split or block.info[block.find(v)].split:
+                    block.union(seen[form], v, force=True)
+                else:
+                    block.union(seen[form], v)
+            else:
+                seen[form] = v
+
+
+def _join_spellings(block: _Block, order: list[str]) -> None:
+    """Strict spellings: same number of words, each word a spelling of the other."""
+    r = block.ctx.rules
+    by_shape: dict[tuple, list[str]] = {}
+    for v in order:
+        words = fold(v).split()
+        if block.kind == "person" and len(words) < 2:
+            continue  # a surname alone is a loose form
+        shape = tuple(skeleton(w, r) for w in words)
+        if block.kind == "person":
+            shape = (len(words), shape[-1])
+        by_shape.setdefault(shape, []).append(v)
+    for group in by_shape.values():
+        for i, a in enumerate(group):
+            for b in group[:i]:
+                if _spelled_alike(a, b, r):
+                    block.union(b, a)
+
+
+def _spelled_alike(a: str, b: str, rules: Rules) -> bool:
+    """Same number of words, each a spelling of the other, and alike as a whole."""
+    wa, wb = fold(a).split(), fold(b).split()
+    if len(wa) != len(wb) or not alike(a, b, rules):
+        return False
+    raw_a, raw_b = a.split(), b.split()
+    if len(raw_a) == len(raw_b) and any(  # "PP" is no spelling of "PPP"
+            is_acronym(x, rules) or is_acronym(y, rules) and fold(x) != fold(y)
+            for x, y in zip(raw_a, raw_b)):
+        return False
+    return all(
+        similar_words(x, y, rules) and skeleton(x, rules) == skeleton(y, rules)
+        or (len(x) == 1 or len(y) == 1) and x[0] == y[0] and i < len(wa) - 1
+        for i, (x, y) in enumerate(zip(wa, wb)))
+
+
+def _attach_loose_forms(block: _Block, order: list[str]) -> None:
+    """Surnames alone, shortened names, acronyms: join one entity when unambiguous."""
+    for v in order:
+        candidates, defined = _loose_candidates(block, v)
+        if candidates:
+            target = _unambiguous(block, candidates, min_support=1 if defined else None)
+            if target is not None:
+                block.union(target, v)
+
+
+def _loose_candidates(block: _Block, v: str) -> tuple[list[str], bool]:
+    """Roots of clusters a loose form `v` could belong to (its own excluded), and whether
+    the corpus defines them as acronym and name (then one article is support enough)."""
+    r, ctx = block.ctx.rules, block.ctx
+    own = block.find(v)
+    roots = [root for root in block.info if root != own]
+    if block.kind == "person":
+        name = parse_name(v)
+        return [root for root in roots if any(
+            _person_extends(name, parse_name(w), r) for w in block.info[root].values)], False
+    if block.kind != "org":
+        return [], False
+    # An acronym defined in the corpus ("International Criminal Court (ICC)") beats one
+    # read from initials or a name without its generic words.
+    defined = [root for root in roots if _defines(block, own, root)]
+    if defined:
+        return defined, True
+    folded = fold(v)
+    if not is_acronym(v, r):  # "Wagner" and "Wagner Group": the same name
+        shorter = [root for root in roots if any(
+            org_core(w, r) == folded != fold(w) for w in block.info[root].values)]
+        return shorter, True
+    return [root for root in roots if any(
+        initials(w, r) == folded for w in block.info[root].values)], False
+
+
+def _defines(block: _Block, a: str, b: str) -> bool:
+    """Whether the corpus defines a value of one cluster as the acronym of the other's."""
+    defs = block.ctx.definitions
+    for long_root, short_root in ((a, b), (b, a)):
+        shorts = {fold(s) for w in block.info[long_root].values for s in defs.get(w, ())}
+        if shorts & {fold(w) for w in block.info[short_root].values}:
+            return True
+    return False
+
+
+def _person_extends(short: Name, full: Name, rules: Rules) -> bool:
+    """Whether `full` is a fuller form of `short` ("Trump" of "Donald Trump")."""
+    if not full.full or short.words == full.words:
+        return False
+    if len(short.surname.split()) > len(full.surname.split()):
+        return False
+    surnames_alike = all(similar_words(a, b, rules) and skeleton(a, rules) == skeleton(b, rules)
+                         for a, b in zip(reversed(short.surname.split()),
+                                         reversed(full.surname.split())))
+    if not surnames_alike:
+        return False
+    if not short.full:
+        return same_surname(short.surname.split()[-1], full.surname.split()[-1], rules)
+    return _same_person(short, full, rules) and (
+        len(short.middle) < len(full.middle) or short.given != full.given)
+
+
+def _unambiguous(block: _Block, roots: list[str], *, min_support: int | None = None
+                 ) -> str | None:
+    """The one candidate with enough support that dominates the others, if any."""
+    ctx = block.ctx
+    weights = sorted(((sum(ctx.articles.get(v, 0) for v in block.info[r].values), r)
+                      for r in roots), reverse=True)
+    best, root = weights[0]
+    if best < (ctx.rules.min_support if min_support is None else min_support):
+        return None
+    if len(weights) > 1 and best < ctx.rules.dominance * weights[1][0]:
+        return None
+    return root

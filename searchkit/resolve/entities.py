@@ -1,0 +1,437 @@
+"""The entities table of an index: one entity per real person, place and organisation.
+
+Input is an inventory of observations: (value, kind) pairs with article counts, where the
+value is the canonical name extraction gave and the kind what extraction made of it in
+those articles, plus acronym definitions found in the corpus ("International Criminal
+Court (ICC)"). With the alias data and the user's edits, the table clusters the values
+(see `blocks.py` for the rules), gives each entity a kind by vote (a name that is a person
+in most of its articles is a person everywhere), a display value (the alias entry, the
+user's name, else the most used full form) and a stable id, and flags junk values.
+
+It is incremental: `update(delta)` applies article additions and removals and re-resolves
+only the blocks whose values changed, so its cost follows the change, not the index.
+
+    >>> table = EntityTable()
+    >>> delta = Observations()
+    >>> delta.add_article(people=["Volodymyr Zelenskyy", "Zelensky"], orgs=["ICC"],
+    ...                   acronyms=[("ICC", "International Criminal Court")])
+    >>> delta.add_article(people=["Volodymyr Zelenskyy"], orgs=["International Criminal Court"])
+    >>> delta.add_article(people=["Zełenski"])
+    >>> changes = table.update(delta)
+    >>> table.entity("Zełenski").value, table.entity("ICC").value
+    ('Volodymyr Zelenskyy', 'International Criminal Court')
+    >>> [table.get(i).value for i in table.match("person", "zelenskiy")]
+    ['Volodymyr Zelenskyy']
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping
+
+from ..models import SearchkitError
+from .blocks import BlockContext, keys_of, resolve_block
+from .edits import Edits
+from ..extraction.junk import junk_reason
+from .lookup import Lookup
+from .names import fold, is_acronym, parse_name
+from .rules import Rules, load_rules
+
+KINDS = ("person", "place", "org")
+#: Facet field -> kind, for callers holding facet lists.
+FACET_KINDS = {"people": "person", "places": "place", "orgs": "org"}
+FORMAT_VERSION = 1
+#: (kind, canonical) -> every name the alias data lists for it.
+AliasGroups = Mapping[tuple[str, str], Iterable[str]]
+
+
+@dataclass
+class Entity:
+    """One real entity: its id, kind, display value, variants with article counts."""
+
+    id: str
+    kind: str
+    value: str
+    variants: dict[str, int]  # observed value -> articles (sorted: most used first)
+    names: tuple[str, ...] = ()  # other names from the alias data and edits (lookup only)
+
+    @property
+    def articles(self) -> int:
+        """Articles naming it, summed over variants (one naming two variants counts twice)."""
+        return sum(self.variants.values())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "kind": self.kind, "value": self.value,
+                "articles": self.articles, "variants": dict(self.variants),
+                "names": list(self.names)}
+
+
+@dataclass
+class Observations:
+    """A change to the inventory: (value, kind) and acronym-definition article counts.
+
+    Counts may be negative (articles deleted or re-extracted).
+    """
+
+    values: Counter = field(default_factory=Counter)  # (value, kind) -> articles
+    acronyms: Counter = field(default_factory=Counter)  # (short, long) -> articles
+
+    def add_article(self, *, people: Iterable[str] = (), places: Iterable[str] = (),
+                    orgs: Iterable[str] = (), acronyms: Iterable[tuple[str, str]] = (),
+                    sign: int = 1) -> None:
+        """Count one article's facet values (each once) and acronym definitions."""
+        for kind, names in (("person", people), ("place", places), ("org", orgs)):
+            for name in set(names):
+                self.values[name, kind] += sign
+        for pair in set(map(tuple, acronyms)):
+            self.acronyms[pair] += sign
+
+    def remove_article(self, **facets) -> None:
+        """Uncount one article (the same arguments as `add_article`)."""
+        self.add_article(**facets, sign=-1)
+
+    def add_extraction(self, extraction, *, sign: int = 1) -> None:
+        """Count one `Extraction` (its facet values and acronym definitions)."""
+        facets = extraction.facets()
+        self.add_article(people=facets["people"], places=facets["places"],
+                         orgs=facets["orgs"], acronyms=getattr(extraction, "acronyms", ()),
+                         sign=sign)
+
+
+@dataclass
+class Changes:
+    """What an update did: values re-resolved, entities made or changed, entities gone."""
+
+    values: set[str] = field(default_factory=set)
+    changed: set[str] = field(default_factory=set)  # ids of new or changed entities
+    removed: set[str] = field(default_factory=set)  # ids that no longer exist
+
+
+class EntityTable:
+    """Clusters of values into entities, kept current incrementally (module docstring).
+
+    `aliases` maps (kind, canonical) to the names the alias data lists for it
+    (`AliasTable.groups()`); `edits` are the user's merges, splits, renames, not-names.
+    """
+
+    def __init__(self, *, aliases: AliasGroups | None = None, edits: Edits | None = None,
+                 rules: Rules | None = None):
+        self.rules = rules or load_rules()
+        self.counts: dict[str, dict[str, int]] = {}  # value -> kind -> articles
+        self.definitions: dict[str, dict[str, int]] = {}  # long value -> short -> articles
+        self.entities: dict[str, Entity] = {}
+        self.entity_of: dict[str, str] = {}  # value -> entity id
+        self.junk: dict[str, str] = {}  # value -> why it is no name
+        self.next_id = 1
+        self._keys: dict[str, set[str]] | None = None  # value -> blocking keys
+        self._holders: dict[str, set[str]] = {}  # key -> values
+        self._lookup: Lookup | None = None
+        self._set_rules(aliases or {}, edits or Edits())
+
+    # -- reading ------------------------------------------------------------------------
+    def get(self, entity_id: str) -> Entity:
+        """The entity with this id (KeyError if none)."""
+        return self.entities[entity_id]
+
+    def entity(self, value: str) -> Entity | None:
+        """The entity an observed value belongs to; None for junk or unknown values."""
+        eid = self.entity_of.get(value)
+        return self.entities[eid] if eid else None
+
+    def list(self, kind: str | None = None) -> list[Entity]:
+        """Entities (of one kind), most articles first."""
+        found = [e for e in self.entities.values() if kind is None or e.kind == kind]
+        return sorted(found, key=lambda e: (-e.articles, e.value))
+
+    def match(self, kind: str | None, text: str) -> list[str]:
+        """Ids of the entities a reader's filter value means, best first (maybe none).
+
+        Case-, diacritic- and spelling-insensitive and alias-aware: "zelensky",
+        "Zaluzhnyi" (a surname the index knows one full name for), "Kiev", "nato".
+        """
+        return self._lookups().match(kind, text)
+
+    def closest(self, kind: str | None, text: str, n: int = 3) -> list[Entity]:
+        """The `n` entities whose names are nearest to `text` ("did you mean ...")."""
+        return [self.entities[i] for i in self._lookups().closest(kind, text, n)]
+
+    def kind_of(self, value: str) -> str | None:
+        """The kind a value has by vote over its articles (alias data decides first)."""
+        kinds = self.counts.get(value)
+        if not kinds:
+            return None
+        listed = self._ctx.alias_of.get(fold(value))
+        if listed is not None and kinds.get(listed[0], 0) > 0:
+            return listed[0]
+        return max(KINDS, key=lambda k: (kinds.get(k, 0), -KINDS.index(k)))
+
+    # -- changing -----------------------------------------------------------------------
+    def update(self, delta: Observations) -> Changes:
+        """Apply a change to the inventory and re-resolve the blocks it touches."""
+        self._ensure_keys()  # before the counts change: old keys find old neighbours
+        touched: set[str] = set()
+        for (value, kind), n in delta.values.items():
+            if n == 0:
+                continue
+            if kind not in KINDS:
+                raise SearchkitError(f"unknown entity kind {kind!r} for {value!r}")
+            kinds = self.counts.setdefault(value, {})
+            kinds[kind] = kinds.get(kind, 0) + n
+            if kinds[kind] <= 0:
+                del kinds[kind]
+            if not kinds:
+                del self.counts[value]
+            touched.add(value)
+        for (short, long), n in delta.acronyms.items():
+            if n == 0:
+                continue
+            shorts = self.definitions.setdefault(long, {})
+            shorts[short] = shorts.get(short, 0) + n
+            if shorts[short] <= 0:
+                del shorts[short]
+            if not shorts:
+                del self.definitions[long]
+            touched.update((short, long))
+        return self._refresh(touched)
+
+    def set_rules(self, *, aliases: AliasGroups | None = None,
+                  edits: Edits | None = None) -> Changes:
+        """New alias data or user edits: re-resolve the values either version names."""
+        self._ensure_keys()
+        before = self._named_by_rules()
+        named = {v for v in self.counts if fold(v) in before}
+        old_blocks = self._components(named | self._entity_mates(named))
+        self._set_rules(aliases if aliases is not None else self._aliases,
+                        edits if edits is not None else self.edits)
+        self._ensure_keys()
+        after = self._named_by_rules()
+        touched = {v for v in self.counts if fold(v) in after} | named
+        return self._refresh(touched, seeds=old_blocks)
+
+    def rebuild(self) -> Changes:
+        """Re-resolve every value (after a rules-file change, say)."""
+        self._keys = None
+        self._ensure_keys()
+        return self._refresh(set(self.counts) | set(self.entity_of))
+
+    # -- serialisation ------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-able dict: the inventory, the entities and the junk flags."""
+        return {"version": FORMAT_VERSION, "next_id": self.next_id,
+                "rules": self._rules_digest(),
+                "counts": self.counts,
+                "definitions": self.definitions,
+                "entities": [e.to_dict() for e in self.list()],
+                "junk": self.junk}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], *, aliases: AliasGroups | None = None,
+                  edits: Edits | None = None) -> "EntityTable":
+        """The table `to_dict` wrote; re-resolved whole if the rules changed since."""
+        if not isinstance(data, Mapping) or data.get("version") != FORMAT_VERSION:
+            raise SearchkitError("entities table: unknown format (rebuild the index)")
+        table = cls(aliases=aliases, edits=edits)
+        table.counts = {v: dict(k) for v, k in data["counts"].items()}
+        # In place: the block context holds this very dict.
+        table.definitions.update({v: dict(s) for v, s in data["definitions"].items()})
+        table.next_id = int(data["next_id"])
+        table.junk = dict(data["junk"])
+        for e in data["entities"]:
+            entity = Entity(e["id"], e["kind"], e["value"], dict(e["variants"]),
+                            tuple(e.get("names", ())))
+            table.entities[entity.id] = entity
+            for v in entity.variants:
+                table.entity_of[v] = entity.id
+        if data.get("rules") != table._rules_digest():
+            table.rebuild()
+        return table
+
+    # -- internals ----------------------------------------------------------------------
+    def _set_rules(self, aliases: AliasGroups, edits: Edits) -> None:
+        self._aliases = {k: tuple(v) for k, v in aliases.items()}
+        self.edits = edits
+        alias_of: dict[str, tuple[str, str]] = {}
+        expansions: dict[str, str] = {}
+        for (kind, canonical), names in self._aliases.items():
+            for name in (canonical, *names):
+                alias_of.setdefault(fold(name), (kind, canonical))
+                # "UN", "US" inside an organisation's name stand for their full names.
+                if is_acronym(name, self.rules) and not is_acronym(canonical, self.rules):
+                    expansions.setdefault(fold(name), fold(canonical))
+        self._ctx = BlockContext(
+            rules=self.rules, articles={}, alias_of=alias_of, expansions=expansions,
+            merge_groups=edits.merge_groups(), splits=edits.split_keys(),
+            definitions=self.definitions)
+        self._keys = None
+        self._lookup = None
+
+    def _named_by_rules(self) -> set[str]:
+        names = {fold(n) for (_k, c), ns in self._aliases.items() for n in (c, *ns)}
+        return names | self.edits.named()
+
+    def _entity_mates(self, values: set[str]) -> set[str]:
+        """Every value sharing an entity with one of `values`."""
+        return {m for v in values if v in self.entity_of
+                for m in self.entities[self.entity_of[v]].variants}
+
+    def _rules_digest(self) -> str:
+        import hashlib
+        import json
+
+        payload = json.dumps([sorted((list(k), sorted(v)) for k, v in self._aliases.items()),
+                              self.edits.to_dict(), repr(self.rules)], sort_keys=True)
+        return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+    def _value_articles(self, value: str) -> int:
+        return sum(self.counts.get(value, {}).values())
+
+    def _live(self, value: str) -> bool:
+        return value in self.counts and value not in self.junk
+
+    def _compute_keys(self, value: str) -> set[str]:
+        return keys_of(value, self.kind_of(value), self._ctx)
+
+    def _ensure_keys(self) -> None:
+        if self._keys is not None:
+            return
+        self._keys, self._holders = {}, {}
+        self.junk = {}
+        for value in self.counts:
+            self._index(value)
+
+    def _index(self, value: str) -> None:
+        """(Re)compute a value's junk flag and blocking keys."""
+        for key in self._keys.pop(value, ()):
+            holders = self._holders.get(key)
+            if holders is not None:
+                holders.discard(value)
+                if not holders:
+                    del self._holders[key]
+        self.junk.pop(value, None)
+        if value not in self.counts:
+            return
+        kind = self.kind_of(value)
+        reason = self.edits.junk_reason(value) or junk_reason(value, kind)
+        if reason:
+            self.junk[value] = reason
+            return
+        keys = keys_of(value, kind, self._ctx)
+        self._keys[value] = keys
+        for key in keys:
+            self._holders.setdefault(key, set()).add(value)
+
+    def _refresh(self, touched: set[str], seeds: set[str] = frozenset()) -> Changes:
+        """Re-resolve the blocks holding `touched` values (before and after the change)."""
+        self._ensure_keys()
+        self._lookup = None
+        seeds = set(seeds) | touched | self._entity_mates(touched)
+        for v in touched:  # old neighbours: a removed link may split their block
+            for key in self._keys.get(v, ()):
+                seeds |= self._holders.get(key, set())
+        for v in touched:
+            self._index(v)
+        block_values = self._components(seeds)
+        block_values |= self._components(self._entity_mates(block_values))
+        old_ids = {self.entity_of[v] for v in block_values | seeds if v in self.entity_of}
+        old = {i: self.entities.pop(i) for i in old_ids}
+        for e in old.values():
+            for v in e.variants:
+                self.entity_of.pop(v, None)
+        changes = Changes(values=block_values | touched)
+        self._ctx.articles.clear()  # filled per block
+        new: list[Entity] = []
+        for block, kind in self._blocks(block_values):
+            for v in block:
+                self._ctx.articles[v] = self._value_articles(v)
+            for cluster in resolve_block(block, kind, self._ctx):
+                new.append(self._entity(cluster, kind))
+        self._assign_ids(new, old, changes)
+        return changes
+
+    def _components(self, seeds: set[str]) -> set[str]:
+        """Every live value connected to a seed through shared keys."""
+        seen: set[str] = set()
+        stack = [v for v in seeds if self._live(v)]
+        while stack:
+            v = stack.pop()
+            if v in seen:
+                continue
+            seen.add(v)
+            for key in self._keys.get(v, ()):
+                stack.extend(h for h in self._holders.get(key, ()) if h not in seen)
+        return seen
+
+    def _blocks(self, values: set[str]) -> list[tuple[list[str], str]]:
+        """Split values into connected blocks (one kind each), in a fixed order."""
+        remaining, out = set(values), []
+        for v in sorted(values):
+            if v not in remaining:
+                continue
+            block = self._components({v}) & remaining
+            remaining -= block
+            out.append((sorted(block), self.kind_of(v)))
+        return out
+
+    def _entity(self, cluster: list[str], kind: str) -> Entity:
+        variants = {v: self._value_articles(v) for v in cluster}
+        value, names = self._display(cluster, kind, variants)
+        return Entity("", kind, value, variants, names)
+
+    def _display(self, cluster: list[str], kind: str,
+                 variants: dict[str, int]) -> tuple[str, tuple[str, ...]]:
+        """The user's name, else the alias entry, else the most used full form."""
+        names: list[str] = []
+        alias = next((self._ctx.alias_of[fold(v)] for v in cluster
+                      if self._ctx.alias_of.get(fold(v), ("",))[0] == kind), None)
+        if alias is not None:
+            names = [n for n in (alias[1], *self._aliases.get(alias, ())) if n not in variants]
+        renamed = self.edits.display_for(cluster)
+        if renamed:
+            return renamed, tuple(dict.fromkeys([*names, renamed]))
+        if alias is not None:
+            return alias[1], tuple(names)
+        full = [v for v in cluster if self._is_full_form(v, kind, cluster)] or cluster
+        return min(full, key=lambda v: (-variants[v], -len(v), v)), tuple(names)
+
+    def _is_full_form(self, value: str, kind: str, cluster: list[str]) -> bool:
+        if kind == "person":
+            return parse_name(value).full
+        if kind == "org":
+            return not is_acronym(value, self.rules)
+        return True
+
+    def _assign_ids(self, new: list[Entity], old: dict[str, Entity], changes: Changes) -> None:
+        """Keep an old id for the new cluster that shares most of its articles."""
+        old_of = {v: oid for oid, o in old.items() for v in o.variants}
+        shared: dict[tuple[str, int], float] = {}
+        for n_i, e in enumerate(new):
+            for v, count in e.variants.items():
+                oid = old_of.get(v)
+                if oid is not None:
+                    # Articles in common; a value whose count fell to zero still links.
+                    shared[oid, n_i] = shared.get((oid, n_i), 0) + \
+                        max(min(count, old[oid].variants[v]), 1e-9)
+        overlaps = [(-n, oid, n_i) for (oid, n_i), n in shared.items()]
+        taken_new, taken_old = set(), set()
+        for _s, oid, n_i in sorted(overlaps):
+            if n_i in taken_new or oid in taken_old:
+                continue
+            new[n_i].id = oid
+            taken_new.add(n_i)
+            taken_old.add(oid)
+        for e in sorted(new, key=lambda e: (e.kind, e.value)):
+            e.variants = dict(sorted(e.variants.items(), key=lambda kv: (-kv[1], kv[0])))
+            if not e.id:
+                e.id = f"e{self.next_id}"
+                self.next_id += 1
+            if e.id not in old or old[e.id].to_dict() != e.to_dict():
+                changes.changed.add(e.id)
+            self.entities[e.id] = e
+            for v in e.variants:
+                self.entity_of[v] = e.id
+        changes.removed = set(old) - taken_old
+
+    def _lookups(self) -> Lookup:
+        if self._lookup is None:
+            self._lookup = Lookup(self.entities.values(), self.rules)
+        return self._lookup

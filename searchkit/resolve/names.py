@@ -1,0 +1,199 @@
+"""Name keys: the forms under which spellings of one name meet.
+
+- `fold("Al-Qaeda")` == `fold("al Qaeda")` == "al qaeda": ASCII (anyascii transliterates
+  "Zełenski", "Łukaszenko", Cyrillic and Greek), case-folded, hyphens and dots dropped;
+- `romanised("Zacharowa")` == `romanised("Zakharova")`: a token rewritten by the
+  romanisation rules, so Polish, German, Ukrainian and Russian spellings meet;
+- `skeleton(...)`: the romanised token without vowels or doubled letters ("Peskov" and
+  "Pieskov" -> "pskv"), the blocking key: only names that share one are compared;
+- `Name`: a parsed person or organisation name (words, given name, surname, core).
+
+    >>> fold("Vladimir] Putin"), romanised("Zełenski"), skeleton("Zelenskyy")
+    ('vladimir putin', 'selenski', 'slnsk')
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+from anyascii import anyascii
+from rapidfuzz.distance import Levenshtein
+
+from .rules import Rules, load_rules
+
+_DROP = re.compile(r"[.'\u2019`\u02bc\"]")  # "U.S." -> "us", "O'Brien" -> "obrien"
+_SPLIT = re.compile(r"[^0-9a-z&]+")
+
+
+@lru_cache(maxsize=200_000)
+def fold(text: str) -> str:
+    """Case-, diacritic-, hyphen- and punctuation-insensitive form of a name."""
+    ascii_text = anyascii(unicodedata.normalize("NFC", text)).casefold()
+    return " ".join(_SPLIT.split(_DROP.sub("", ascii_text))).strip()
+
+
+@lru_cache(maxsize=200_000)
+def romanised(token: str, rules: Rules | None = None) -> str:
+    """One name word rewritten so that its romanisations meet ("Łukaszenko" -> "luka$enko")."""
+    rules = rules or load_rules()
+    word = fold(token).replace(" ", "")
+    for old, new in rules.romanisation:
+        word = word.replace(old, new)
+    for old, new in rules.final:
+        if word.endswith(old):
+            word = word[: -len(old)] + new
+    return _undouble(word)
+
+
+def skeleton(token: str, rules: Rules | None = None) -> str:
+    """The romanised word's consonants, doubled letters once ("Zelenskyy" -> "slnsk")."""
+    rules = rules or load_rules()
+    word = romanised(token, rules)
+    consonants = "".join(ch for ch in word if ch not in rules.vowels)
+    return _undouble(consonants) or word
+
+
+def _undouble(word: str) -> str:
+    out = []
+    for ch in word:
+        if not out or out[-1] != ch:
+            out.append(ch)
+    return "".join(out)
+
+
+def similar_words(a: str, b: str, rules: Rules | None = None) -> bool:
+    """Whether two name words are spellings of one ("Zelanski", "Zelenskyy": yes).
+
+    Short words must be equal once romanised; longer ones may differ by a letter or so.
+    """
+    rules = rules or load_rules()
+    if is_acronym(a, rules) or is_acronym(b, rules):
+        return fold(a) == fold(b)  # "PP" is not "PPP"
+    ra, rb = romanised(a, rules), romanised(b, rules)
+    if ra == rb:
+        return True
+    if min(len(ra), len(rb)) < rules.short_token:
+        return False
+    return Levenshtein.normalized_similarity(ra, rb) >= rules.token_similarity
+
+
+def same_surname(a: str, b: str, rules: Rules | None = None) -> bool:
+    """Whether a surname used alone is the surname of a full name ("Zelanski", "Zelenskyy").
+
+    Stricter than `similar_words`: a surname alone has no given name to confirm it, so a
+    short one must match exactly and a long one may differ by a letter in six.
+    """
+    rules = rules or load_rules()
+    fa, fb = fold(a), fold(b)
+    if min(len(fa), len(fb)) < rules.short_token:
+        return fa == fb
+    ra, rb = romanised(a, rules), romanised(b, rules)
+    if ra == rb:
+        return True
+    return min(len(ra), len(rb)) >= rules.surname_min_letters and \
+        Levenshtein.normalized_similarity(ra, rb) >= rules.surname_similarity
+
+
+def compatible_given(a: str, b: str, rules: Rules | None = None) -> bool:
+    """Whether two given names may name one person: one spelling, an initial, a short form.
+
+    "Volodymyr"/"Wołodymyr", "S."/"Subrahmanyam", "Volodya"/"Volodymyr" may; "Boris" and
+    "Lyndon" may not.
+    """
+    rules = rules or load_rules()
+    fa, fb = fold(a), fold(b)
+    if not fa or not fb:
+        return False
+    if len(fa) == 1 or len(fb) == 1:
+        return fa[0] == fb[0]
+    if similar_words(a, b, rules):
+        return True
+    ra, rb = romanised(a, rules), romanised(b, rules)
+    common = 0
+    for x, y in zip(ra, rb):
+        if x != y:
+            break
+        common += 1
+    return common >= rules.given_prefix and common >= 0.6 * min(len(ra), len(rb))
+
+
+@dataclass(frozen=True)
+class Name:
+    """A name split into words: `given` and `surname` for people, `core` for organisations.
+
+    The surname keeps its particles ("bin Laden"); middle words are names or initials
+    between them ("George W. Bush" -> middle ("w",)).
+    """
+
+    words: tuple[str, ...]  # folded words
+    given: str | None
+    middle: tuple[str, ...]
+    surname: str
+
+    @property
+    def full(self) -> bool:
+        return self.given is not None
+
+
+@lru_cache(maxsize=200_000)
+def parse_name(value: str) -> Name:
+    """Split a person's name into given name, middle words and surname (particles kept).
+
+    >>> parse_name("Osama bin Laden").surname, parse_name("George W. Bush").middle
+    ('bin laden', ('w',))
+    """
+    rules = load_rules()
+    words = tuple(fold(value).split())
+    if not words:
+        return Name((), None, (), "")
+    start = len(words) - 1
+    while start > 0 and words[start - 1] in rules.particles:
+        start -= 1
+    surname = " ".join(words[start:])
+    rest = words[:start]
+    if not rest:
+        return Name(words, None, (), surname)
+    return Name(words, rest[0], tuple(rest[1:]), surname)
+
+
+def surname_word(name: Name) -> str:
+    """The last word of the surname: what a surname alone is compared with."""
+    return name.surname.split()[-1] if name.surname else ""
+
+
+def is_acronym(value: str, rules: Rules | None = None) -> bool:
+    """An all-capital word of a few letters, maybe dotted ("ICC", "U.N.", "BelTA" is not)."""
+    rules = rules or load_rules()
+    letters = value.replace(".", "").replace("&", "")
+    return (letters.isalpha() and letters.isupper()
+            and rules.acronym_min_letters <= len(letters) <= rules.acronym_max_letters)
+
+
+def initials(value: str, rules: Rules | None = None) -> str:
+    """The acronym a long name would have ("Institute for the Study of War" -> "isw").
+
+    An acronym inside the name gives all its letters ("UN Security Council" -> "unsc").
+    """
+    rules = rules or load_rules()
+    words = [w for w in value.split() if fold(w) and fold(w) not in rules.acronym_skip]
+    if len(words) < 2:
+        return ""
+    return "".join(fold(w) if is_acronym(w, rules) else fold(w)[0] for w in words)
+
+
+def alike(a: str, b: str, rules: Rules | None = None) -> bool:
+    """Whether two whole names are spelled alike letter by letter (a guard on top of
+    word-by-word romanisation: "Kuta" and "Quetta" romanise alike but are not alike)."""
+    rules = rules or load_rules()
+    return Levenshtein.normalized_similarity(fold(a), fold(b)) >= rules.name_similarity
+
+
+def org_core(value: str, rules: Rules | None = None) -> str:
+    """An organisation's name without generic words ("Wagner Group" -> "wagner")."""
+    rules = rules or load_rules()
+    text = f" {fold(value)} "
+    for word in sorted(rules.org_generic, key=len, reverse=True):
+        text = text.replace(f" {word} ", " ")
+    return " ".join(text.split())

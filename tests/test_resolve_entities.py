@@ -1,0 +1,284 @@
+"""Entity resolution over an index (searchkit.resolve): clusters, kinds, lookups, edits.
+
+Real data: the Ukraine-war and Wikinews articles that spell people's names in Polish or
+German romanisation, extracted with the real model. Properties (hypothesis): the table
+does not depend on the order observations arrive, incremental updates equal resolving from
+scratch, and two full names with different given names never join.
+"""
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from searchkit.extraction.canonical import load_aliases
+from searchkit.resolve.edits import Edits, read_edits, write_edit
+from searchkit.resolve.entities import EntityTable, Observations
+from searchkit.resolve.names import compatible_given, fold, romanised, skeleton
+
+from conftest import shared_file
+
+ALIASES = load_aliases().groups()
+
+
+def table_of(articles, *, aliases=ALIASES, edits=None) -> EntityTable:
+    table = EntityTable(aliases=aliases, edits=edits)
+    delta = Observations()
+    for facets in articles:
+        delta.add_article(**facets)
+    table.update(delta)
+    return table
+
+
+def partition(table: EntityTable) -> set:
+    """What a table says, without its ids: (kind, display, variants) per entity, and junk."""
+    return {(e.kind, e.value, tuple(sorted(e.variants.items()))) for e in table.entities.values()
+            } | {("junk", v, r) for v, r in table.junk.items()}
+
+
+# -- name keys ---------------------------------------------------------------------------
+@pytest.mark.parametrize("a,b", [("Zelenskyy", "Zełenski"), ("Zelensky", "Selenskyj"),
+                                 ("Peskov", "Pieskov"), ("Zakharova", "Zacharowa"),
+                                 ("Lukashenko", "Łukaszenko"), ("Mykhailo", "Mychajło")])
+def test_romanisations_share_a_skeleton(a, b):
+    assert skeleton(a) == skeleton(b)
+
+
+def test_fold_ignores_case_hyphens_dots_and_diacritics():
+    assert fold("al-Qaeda") == fold("Al Qaeda") == "al qaeda"
+    assert fold("U.S.") == "us" and fold("Zełenski") == "zelenski"
+    assert romanised("Zacharowa") == romanised("Zakharova")
+
+
+def test_given_names_compatibility():
+    assert compatible_given("Volodymyr", "Wołodymyr")
+    assert compatible_given("S.", "Subrahmanyam")
+    assert compatible_given("Volodya", "Volodymyr")
+    assert not compatible_given("Boris", "Lyndon")
+    assert not compatible_given("George", "Laura")
+
+
+# -- clustering rules ----------------------------------------------------------------------
+def test_spellings_surnames_and_acronyms_join():
+    table = table_of([
+        {"people": ["Dmitry Peskov"]}, {"people": ["Dmitry Peskov"]}, {"people": ["Dmitry Pieskov"]},
+        {"people": ["Maria Zakharova"]}, {"people": ["Maria Zacharowa", "Zacharowa"]},
+        {"people": ["Maria Zakharova"]},
+        {"orgs": ["al-Qaeda"]}, {"orgs": ["Al Qaida"]}, {"orgs": ["al Qaeda"]},
+        {"orgs": ["ICC"], "acronyms": [("ICC", "International Criminal Court")]},
+        {"orgs": ["International Criminal Court"]},
+        {"orgs": ["Wagner"]}, {"orgs": ["Wagner"]}, {"orgs": ["Wagner Group"]},
+    ], aliases={})
+    assert table.entity("Dmitry Pieskov") is table.entity("Dmitry Peskov")
+    assert table.entity("Zacharowa").value == "Maria Zakharova"
+    assert table.entity("Al Qaida") is table.entity("al-Qaeda")
+    assert table.entity("ICC").value == "International Criminal Court"
+    assert table.entity("Wagner") is table.entity("Wagner Group")
+
+
+def test_different_given_names_stay_apart_and_an_ambiguous_surname_stays_alone():
+    table = table_of([{"people": ["Boris Johnson"]}] * 3 + [{"people": ["Lyndon Johnson"]}] * 3
+                     + [{"people": ["Johnson"]}], aliases={})
+    assert table.entity("Boris Johnson") is not table.entity("Lyndon Johnson")
+    assert table.entity("Johnson").variants == {"Johnson": 1}
+
+
+def test_a_dominant_full_name_takes_its_surname():
+    table = table_of([{"people": ["Donald Trump"]}] * 8 + [{"people": ["Ivanka Trump"]}]
+                     + [{"people": ["Trump"]}] * 2, aliases={})
+    assert table.entity("Trump").value == "Donald Trump"
+    assert table.entity("Ivanka Trump").value == "Ivanka Trump"
+
+
+def test_middle_initials_that_disagree_keep_people_apart():
+    table = table_of([{"people": ["George W. Bush"]}] * 3 + [{"people": ["George H. W. Bush"]}] * 3,
+                     aliases={})
+    assert table.entity("George W. Bush") is not table.entity("George H. W. Bush")
+
+
+def test_kind_by_vote():
+    table = table_of([{"people": ["Chasiv Yar"]}] + [{"places": ["Chasiv Yar"]}] * 3, aliases={})
+    entity = table.entity("Chasiv Yar")
+    assert entity.kind == "place" and entity.variants == {"Chasiv Yar": 4}
+
+
+def test_junk_values_are_flagged_not_clustered():
+    table = table_of([{"people": ["Anthony Kwan/Bloomberg/Getty Images"], "orgs": ["UTC"]}])
+    assert table.entity("UTC") is None
+    assert set(table.junk) == {"Anthony Kwan/Bloomberg/Getty Images", "UTC"}
+
+
+def test_alias_data_names_the_entity_and_guards_other_entries():
+    table = table_of([{"places": ["Kiev"]}, {"places": ["Kyiv"]}, {"orgs": ["Nato"]}])
+    assert table.entity("Kiev").value == "Kyiv" and table.entity("Kiev") is table.entity("Kyiv")
+    assert table.entity("Nato").value == "NATO"
+
+
+# -- real data -----------------------------------------------------------------------------
+_ROMANISED = re.compile(r"Zełensk|Zelansk|Zełnsk|Zelnsk|Pieskow|Pieskov|Zacharow|Podolak|"
+                        r"Łukaszenk|Selenskyj")
+
+
+@pytest.fixture(scope="module")
+def war_table():
+    """Articles of the two war corpora that romanise names the Polish or German way, with
+    as many others, extracted by the real model and resolved with the built-in aliases."""
+    from searchkit.extraction import extract_articles
+    from searchkit.models import Article
+
+    picked, others = [], []
+    for name in ("news/ukraine_war.jsonl", "news/wikinews_crisis.jsonl"):
+        for line in shared_file(name).read_text(encoding="utf-8").splitlines():
+            r = json.loads(line)
+            (picked if _ROMANISED.search(r["text"]) else others).append(r)
+    rows = picked[:12] + others[:12]
+    arts = [Article(id=f"{i}", text=r["text"]) for i, r in enumerate(rows)]
+    delta = Observations()
+    for _a, ex in extract_articles(arts):
+        delta.add_extraction(ex)
+    table = EntityTable(aliases=ALIASES)
+    table.update(delta)
+    return table
+
+
+def test_real_polish_romanisations_join_their_entities(war_table):
+    people = [e for e in war_table.list("person")
+              if any(_ROMANISED.search(v) for v in e.variants)]
+    assert people, "the picked articles name someone in a Polish or German romanisation"
+    for e in people:
+        for v in e.variants:
+            if _ROMANISED.search(v) and len(v.split()) > 1:
+                # A romanised full name joins a full name spelled another way, or names
+                # someone the rest of the corpus never names otherwise.
+                others = [w for w in war_table.list("person") if w is not e
+                          and skeleton(w.value.split()[-1]) == skeleton(v.split()[-1])
+                          and compatible_given(w.value.split()[0], v.split()[0])]
+                assert not others, (v, e.value, [w.value for w in others])
+
+
+def test_real_table_has_no_junk_entities_and_round_trips(war_table):
+    data = json.loads(json.dumps(war_table.to_dict()))
+    again = EntityTable.from_dict(data, aliases=ALIASES)
+    assert partition(again) == partition(war_table)
+    assert {e.id for e in again.entities.values()} == set(war_table.entities)
+
+
+# -- lookups --------------------------------------------------------------------------------
+def test_match_is_forgiving():
+    table = table_of([{"people": ["Valerii Zaluzhnyi", "Volodymyr Zelenskyy"],
+                       "places": ["Kyiv", "Kharkiv"], "orgs": ["NATO"]}] * 2)
+    one = lambda kind, text: [table.get(i).value for i in table.match(kind, text)]
+    assert one("person", "Zaluzhnyi") == ["Valerii Zaluzhnyi"]
+    assert one("person", "zelensky") == ["Volodymyr Zelenskyy"]
+    assert one("person", "Zełenski") == ["Volodymyr Zelenskyy"]
+    assert one("place", "Kiev") == ["Kyiv"]
+    assert one("place", "kharkiv") == ["Kharkiv"]
+    assert one("org", "nato") == ["NATO"]
+    assert one("org", "Kyiv") == []
+    assert [e.value for e in table.closest("person", "Zelenksy", n=1)] == ["Volodymyr Zelenskyy"]
+
+
+# -- edits ---------------------------------------------------------------------------------
+def test_edits_merge_split_rename_not_a_name(tmp_path):
+    path = tmp_path / "aliases.json"
+    path.write_text(json.dumps({"people": {"Ada Lovelace": ["Countess of Lovelace"]}}))
+    write_edit(path, "merge", "Zelanski", "Volodymyr Zelenskyy")
+    write_edit(path, "rename", "Kyiv", "Kyiv (city)")
+    write_edit(path, "not-a-name", "Combat")
+    edits = read_edits(path)
+    assert load_aliases(path).find("Countess of Lovelace") == ("person", "Ada Lovelace")
+    arts = [{"people": ["Volodymyr Zelenskyy"]}, {"people": ["Zelanski"], "places": ["Kyiv"],
+                                                  "orgs": ["Combat"]}]
+    table = table_of(arts, aliases={}, edits=edits)
+    assert table.entity("Zelanski").value == "Volodymyr Zelenskyy"
+    assert table.entity("Kyiv").value == "Kyiv (city)"
+    assert table.junk["Combat"] == "marked not a name"
+    table.set_rules(edits=edits.with_edit("split", "Zelanski"))
+    assert table.entity("Zelanski").value == "Zelanski"
+    assert partition(table) == partition(table_of(arts, aliases={},
+                                                  edits=edits.with_edit("split", "Zelanski")))
+
+
+def test_a_bad_edit_section_names_the_file(tmp_path):
+    from searchkit.models import SearchkitError
+
+    path = tmp_path / "aliases.json"
+    path.write_text(json.dumps({"entities": {"merge": [["only one"]]}}))
+    with pytest.raises(SearchkitError, match="aliases.json: entities: merge"):
+        read_edits(path)
+
+
+# -- properties -----------------------------------------------------------------------------
+GIVEN = ["Boris", "Lyndon", "Olga", "Ahmed", "Kenji", "Maria", "Dmitry", "Oleksandr"]
+SURNAME = ["Johnson", "Zelenskyy", "Zelensky", "Zełenski", "Peskov", "Pieskov", "Kuleba"]
+ORGS = ["ICC", "International Criminal Court", "al-Qaeda", "Al Qaida", "Wagner",
+        "Wagner Group", "UN Security Council", "United Nations Security Council", "UNSC"]
+name_st = st.one_of(st.builds(lambda g, s: f"{g} {s}", st.sampled_from(GIVEN),
+                              st.sampled_from(SURNAME)), st.sampled_from(SURNAME))
+article_st = st.fixed_dictionaries({
+    "people": st.lists(name_st, max_size=3),
+    "orgs": st.lists(st.sampled_from(ORGS), max_size=2),
+    "places": st.lists(st.sampled_from(["Kyiv", "Kiev", "Kharkiv", "Johnson"]), max_size=2),
+    "acronyms": st.lists(st.sampled_from([("ICC", "International Criminal Court"),
+                                          ("UNSC", "United Nations Security Council")]),
+                         max_size=1)})
+PROPS = settings(max_examples=60, deadline=None,
+                 suppress_health_check=[HealthCheck.too_slow])
+
+
+@PROPS
+@given(st.lists(article_st, min_size=1, max_size=25), st.randoms())
+def test_order_of_arrival_does_not_matter(articles, rnd):
+    shuffled = list(articles)
+    rnd.shuffle(shuffled)
+    one_by_one = EntityTable(aliases=ALIASES)
+    for facets in shuffled:
+        delta = Observations()
+        delta.add_article(**facets)
+        one_by_one.update(delta)
+    assert partition(one_by_one) == partition(table_of(articles))
+
+
+@PROPS
+@given(st.lists(article_st, min_size=1, max_size=25), st.data())
+def test_incremental_equals_from_scratch_with_removals(articles, data):
+    gone = data.draw(st.lists(st.integers(0, len(articles) - 1), unique=True,
+                              max_size=len(articles) // 2 + 1))
+    table = table_of(articles)
+    for i in gone:
+        delta = Observations()
+        delta.remove_article(**articles[i])
+        table.update(delta)
+    kept = [a for i, a in enumerate(articles) if i not in gone]
+    assert partition(table) == partition(table_of(kept))
+    # ... and after a trip through JSON, updates go on from where they were.
+    again = EntityTable.from_dict(json.loads(json.dumps(table.to_dict())), aliases=ALIASES)
+    delta = Observations()
+    delta.add_article(**articles[0])
+    again.update(delta)
+    assert partition(again) == partition(table_of(kept + [articles[0]]))
+
+
+@PROPS
+@given(st.lists(article_st, min_size=1, max_size=25))
+def test_never_joins_full_names_with_different_given_names(articles):
+    table = table_of(articles, aliases={})
+    for e in table.entities.values():
+        givens = {v.split()[0] for v in e.variants if len(v.split()) > 1}
+        assert len(givens) <= 1, e.variants
+
+
+@PROPS
+@given(st.lists(article_st, min_size=2, max_size=20))
+def test_ids_persist_for_clusters_that_persist(articles):
+    table = table_of(articles[:-1])
+    before = {e.value: e.id for e in table.entities.values()}
+    delta = Observations()
+    delta.add_article(**articles[-1])
+    changes = table.update(delta)
+    for e in table.entities.values():
+        if e.id not in changes.changed:
+            assert before.get(e.value) == e.id
