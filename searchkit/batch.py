@@ -32,12 +32,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterator, Mapping
-from urllib.parse import quote
 
-from . import facetspec
 from .batch_file import DIGEST_FILES, NamedSearch, file_stem, load_searches, outputs
 from .batch_memory import STATE_FILE, Memory, changes, remove_stale
-from .models import Hit, SearchkitError, SearchRequest
+from .batch_page import NEW_LISTED, articles_label, describe, digest_view
+from .models import Hit, SearchkitError
 from .output import HitWriter
 
 __all__ = ["BatchProgress", "BatchSummary", "NamedSearch", "SearchOutcome", "describe",
@@ -45,8 +44,6 @@ __all__ = ["BatchProgress", "BatchSummary", "NamedSearch", "SearchOutcome", "des
 
 #: Hits written per search (JSON, CSV, report) unless the search sets `limit`.
 DEFAULT_MAX_HITS = 1000
-#: New hits listed under each search on the digest page (the rest are counted).
-NEW_LISTED = 10
 
 
 @dataclass(frozen=True)
@@ -86,7 +83,7 @@ class SearchOutcome:
         """One line for the run's log."""
         if self.error:
             return f"{self.name}: FAILED: {self.error}"
-        return f"{self.name}: {_articles(self.total)}, {self.changes()} -> {self.stem}.*"
+        return f"{self.name}: {articles_label(self.total)}, {self.changes()} -> {self.stem}.*"
 
     def to_dict(self) -> dict[str, Any]:
         """This search's entry in summary.json (new and gone are null when it failed)."""
@@ -302,29 +299,6 @@ def _json(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
-def _articles(count: int) -> str:
-    return f"{count:,} matching article{'' if count == 1 else 's'}"
-
-
-def describe(request: SearchRequest) -> tuple[tuple[str, str], ...]:
-    """The filters and ranges of a request as (label, value) pairs for people to read."""
-    pairs = [(facetspec.spec(k).label, " or ".join(v)) for k, v in request.filters.items()]
-    for label, value in (("From", request.date_from), ("To", request.date_to),
-                         ("Amount at least", request.amount_min),
-                         ("Amount at most", request.amount_max),
-                         ("Currency", request.currency), ("Similar to", request.like)):
-        if value is not None:
-            pairs.append((label, f"{value:g}" if isinstance(value, float) else str(value)))
-    if request.match == "any":
-        pairs.append(("Match", "any word"))
-    if request.sort != "relevance":
-        pairs.append(("Sort", f"{request.sort} first"))
-    return tuple(pairs)
-
-
-# ---------------------------------------------------------------- the digest page
-
-
 def _write_pages(env, summary: BatchSummary, searches_name: str) -> None:
     """summary.json, and with HTML the digest page linking every search's files."""
     out = summary.out_dir
@@ -335,44 +309,8 @@ def _write_pages(env, summary: BatchSummary, searches_name: str) -> None:
             return
         (out / "assets").mkdir(exist_ok=True)
         _write_text(out / "assets" / "report.css", env.loader.get_source(env, "report.css")[0])
-        page = env.get_template("batch.html").render(_index_context(summary, searches_name))
+        page = env.get_template("batch.html").render(digest_view(summary, searches_name))
         _write_text(out / "index.html", page)
         summary.index_page = out / "index.html"
     except OSError as exc:
         raise SearchkitError(f"cannot write into {str(out)!r}: {exc}") from exc
-
-
-def _index_context(summary: BatchSummary, searches_name: str) -> dict[str, Any]:
-    """The view data of the digest page: finished labels, links and new hits."""
-    labels = {"report": "Report", "json": "JSON", "csv": "CSV"}
-    searches = []
-    for o in summary.outcomes:
-        links = [{"label": labels[k], "href": quote(o.files[k])} for k in labels if k in o.files]
-        searches.append({
-            "name": o.name, "query": o.query, "conditions": o.conditions,
-            "total_label": "failed" if o.total is None else _articles(o.total),
-            "href": quote(o.files["report"]) if "report" in o.files else None,
-            "links": links, "warnings": o.warnings, "error": o.error,
-            **_news_view(o),
-        })
-    failed = len(summary.failed)
-    return {"title": f"Searches of {searches_name}", "searches": searches, "root": "",
-            "query": "",
-            "count_line": f"{len(searches)} search{'es' if len(searches) != 1 else ''}"
-                          + (f", {failed} failed" if failed else ""),
-            "generated": dt.datetime.now().strftime("%Y-%m-%d %H:%M")}
-
-
-def _news_view(o: SearchOutcome) -> dict[str, Any]:
-    """A search's badge ('3 new'), what changed since when, and its first new hits."""
-    if not o.ok:
-        return {"badge": None, "changes": None, "new_hits": [], "more_new": 0}
-    if o.since is None:
-        changes = "First run into this folder: every hit is new."
-    else:
-        changes = (f"Since the run of {o.since.replace('T', ' ')}: {len(o.new)} new, "
-                   f"{len(o.gone)} no longer found.")
-    new_hits = [{"title": h.title, "meta": " · ".join(x for x in (h.date or "", h.source) if x)}
-                for h in o.new_hits]
-    return {"badge": f"{len(o.new)} new" if o.new else None, "changes": changes,
-            "new_hits": new_hits, "more_new": len(o.new) - len(new_hits)}

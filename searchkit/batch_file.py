@@ -310,8 +310,9 @@ def file_stem(name: str) -> str:
     stem = re.sub(r"[^\w.-]+", "-", unicodedata.normalize("NFKC", name))
     stem = re.sub(r"-{2,}", "-", stem).strip("-._")
     head, dot, rest = stem.partition(".")
-    if head.casefold() in RESERVED_STEMS:  # "-search" right after it keeps this idempotent
-        stem = f"{head}-search{dot}{rest}"
+    taken = {f.split("/")[0] for f in DIGEST_FILES}  # NAME/ must not be index.html
+    if head.casefold() in RESERVED_STEMS or stem.casefold() in taken:
+        stem = f"{head}-search{dot}{rest}"  # right after the head: file_stem stays idempotent
     return stem[:MAX_STEM].rstrip("-._")
 
 

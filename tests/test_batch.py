@@ -410,7 +410,8 @@ def test_an_edited_memory_file_removes_nothing_else(index_dir, tmp_path):
         "files": ["../outside.json", str(tmp_path / "victim.txt"), "victim.txt", "sub/x.json",
                   "../", "./", "..", 7]}))
     path = write(tmp_path / "s.json", json.dumps(SEARCHES[1:2]))
-    run_batch(index_dir, path, out, html=False)
+    run_batch(index_dir, path, out)
+    assert "Since the run of x: 1 new" in "".join(parse_page(out / "index.html").text)
     for kept in (tmp_path / "victim.txt", tmp_path / "outside.json", out / "victim.txt",
                  out / "sub" / "x.json"):
         assert kept.read_text(encoding="utf-8") == "keep me"
@@ -472,7 +473,7 @@ def test_index_page_links_every_file_and_escapes_names(batch):
 
 def test_hostile_names_write_inside_the_folder(index_dir, tmp_path):
     names = ["../x", "<script>alert(1)</script>", "a/../../b", "..\\evil", "/etc/passwd",
-             "summary", "Київ: звіт?", "assets", ".searchkit-batch"]
+             "summary", "Київ: звіт?", "assets", ".searchkit-batch", "index.html"]
     path = write(tmp_path / "hostile.json",
                  json.dumps([{"name": n, "query": "exchange"} for n in names]))
     out = tmp_path / "deep" / "out"
@@ -501,6 +502,7 @@ def test_file_stem():
     assert file_stem("..") == "" and file_stem("<>") == ""
     assert file_stem("Summary") == "Summary-search"
     assert file_stem("con.txt") == "con-search.txt"
+    assert file_stem("Index.html") == "Index-search.html" and file_stem("index") == "index"
     assert file_stem("x" * 500) == "x" * 80
     assert file_stem("Київ звіт") == "Київ-звіт"
 
@@ -514,6 +516,7 @@ def test_file_stem_is_a_safe_plain_name(name):
         assert len(stem) <= 80 and not stem.startswith((".", "-")) and stem not in (".", "..")
         assert not re.search(r"[/\\:*?\"<>|\s\x00-\x1f]", stem), stem
         assert stem.split(".")[0].casefold() not in RESERVED_STEMS
+        assert stem.casefold() not in ("index.html", "summary.json", "assets")
 
 
 # ------------------------------------------------------------------ validation
