@@ -246,12 +246,13 @@ def report(out_dir, templates_dir, max_hits, **opts):
 @click.option("--raw-csv", is_flag=True, help="Write CSV cells as they are (no formula guard).")
 @index_option
 def batch(searches_file, out_dir, templates_dir, max_hits, no_html, raw_csv, index_dir):
-    """Run the named searches of a JSON or TOML file: JSON, CSV and a report for each."""
+    """Run the named searches of a JSON or TOML file: JSON, CSV and a report for each,
+    marking hits new since the previous run into the same folder."""
     from .batch import iter_batch
 
     summary = None
     for step in iter_batch(index_dir, searches_file, out_dir, templates_dir=templates_dir,
-                           max_hits=max_hits, html=not no_html):
+                           max_hits=max_hits, html=not no_html, raw_csv=raw_csv):
         summary = step.summary
         if step.outcome is not None:
             click.echo(step.outcome.line(), err=True)

@@ -10,7 +10,7 @@ import csv
 import html
 import json
 import re
-from typing import IO, Any, Iterable
+from typing import IO, Any, Iterable, Mapping
 
 import click
 
@@ -33,10 +33,16 @@ def safe_cell(value: Any, *, raw: bool = False) -> Any:
 
 
 class HitWriter:
-    """Writes hits one at a time in one of FORMATS (json wraps them in the result object)."""
+    """Writes hits one at a time in one of FORMATS (json wraps them in the result object).
 
-    def __init__(self, out: IO[str], fmt: str, *, color: bool = False, raw: bool = False):
+    `extra_columns` are CSV/TSV columns after HIT_COLUMNS for the `extra` fields a caller
+    gives each hit (batch's `new`); JSON and JSON Lines add those fields to the hit object.
+    """
+
+    def __init__(self, out: IO[str], fmt: str, *, color: bool = False, raw: bool = False,
+                 extra_columns: tuple[str, ...] = ()):
         self.out, self.fmt, self.color, self.raw = out, fmt, color, raw
+        self.columns = (*HIT_COLUMNS, *extra_columns)
         self.rank = 0
         self._csv = None
         self._first = True
@@ -47,7 +53,7 @@ class HitWriter:
         if self.fmt == "text":
             self._text_header(result)
         elif self.fmt in ("csv", "tsv"):
-            self._csv = csv.DictWriter(self.out, HIT_COLUMNS, delimiter="," if self.fmt == "csv" else "\t",
+            self._csv = csv.DictWriter(self.out, self.columns, delimiter="," if self.fmt == "csv" else "\t",
                                        lineterminator="\n", extrasaction="ignore")
             self._csv.writeheader()
         elif self.fmt == "json":
@@ -57,17 +63,18 @@ class HitWriter:
             text = json.dumps(head, ensure_ascii=False, indent=2)
             self.out.write(text[:-2] + ',\n  "hits": [')
 
-    def hit(self, hit: Hit) -> None:
+    def hit(self, hit: Hit, extra: Mapping[str, Any] | None = None) -> None:
         self.rank += 1
         if self.fmt == "text":
             self._text_hit(hit)
         elif self.fmt in ("csv", "tsv"):
-            row = {"rank": self.rank, **hit.to_row()}
+            row = {"rank": self.rank, **hit.to_row(), **(extra or {})}
             self._csv.writerow({k: safe_cell(v, raw=self.raw) for k, v in row.items()})
         elif self.fmt == "jsonl":
-            self.out.write(json.dumps(hit.to_dict(), ensure_ascii=False) + "\n")
+            self.out.write(json.dumps({**hit.to_dict(), **(extra or {})}, ensure_ascii=False) + "\n")
         else:
-            body = json.dumps(hit.to_dict(), ensure_ascii=False, indent=2).replace("\n", "\n    ")
+            body = json.dumps({**hit.to_dict(), **(extra or {})}, ensure_ascii=False,
+                              indent=2).replace("\n", "\n    ")
             self.out.write(("\n    " if self._first else ",\n    ") + body)
         self._first = False
 
