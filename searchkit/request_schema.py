@@ -10,7 +10,7 @@ import calendar
 import difflib
 import math
 import re
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Mapping
 
 from . import facetspec
@@ -188,6 +188,8 @@ def _encodable(value: str, key: str, problem) -> bool:
 
 
 def _date(value: Any, key: str, problem, *, end: bool) -> str | None:
+    if isinstance(value, datetime):  # TOML reads 2024-05-01T00:00:00 as a datetime
+        value = value.date()
     text = _string(value, key, problem) if not isinstance(value, date) else value.isoformat()
     if text is None:
         return None
