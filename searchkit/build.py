@@ -7,8 +7,10 @@ corpus, and each full batch is committed, so a run that is killed keeps what it 
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import itertools
+import json
 import os
 import time
 from dataclasses import dataclass, field
@@ -16,6 +18,8 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from .models import Article, SearchkitError
+from .resolve.boilerplate import blank
+from .resolve.state import IndexTables
 from .sources import Notice, Skipped, read_articles
 from .store import IndexWriter, rows
 
@@ -23,6 +27,8 @@ from .store import IndexWriter, rows
 BATCH_SIZE = 64
 #: Articles whose stored hashes are looked up together.
 LOOKUP_CHUNK = 512
+#: Entity edits (searchkit entities merge ...) of an index built without --aliases.
+EDITS_FILE = "aliases.json"
 #: With workers="auto", runs extracting fewer articles than this stay in one process
 #: (starting worker processes costs seconds that a small run does not win back).
 AUTO_MIN_ARTICLES = 256
@@ -76,11 +82,17 @@ def iter_build(paths: Iterable[str], *, index_dir: str | Path = "index", extract
     events = tuple(events)
     rules = rules_fingerprint(aliases, events) if extract else ""
     seen: dict[str, str] = {}
-    with IndexWriter(index_dir, rebuild=rebuild) as writer:
+    tables = index_tables(index_dir, aliases)
+    with IndexWriter(index_dir, rebuild=rebuild, tables=tables) as writer:
+        if extract and stdin is None:
+            # A first pass counts repeated passages, so that boilerplate is blanked even in
+            # the first articles of a source (it costs a read, far less than the NLP).
+            tables.observe_boilerplate(a for a in read_articles(paths, notices=True)
+                                       if isinstance(a, Article))
         articles = _unique(read_articles(paths, stdin=stdin, notices=True), summary, seen)
         todo = _changed(articles, writer, summary, extract=extract, rules=rules)
         pairs = _extracted(todo, extract=extract, workers=workers, aliases=aliases,
-                           events=events, dask=dask)
+                           events=events, dask=dask, tables=tables)
         for article, extraction in pairs:
             writer.add(rows.from_article(article, extraction, extract=extract, rules=rules))
             summary.indexed += 1
@@ -115,8 +127,23 @@ def delete_articles(ids: Iterable[str], *, index_dir: str | Path = "index") -> l
     >>> delete_articles(["a1"], index_dir="index")   # doctest: +SKIP
     ['a1']
     """
-    with IndexWriter(index_dir) as writer:
+    with IndexWriter(index_dir, tables=index_tables(index_dir)) as writer:
         return writer.delete(ids)
+
+
+def index_tables(index_dir: str | Path, aliases: str | Path | None = None) -> IndexTables:
+    """The index-level tables a writer keeps: the user's alias file (if any) and the file
+    their entity edits live in (that alias file, else the index folder's aliases.json)."""
+    edits = aliases or Path(index_dir) / EDITS_FILE
+    return IndexTables(aliases=aliases, edits_file=edits)
+
+
+def repair(index_dir: str | Path = "index"):
+    """`check --repair`: rebuild the index from its stored articles (no NLP), with its
+    index-level tables made anew."""
+    from .store.check import repair_index
+
+    return repair_index(index_dir, tables=index_tables(index_dir))
 
 
 def _unique(items, summary: BuildSummary, seen: dict[str, str]) -> Iterator[Article]:
@@ -162,17 +189,32 @@ def _gone(writer: IndexWriter, paths: list[str], seen: dict[str, str]) -> list[s
 
 
 def rules_fingerprint(aliases: str | Path | None, events: Iterable[str | Path]) -> str:
-    """A hash of the user's alias and event files (empty when there are none)."""
+    """A hash of what the user's alias and event files tell extraction (empty when there
+    are none). The alias file's entity edits are left out: they change the entities table,
+    not what extraction finds, so editing them re-resolves without re-running spaCy."""
     files = [Path(p) for p in ([aliases] if aliases else []) + list(events)]
     if not files:
         return ""
     digest = hashlib.sha256()
     for path in files:
         try:
-            digest.update(path.read_bytes())
+            data = path.read_bytes()
         except OSError as exc:
             raise SearchkitError(f"{path}: cannot read ({exc.strerror})") from None
+        digest.update(_without_edits(data) if path == (Path(aliases) if aliases else None) else data)
     return digest.hexdigest()[:16]
+
+
+def _without_edits(data: bytes) -> bytes:
+    from .resolve.edits import SECTION_EDITS
+
+    try:
+        parsed = json.loads(data)
+    except ValueError:
+        return data  # the alias loader reports the file's problem
+    if isinstance(parsed, dict):
+        parsed.pop(SECTION_EDITS, None)
+    return json.dumps(parsed, sort_keys=True).encode()
 
 
 def resolve_workers(workers: int | str) -> int | str:
@@ -190,19 +232,33 @@ def resolve_workers(workers: int | str) -> int | str:
 
 
 def _extracted(articles: Iterator[Article], *, extract: bool, workers: int | str, aliases,
-               events, dask: str | None):
-    """Pair each article with its Extraction (None when extraction is off), streaming."""
+               events, dask: str | None, tables: IndexTables):
+    """Pair each article with its Extraction (None when extraction is off), streaming.
+
+    Extraction reads each text with its boilerplate blanked out (same length, so offsets
+    still point into the article's own text), and the pair keeps the original article."""
     if not extract:
         return ((article, None) for article in articles)
+    originals: dict[int, Article] = {}
+
+    def blanked():
+        for n, article in enumerate(articles):
+            originals[n] = article
+            text = blank(article.text, tables.boilerplate_spans(article))
+            yield dataclasses.replace(article, text=text, id=str(n))
+
     if dask:
         from .extraction.cluster import extract_on_cluster
 
-        return extract_on_cluster(articles, dask, aliases=aliases, events=events)
-    from .extraction import extract_articles  # spaCy loads only when extraction runs
+        found = extract_on_cluster(blanked(), dask, aliases=aliases, events=events)
+    else:
+        from .extraction import extract_articles  # spaCy loads only when extraction runs
 
-    if workers == "auto":
-        head = list(itertools.islice(articles, AUTO_MIN_ARTICLES))
-        workers = (os.cpu_count() or 1) if len(head) == AUTO_MIN_ARTICLES else 1
-        articles = itertools.chain(head, articles)
-    return extract_articles(articles, aliases=aliases, events=events,
-                            batch_size=BATCH_SIZE // 2, n_process=workers)
+        stream = blanked()
+        if workers == "auto":
+            head = list(itertools.islice(stream, AUTO_MIN_ARTICLES))
+            workers = (os.cpu_count() or 1) if len(head) == AUTO_MIN_ARTICLES else 1
+            stream = itertools.chain(head, stream)
+        found = extract_articles(stream, aliases=aliases, events=events,
+                                 batch_size=BATCH_SIZE // 2, n_process=workers)
+    return ((originals.pop(int(seen.id)), extraction) for seen, extraction in found)

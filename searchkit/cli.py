@@ -369,7 +369,8 @@ def stats(as_json, index_dir):
 @index_option
 def check(repair, index_dir):
     """Read every stored article and column file; name what is damaged."""
-    from .store.check import check_index, repair_index
+    from .build import repair as repair_index
+    from .store.check import check_index
 
     report = repair_index(index_dir) if repair else check_index(index_dir)
     for problem in report.problems:

@@ -172,6 +172,76 @@ def _strings(view) -> list[str]:
     return [decode(v) for v in view.vocab]
 
 
+class Names(ValueList):
+    """People, places or organisations: the names of all three name columns grouped into
+    the index's entities (resolve/entities.py) and counted under each entity's kind by vote,
+    so a name tagged a person in most of its articles is a person everywhere. Filters
+    match any spelling, alias or unambiguous short form of an entity."""
+
+    def __init__(self, spec, snapshot, min_confidence: float | None, tables=None):
+        self.table = tables.entities if tables is not None else None
+        if self.table is None:  # an index without an entities table: spellings by fold
+            super().__init__(spec, snapshot, min_confidence)
+            return
+        self.spec, self.snapshot = spec, snapshot
+        self.kind = NAME_KIND[spec.name]
+        self.columns = [spec.column, *(c for c in NAME_COLUMNS if c != spec.column)]
+        self.entity_ids: list[str] = []
+        group_of_id: dict[str, int] = {}
+        docs, groups = [], []
+        self.raw_groups = {}
+        for column in self.columns:
+            view = snapshot.list_view(column)
+            of = np.array([self._group(decode(v), group_of_id) for v in view.vocab], dtype=np.int64)
+            self.raw_groups[column] = (view.vocab, of)
+            pair_groups = of[view.values] if len(view.values) else np.zeros(0, np.int64)
+            keep = (pair_groups >= 0) & snapshot.live[view.docs]
+            docs.append(view.docs[keep])
+            groups.append(pair_groups[keep])
+        self.values = [self.table.get(i).value for i in self.entity_ids]
+        n = max(len(self.values), 1)
+        pairs = np.unique(np.concatenate(docs) * n + np.concatenate(groups))
+        self.docs, self.groups = pairs // n, pairs % n
+
+    def _group(self, value: str, group_of_id: dict[str, int]) -> int:
+        entity = self.table.entity(value)
+        if entity is None or entity.kind != self.kind:
+            return -1
+        if entity.id not in group_of_id:
+            group_of_id[entity.id] = len(self.entity_ids)
+            self.entity_ids.append(entity.id)
+        return group_of_id[entity.id]
+
+    def match(self, text: str) -> np.ndarray:
+        if self.table is None:
+            return super().match(text)
+        wanted = {i for i in self.table.match(self.kind, text)}
+        return np.array([g for g, i in enumerate(self.entity_ids) if i in wanted], dtype=np.int64)
+
+    def hit_values(self, doc: int) -> list[str]:
+        if self.table is None:
+            return super().hit_values(doc)
+        names = []
+        for column in self.columns:
+            vocab, of = self.raw_groups[column]
+            segment, row = self.snapshot.locate(doc)
+            offsets = segment.array(f"{column}.offsets")
+            own = segment.array(f"{column}.vocab")[segment.array(f"{column}.values")[offsets[row]:offsets[row + 1]]]
+            names += [self.values[g] for g in of[np.searchsorted(vocab, own)] if g >= 0]
+        return list(dict.fromkeys(names))
+
+    def _no_match(self, text: str) -> str:
+        if self.table is None:
+            return super()._no_match(text)
+        close = [e.value for e in self.table.closest(self.kind, text, n=HINTS)]
+        hint = f"; did you mean {', '.join(repr(n) for n in close)}?" if close else ""
+        return f"no {self.spec.singular} {text!r} in the index{hint}"
+
+
+NAME_KIND = {"people": "person", "places": "place", "orgs": "org"}
+NAME_COLUMNS = ("names.person", "names.place", "names.org")
+
+
 class EventList(ValueList):
     """Event types: a pair counts when extraction attached the type to the article, or,
     with `min_confidence`, when its confidence reaches it. The main event comes first."""
@@ -301,20 +371,25 @@ class Amounts:
         return sorted({amount_key(c, float(a)) for c, a in zip(names, amounts)})
 
 
-FACET_KINDS = {"names": ValueList, "values": ValueList, "events": EventList, "dates": Dates,
+FACET_KINDS = {"names": Names, "values": ValueList, "events": EventList, "dates": Dates,
                "amounts": Amounts}
 
 
 class Facets(dict):
-    """name -> bound facet kind, for one snapshot and confidence threshold (lazily made)."""
+    """name -> bound facet kind, for one snapshot, its index-level tables (entities) and a
+    confidence threshold (each made on first use)."""
 
-    def __init__(self, snapshot, min_confidence: float | None = None):
+    def __init__(self, snapshot, min_confidence: float | None = None, tables=None):
         super().__init__()
-        self.snapshot, self.min_confidence = snapshot, min_confidence
+        self.snapshot, self.min_confidence, self.tables = snapshot, min_confidence, tables
 
     def __missing__(self, name: str):
         spec = facetspec.spec(name)
-        facet = FACET_KINDS[spec.kind](spec, self.snapshot, self.min_confidence)
+        kind = FACET_KINDS[spec.kind]
+        if kind is Names:
+            facet = kind(spec, self.snapshot, self.min_confidence, self.tables)
+        else:
+            facet = kind(spec, self.snapshot, self.min_confidence)
         self[name] = facet
         return facet
 

@@ -23,6 +23,9 @@ from .snippets import make_snippet
 from .store import rows as row_codec
 from .store.columns import TEXT_FIELDS
 from .store.whoosh_store import parser_schema
+from .resolve.boilerplate import blank
+from .resolve.state import ReadTables
+from .store import analysis
 from .suggest import Suggester
 
 #: Terms of an article that more-like-this searches for.
@@ -90,6 +93,8 @@ class Index:
         self._snapshot = None
         self._state = None
         self._facets: dict[Any, Facets] = {}
+        self._tables: ReadTables | None = None
+        self._clusters = None
         self._suggester = None
         self._current()
 
@@ -129,10 +134,10 @@ class Index:
         """
         request = request_from({"query": text, **options, "limit": None, "facets": ()})
         m = self._match(request)
-        order = self._ranked(request, m, None)
+        order, folded = self._folded(request, m, None)
         for start in range(0, len(order), STREAM_PAGE):
             for doc in order[start:start + STREAM_PAGE]:
-                yield self._hit(m, int(doc))
+                yield self._hit(m, int(doc), folded.get(int(doc), ()))
 
     def run(self, request: SearchRequest) -> SearchResult:
         """Answer a SearchRequest (see `search` for the keyword form)."""
@@ -140,7 +145,8 @@ class Index:
         total = int(m.final.sum())
         wanted = None if request.limit is None else request.page * request.limit
         start = 0 if request.limit is None else (request.page - 1) * request.limit
-        hits = [self._hit(m, int(d)) for d in self._ranked(request, m, wanted)[start:]]
+        order, folded = self._folded(request, m, wanted)
+        hits = [self._hit(m, int(d), folded.get(int(d), ())) for d in order[start:]]
         counts = {name: self._count(m, name, request.facet_limit)
                   for name in (ALL_FACETS if request.facets is None else request.facets)}
         suggestion = self._suggest(m.snapshot, request.text) if total == 0 and request.text else None
@@ -216,6 +222,7 @@ class Index:
         if self._snapshot is not None:
             self._snapshot.articles.close()
         self._snapshot, self._state, self._facets = None, None, {}
+        self._tables, self._clusters = None, None
 
     # ------------------------------------------------------------ internals
 
@@ -226,13 +233,14 @@ class Index:
             self.close()
             self._snapshot = store.open_snapshot(self.dir)
             self._state = (self._snapshot.store, self._snapshot.generation)
+            self._tables = ReadTables(self._snapshot.store, self._snapshot.manifest)
             self._suggester = None
         return self._snapshot
 
     def _bound(self, snapshot, min_confidence) -> Facets:
         facets = self._facets.get(min_confidence)
         if facets is None:
-            facets = self._facets[min_confidence] = Facets(snapshot, min_confidence)
+            facets = self._facets[min_confidence] = Facets(snapshot, min_confidence, self._tables)
         return facets
 
     def _match(self, request: SearchRequest) -> "_Matched":
@@ -266,19 +274,22 @@ class Index:
         return build_query(request)
 
     def _like_query(self, article_id: str, snapshot) -> wq.Query:
-        """The article's most telling words (tf-idf over its text), minus the article."""
+        """The article's most telling words (tf-idf over its text, its boilerplate left out:
+        a shared newsletter sign-up must not make articles alike), minus the article."""
         found = snapshot.find([article_id])
         if found[0] < 0:
             raise SearchkitError(f"no article with id {article_id!r} in the index", exit_code=2)
-        segment, row = snapshot.locate(int(found[0]))
-        ordinals, counts = np.unique(segment.tokens("text", row), return_counts=True)
-        vocab = segment.array("text.vocab")
+        article, _ = row_codec.restore(snapshot.payload(int(found[0])))
+        text = blank(article.text, self._tables.boilerplate_spans(article.source, article.url, article.text))
+        counts: dict[str, int] = {}
+        for term in analysis.analyse(f"{article.title}\n{text}"):
+            counts[term] = counts.get(term, 0) + 1
         view = snapshot.fields["text"]
         weighted = []
-        for ordinal, count in zip(ordinals, counts):
-            term = vocab[ordinal].decode("utf-8", "surrogatepass")
+        for term, count in counts.items():
             df = len(view.lookup(term)[0])
-            weighted.append((count * math.log(1 + snapshot.live_count / max(df, 1)), term))
+            if df:
+                weighted.append((count * math.log(1 + snapshot.live_count / df), term))
         best = sorted(weighted, reverse=True)[:LIKE_TERMS]
         if not best:
             return wq.NullQuery
@@ -325,14 +336,64 @@ class Index:
         nothing = np.zeros(0, np.int64) if facetspec.spec(name).column else ()
         return m.facets[name].count(docs, m.selections.get(name, nothing), limit)
 
-    def _hit(self, m: "_Matched", doc: int) -> Hit:
+    def _folded(self, request: SearchRequest, m: "_Matched", wanted: int | None):
+        """(docnums of the hits up to `wanted`, {hit: docnums folded under it}).
+
+        Near-identical articles (one duplicate cluster) fold under the best-ranked of them
+        unless the request asks for no collapsing; `total` and facet counts still count
+        articles."""
+        clusters = self._cluster_ordinals(m.snapshot) if request.collapse else None
+        if clusters is None or not (m.final & clusters[1]).any():
+            return self._ranked(request, m, wanted), {}
+        order = self._ranked(request, m, None)
+        ords = clusters[0][order]
+        _, first = np.unique(ords, return_index=True)
+        keep = np.zeros(len(order), dtype=bool)
+        keep[first] = True
+        shown = order[keep][:wanted]
+        rep_of_cluster = dict(zip(ords[keep][:len(shown)].tolist(), shown.tolist()))
+        folded: dict[int, list[int]] = {}
+        for doc, cluster in zip(order[~keep].tolist(), ords[~keep].tolist()):
+            rep = rep_of_cluster.get(cluster)
+            if rep is not None:
+                folded.setdefault(rep, []).append(doc)
+        return shown, folded
+
+    def _cluster_ordinals(self, snapshot):
+        """(cluster ordinal per document, whether its cluster has other live members), or
+        None when the index keeps no duplicate clusters."""
+        if self._clusters is None:
+            if not snapshot.segments or not all("dup.npy" in s.files for s in snapshot.segments):
+                self._clusters = (None,)
+            else:
+                keys = snapshot.concat(lambda s: np.asarray(s.array("dup"))).astype("S")
+                frm, into = self._tables.merges
+                for _ in range(64):  # follow merges (chains are short)
+                    if not len(frm):
+                        break
+                    at = np.minimum(np.searchsorted(frm, keys), len(frm) - 1)
+                    moved = frm[at] == keys
+                    if not moved.any():
+                        break
+                    keys = np.where(moved, into[at], keys)
+                _, ords = np.unique(keys, return_inverse=True)
+                counts = np.bincount(ords[snapshot.live], minlength=ords.max() + 1 if len(ords) else 0)
+                self._clusters = (ords, counts[ords] > 1)
+        return None if self._clusters[0] is None else self._clusters
+
+    def _hit(self, m: "_Matched", doc: int, folded=()) -> Hit:
         snapshot, facets, score, terms = m.snapshot, m.facets, float(m.scores[doc]), m.terms
         article, extraction = row_codec.restore(snapshot.payload(doc))
         events = facets["event_types"]
+        spans = self._tables.boilerplate_spans(article.source, article.url, article.text)
+        copies = [row_codec.restore(snapshot.payload(d))[0] for d in folded]
         return Hit(
             id=article.id, title=display_title(article.title, article.text),
             date=row_codec.date_text(int(snapshot.dates[doc])), source=article.source,
-            url=article.url, score=round(score, 4), snippet=make_snippet(article.text, terms),
+            url=article.url, score=round(score, 4),
+            snippet=make_snippet(blank(article.text, spans), terms),
+            duplicates=tuple(c.id for c in copies),
+            duplicate_titles=tuple(c.source or display_title(c.title, c.text, 40) for c in copies),
             **{s.hit_field: tuple(facets[s.name].hit_values(doc)) for s in facetspec.FACETS
                if s.kind in ("names", "events") or s.name == "tags"},
             main_event=events.main_event(doc),

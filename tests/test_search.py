@@ -15,7 +15,7 @@ from conftest import write_jsonl
 
 PEOPLE = ["Volodymyr Zelenskyy", "Vladimir Putin", "Sergei Lavrov", "Olaf Scholz", "Joe Biden"]
 PLACES = ["Kyiv", "Moscow", "Berlin", "Kharkiv", "Odesa", "Washington"]
-ORGS = ["NATO", "EU", "Kremlin", "UN"]
+ORGS = ["NATO", "European Union", "Kremlin", "United Nations"]
 EVENTS = ["Prisoner exchange", "Peace talks", "Sanctions", "Air strike"]
 WORDS = ["prisoner", "exchange", "drone", "missile", "talks", "sanctions", "grain", "border",
          "soldiers", "ceasefire", "energy", "winter"]

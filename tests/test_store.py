@@ -18,7 +18,8 @@ import searchkit
 from searchkit.build import delete_articles
 from searchkit.models import SearchkitError
 from searchkit.store import IndexWriter, analysis, layout, writer as writer_module
-from searchkit.store.check import check_index, repair_index
+from searchkit.build import repair as repair_index
+from searchkit.store.check import check_index
 
 from conftest import write_jsonl
 

@@ -114,6 +114,8 @@ class EntityTable:
     (`AliasTable.groups()`); `edits` are the user's merges, splits, renames, not-names.
     """
 
+    rebuilt = False  # re-resolved whole when read (the rules had changed)
+
     def __init__(self, *, aliases: AliasGroups | None = None, edits: Edits | None = None,
                  rules: Rules | None = None):
         self.rules = rules or load_rules()
@@ -226,8 +228,10 @@ class EntityTable:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], *, aliases: AliasGroups | None = None,
-                  edits: Edits | None = None) -> "EntityTable":
-        """The table `to_dict` wrote; re-resolved whole if the rules changed since."""
+                  edits: Edits | None = None, stale_ok: bool = False) -> "EntityTable":
+        """The table `to_dict` wrote; re-resolved whole if the rules changed since (unless
+        `stale_ok`: the query path reads the table as its writer left it). `rebuilt` says
+        whether it was re-resolved."""
         if not isinstance(data, Mapping) or data.get("version") != FORMAT_VERSION:
             raise SearchkitError("entities table: unknown format (rebuild the index)")
         table = cls(aliases=aliases, edits=edits)
@@ -242,7 +246,8 @@ class EntityTable:
             table.entities[entity.id] = entity
             for v in entity.variants:
                 table.entity_of[v] = entity.id
-        if data.get("rules") != table._rules_digest():
+        table.rebuilt = not stale_ok and data.get("rules") != table._rules_digest()
+        if table.rebuilt:
             table.rebuild()
         return table
 

@@ -77,11 +77,12 @@ def check_index(index_dir: str | Path) -> Report:
     return report
 
 
-def repair_index(index_dir: str | Path) -> Report:
-    """Rebuild the index from its stored articles (no NLP) and switch to it."""
+def repair_index(index_dir: str | Path, *, tables=None) -> Report:
+    """Rebuild the index from its stored articles (no NLP) and switch to it; `tables` is
+    the writer's hook for the index-level tables (see IndexWriter)."""
     path = Path(index_dir)
     report = Report(repaired=True)
-    with IndexWriter(path, rebuild=True) as writer:
+    with IndexWriter(path, rebuild=True, tables=tables) as writer:
         payloads, report.problems, expected = _salvage(path)
         restored: set[str] = set()
         for article_id, payload in payloads:

@@ -36,9 +36,12 @@ EXTRAS = {
     "events": {"confidence": np.float32, "attached": np.bool_, "main": np.bool_},
     "money": {"amount": np.float64},
 }
-#: Every list column of a segment.
+#: Every list column of a segment (acronyms.short and acronyms.long pair up value by value).
 LIST_COLUMNS = ("sources", "origins", *NAME_COLUMNS.values(), "events", "tags", "money",
-                *TEXT_FIELDS)
+                "acronyms.short", "acronyms.long", *TEXT_FIELDS)
+#: Arrays with one row per document (some segments may lack the optional ones: the
+#: MinHash signatures and duplicate cluster the index-level tables add).
+PER_DOC = ("ids", "hashes", "dates", "dup", "minhash")
 
 
 def encode(values: Iterable[str]) -> np.ndarray:
@@ -74,6 +77,8 @@ def segment_arrays(rows: Sequence[Row]) -> dict[str, np.ndarray]:
     arrays.update(_list_column("tags", [list(r.tags) for r in rows]))
     arrays.update(_list_column("money", [[c for c, _ in r.money] for r in rows],
                                extras={"amount": [[a for _, a in r.money] for r in rows]}))
+    arrays.update(_list_column("acronyms.short", [[s for s, _ in r.acronyms] for r in rows]))
+    arrays.update(_list_column("acronyms.long", [[l for _, l in r.acronyms] for r in rows]))
     for field in TEXT_FIELDS:
         arrays.update(_list_column(field, [getattr(r, f"{field}_terms") for r in rows]))
         arrays.update(postings(arrays, field, len(rows)))
@@ -137,8 +142,9 @@ def _words(per_doc: Sequence[frozenset[str]]) -> dict[str, np.ndarray]:
 def merge_arrays(segments: Sequence["Segment"], keeps: Sequence[np.ndarray]) -> dict[str, np.ndarray]:
     """The arrays of one segment holding the kept documents of `segments`, in order."""
     arrays: dict[str, np.ndarray] = {}
-    for name in ("ids", "hashes", "dates"):
-        arrays[name] = _concat([s.array(name)[k] for s, k in zip(segments, keeps)])
+    for name in PER_DOC:
+        if all(f"{name}.npy" in s.files for s in segments):
+            arrays[name] = _concat([np.asarray(s.array(name))[k] for s, k in zip(segments, keeps)])
     arrays["ids.order"] = np.argsort(arrays["ids"], kind="stable").astype(np.int32)
     for column in LIST_COLUMNS:
         arrays.update(_merge_list(column, segments, keeps))

@@ -36,6 +36,8 @@ STORE_PREFIX = "store-"
 SEGMENT_PREFIX = "seg-"
 DELETIONS_PREFIX = "del-"
 MANIFEST = "manifest-{}.json"
+#: Manifest fields naming files of the index-level tables (resolve/state.py).
+TABLE_FIELDS = ("entities", "boilerplate", "dupmerges")
 #: whoosh's files of generation g with their sizes, written after whoosh's commit.
 WHOOSH_SIZES = "whoosh-{}.json"
 FORMAT_FILE = "FORMAT"
@@ -171,7 +173,8 @@ def sweep(store: Path, keep: set[str]) -> None:
     writes). whoosh's files are whoosh's to clean."""
     for child in store.iterdir():
         ours = child.name.startswith((SEGMENT_PREFIX, DELETIONS_PREFIX, "manifest-",
-                                      WHOOSH_SIZES.split("{")[0], "."))
+                                      WHOOSH_SIZES.split("{")[0], ".",
+                                      *(f"{field}-" for field in TABLE_FIELDS)))
         if ours and child.name not in keep:
             remove(child)
 

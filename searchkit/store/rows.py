@@ -51,6 +51,7 @@ class Row:
     events: tuple[tuple[str, float, bool, bool], ...]  # (type, confidence, attached, main)
     tags: tuple[str, ...]
     money: tuple[tuple[str, float], ...]  # (currency, value)
+    acronyms: tuple[tuple[str, str], ...]  # (short, long) defined in the text: "NATO" ...
     payload: Mapping[str, Any]  # what whoosh stores: see `payload()`
 
 
@@ -78,6 +79,8 @@ def from_article(article: Article, extraction: Extraction | None, *, extract: bo
         tags=_unique(_value(t) for t in article.given.get("tags", ())),
         money=tuple(sorted({(a.unit, float(a.value)) for a in (extraction.amounts if extraction else ())
                             if a.kind == "money"})),
+        acronyms=tuple(dict.fromkeys((_value(s), _value(l)) for s, l in
+                                     getattr(extraction, "acronyms", ()) or ())),
         payload=payload(article, extraction, extract=extract, rules=rules),
     )
 

@@ -41,8 +41,14 @@ FLUSH_TERMS = 2_500_000
 class IndexWriter:
     """The one writer of an index folder (see the module docstring)."""
 
-    def __init__(self, index_dir: str | Path, *, rebuild: bool = False):
+    def __init__(self, index_dir: str | Path, *, rebuild: bool = False, tables=None):
+        """`tables` is the hook for index-level tables kept per generation (entities,
+        boilerplate, duplicates: resolve/state.py); the store knows only its interface:
+        open(store, manifest, snapshot), extra_columns(arrays, ids, removed_ids),
+        commit(rows, removed_docs, generation) -> (manifest fields, files),
+        advance(manifest, snapshot) after a commit, reset() after a failed one."""
         self.index_dir = Path(index_dir)
+        self.tables = tables
         self._lock = layout.write_lock(self.index_dir)
         self._lock.__enter__()
         try:
@@ -53,6 +59,7 @@ class IndexWriter:
         self._rows: list[Row] = []
         self._terms = 0
         self._deletes: set[str] = set()
+        self._touched = False
         self.commits = 0
 
     # ------------------------------------------------------------ opening
@@ -74,6 +81,7 @@ class IndexWriter:
             if current is None and not rebuild:
                 layout.sweep_stores(self.index_dir, keep=self.store)  # an abandoned first build
                 layout.switch_current(self.index_dir, self.store)  # an empty index is an index
+            self._open_tables()
             return
         self.store = current
         layout.sweep_stores(self.index_dir, keep=current)  # an abandoned rebuild
@@ -87,6 +95,11 @@ class IndexWriter:
         if problems:
             raise layout.DamagedIndex(self.index_dir, problems)
         layout.sweep(current, self._referenced())  # leftovers of a killed run
+        self._open_tables()
+
+    def _open_tables(self) -> None:
+        if self.tables is not None:
+            self.tables.open(self.store, self._manifest, self.snapshot())
 
     def snapshot(self) -> Snapshot:
         """The index as committed so far (what `hashes` and deletions look at)."""
@@ -129,9 +142,13 @@ class IndexWriter:
             out.setdefault(paths[value], []).append(snapshot.id_of(int(doc)))
         return out
 
+    def touch(self) -> None:
+        """Commit a generation at the next commit even without rows (the tables changed)."""
+        self._touched = True
+
     def commit(self) -> None:
         """Write what is buffered as the next generation (nothing happens when empty)."""
-        if not self._rows and not self._deletes:
+        if not self._rows and not self._deletes and not self._touched:
             return
         rows, deletes = self._dedup_rows(), set(self._deletes)
         try:
@@ -139,7 +156,7 @@ class IndexWriter:
         except OSError as exc:
             raise SearchkitError(layout.os_error_message(exc, self.index_dir)
                                  + "; the index is unchanged") from None
-        self._rows, self._terms, self._deletes = [], 0, set()
+        self._rows, self._terms, self._deletes, self._touched = [], 0, set(), False
         self.commits += 1
 
     def close(self, *, ok: bool = True) -> None:
@@ -172,16 +189,28 @@ class IndexWriter:
 
     def _commit(self, rows: list[Row], deletes: set[str]) -> None:
         stored = self.articles.writer()
+        generation = stored.next_generation
         written: list[Path] = []
+        snapshot = self.snapshot()
+        gone = list(deletes | {r.id for r in rows})
+        removed = [int(d) for d in snapshot.find(gone) if d >= 0]
+        removed_ids = [snapshot.id_of(d) for d in removed]
         try:
-            entries = self._with_deletions(rows, deletes, stored.next_generation, written)
+            entries = self._with_deletions(rows, deletes, generation, written)
             if rows:
-                entries.append(self._write_segment(columns.segment_arrays(rows), written))
-            entries = self._merged(entries, stored.next_generation, written)
+                arrays = columns.segment_arrays(rows)
+                if self.tables is not None:
+                    arrays.update(self.tables.extra_columns(arrays, [r.id for r in rows], removed_ids))
+                entries.append(self._write_segment(arrays, written))
+            entries = self._merged(entries, generation, written)
             manifest = {"format": layout.FORMAT, "segments": entries,
                         "written": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
-            written.append(layout.write_manifest(self.store, stored.next_generation, manifest))
-            for article_id in sorted(deletes | {r.id for r in rows} & self._held(rows)):
+            if self.tables is not None:
+                fields, files = self.tables.commit(rows, removed, generation)
+                written += files
+                manifest.update(fields)
+            written.append(layout.write_manifest(self.store, generation, manifest))
+            for article_id in sorted(removed_ids):
                 stored.delete(article_id)
             for row in rows:
                 stored.add(row.id, dict(row.payload))
@@ -190,10 +219,14 @@ class IndexWriter:
             stored.cancel()
             for path in written:
                 layout.remove(path)
+            if self.tables is not None:
+                self.tables.reset()
             raise
         self._record_whoosh_sizes(stored.next_generation)
         self._manifest = manifest
         self._snapshot = None
+        if self.tables is not None:
+            self.tables.advance(manifest, self.snapshot())
         layout.sweep(self.store, self._referenced())
 
     def _record_whoosh_sizes(self, generation: int) -> None:
@@ -204,10 +237,6 @@ class IndexWriter:
                                     json.dumps(self.articles.files()))
         except OSError:
             pass
-
-    def _held(self, rows: list[Row]) -> set[str]:
-        ids = [r.id for r in rows]
-        return {i for i, d in zip(ids, self.snapshot().find(ids)) if d >= 0}
 
     def _with_deletions(self, rows, deletes, generation, written) -> list[dict]:
         """The current segments with replaced and deleted rows marked in new masks."""
@@ -254,6 +283,7 @@ class IndexWriter:
     def _referenced(self) -> set[str]:
         generation = self.articles.generation()
         names = {layout.MANIFEST.format(generation), layout.WHOOSH_SIZES.format(generation)}
+        names.update(v for k, v in self._manifest.items() if k in layout.TABLE_FIELDS and v)
         for entry in self._manifest["segments"]:
             names.add(entry["name"])
             if entry.get("deleted"):

@@ -1,0 +1,281 @@
+"""The index-level tables kept beside the segments, updated with every commit.
+
+`IndexTables` is the hook the store's writer calls (store/writer.py knows nothing of what
+is inside): before a segment is written it assigns each new article its near-duplicate
+cluster (and the MinHash signature the segment keeps), and at the commit it updates
+
+- the entities table (entities.py) with the names of added and removed articles,
+- the boilerplate model (boilerplate.py) with the passages of added articles,
+- the duplicate index's cluster merges (duplicates.py),
+
+and writes them as files of the new generation, named in its manifest. Each update costs
+what the commit adds; the duplicate index is rebuilt in memory from the segments' stored
+signatures only when a writer first needs it.
+
+The read side (`ReadTables`) loads what a snapshot's manifest names, lazily.
+"""
+from __future__ import annotations
+
+import json
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+from urllib.parse import urlsplit
+
+import numpy as np
+
+from ..store.columns import decode, encode
+from .boilerplate import BoilerplateModel
+from .duplicates import DuplicateIndex, DuplicateSettings, hash_tokens, signatures
+from .edits import Edits, read_edits
+from .entities import EntityTable, Observations
+
+ENTITIES = "entities-{}.json"
+BOILERPLATE = "boilerplate-{}.npz"
+MERGES = "dupmerges-{}.npy"
+#: The kinds of name per store column.
+NAME_COLUMNS = {"person": "names.person", "place": "names.place", "org": "names.org"}
+
+
+def source_key(source: str, url: str) -> str:
+    """Whose boilerplate a text shares: the site of its URL, else its source."""
+    host = urlsplit(url).hostname if url else None
+    return (host or source or "").lower()
+
+
+class IndexTables:
+    """The writer's hook (see the module docstring)."""
+
+    def __init__(self, *, aliases: Path | str | None = None, edits_file: Path | str | None = None):
+        self.aliases_path = aliases
+        self.edits_file = edits_file
+        self._entities: EntityTable | None = None
+        self._boilerplate: BoilerplateModel | None = None
+        self._duplicates: DuplicateIndex | None = None
+        self._token_hashes: dict[str, int] = {}
+        self._store = self._manifest = None
+        self._dirty: set[str] = set()
+
+    # ------------------------------------------------------------ the writer's calls
+
+    def open(self, store: Path, manifest: dict[str, Any], snapshot) -> None:
+        """The tables of the generation a writer starts from (loaded when first used)."""
+        self._store, self._manifest, self._snapshot = store, manifest, snapshot
+        self._entities = self._boilerplate = self._duplicates = None
+
+    def advance(self, manifest: dict[str, Any], snapshot) -> None:
+        """The writer committed `manifest`: keep what is loaded, read from the new snapshot."""
+        self._manifest, self._snapshot = manifest, snapshot
+
+    def extra_columns(self, arrays: dict[str, np.ndarray], ids: Sequence[str],
+                      removed: Sequence[str]) -> dict[str, np.ndarray]:
+        """Per-document arrays a new segment keeps: MinHash signatures and the cluster
+        each article joined (the duplicate index learns the new articles here)."""
+        vocab = [decode(t) for t in arrays["text.vocab"]]
+        term_hashes = hash_tokens(vocab, self._token_hashes) if vocab else np.zeros(0, np.uint64)
+        sigs = signatures(term_hashes[arrays["text.values"]], arrays["text.offsets"],
+                          **self._signature_settings())
+        duplicates = self.duplicates
+        duplicates.remove(removed)
+        clusters = duplicates.add(list(ids), sigs)
+        self._dirty.add("duplicates")
+        return {"minhash": sigs, "dup": encode(clusters)}
+
+    def commit(self, added: Sequence, removed: Sequence[int], generation: int
+               ) -> tuple[dict[str, Any], list[Path]]:
+        """Update the tables with a commit's added rows and the removed articles (docnums of
+        the writer's snapshot); write them for `generation`. Returns (manifest fields,
+        files written)."""
+        delta = Observations()
+        for names in removed_names(self._snapshot, removed).values():
+            delta.remove_article(**names)
+        for row in added:
+            delta.add_article(**_row_names(row))
+        if delta.values or delta.acronyms:
+            self.entities.update(delta)
+            self._dirty.add("entities")
+        for row in added:
+            article = row.payload["article"]
+            self.boilerplate.observe(source_key(article["source"], article["url"]), article["text"])
+        if added:
+            self._dirty.add("boilerplate")
+        return self._save(generation)
+
+    def reset(self) -> None:
+        """Forget what was loaded or changed (after a failed commit): reload from disk."""
+        self._entities = self._boilerplate = self._duplicates = None
+        self._dirty.clear()
+
+    def observe_boilerplate(self, articles: Iterable) -> None:
+        """Count passages before extraction (a pre-scan), so that the first articles of a
+        source are already read with its boilerplate blanked."""
+        for article in articles:
+            self.boilerplate.observe(source_key(article.source, article.url), article.text)
+        self._dirty.add("boilerplate")
+
+    def boilerplate_spans(self, article) -> list[tuple[int, int]]:
+        return self.boilerplate.spans(source_key(article.source, article.url), article.text)
+
+    def reresolve(self) -> None:
+        """After the user's entity edits: apply them to the table (saved at the commit)."""
+        self.entities.set_rules(edits=self._edits())
+        self._dirty.add("entities")
+
+    # ------------------------------------------------------------ the tables, loaded lazily
+
+    @property
+    def entities(self) -> EntityTable:
+        if self._entities is None:
+            name = (self._manifest or {}).get("entities")
+            aliases, edits = self._alias_groups(), self._edits()
+            if name:
+                data = json.loads((self._store / name).read_text(encoding="utf-8"))
+                self._entities = EntityTable.from_dict(data, aliases=aliases, edits=edits)
+                if self._entities.rebuilt:  # the alias data or the edits changed since
+                    self._dirty.add("entities")
+            else:
+                self._entities = EntityTable(aliases=aliases, edits=edits)
+        return self._entities
+
+    @property
+    def boilerplate(self) -> BoilerplateModel:
+        if self._boilerplate is None:
+            name = (self._manifest or {}).get("boilerplate")
+            if name:
+                with np.load(self._store / name, allow_pickle=False) as arrays:
+                    self._boilerplate = BoilerplateModel.from_arrays(arrays)
+            else:
+                self._boilerplate = BoilerplateModel()
+        return self._boilerplate
+
+    @property
+    def duplicates(self) -> DuplicateIndex:
+        """The duplicate index of the live articles, rebuilt from the segments' columns."""
+        if self._duplicates is None:
+            settings = DuplicateSettings.load()
+            index = DuplicateIndex(settings)
+            snapshot = self._snapshot
+            keys, clusters, sigs = [], [], []
+            for i, segment in enumerate(snapshot.segments if snapshot else ()):
+                live = ~snapshot.deleted_mask(i)
+                if "minhash.npy" not in segment.files:
+                    continue
+                keys += [decode(v) for v in np.asarray(segment.array("ids"))[live]]
+                clusters += [decode(v) for v in np.asarray(segment.array("dup"))[live]]
+                sigs.append(np.asarray(segment.array("minhash"))[live])
+            merges = _read_merges(self._store, (self._manifest or {}).get("dupmerges"))
+            if keys:
+                index = DuplicateIndex.from_arrays({
+                    "settings": np.array(json.dumps(settings.__dict__)),
+                    "keys": np.array(keys, dtype=str), "clusters": np.array(clusters, dtype=str),
+                    "signatures": np.concatenate(sigs),
+                    "merged_from": np.array(list(merges), dtype=str),
+                    "merged_into": np.array(list(merges.values()), dtype=str)})
+            self._duplicates = index
+        return self._duplicates
+
+    # ------------------------------------------------------------ internals
+
+    def _signature_settings(self) -> dict[str, int]:
+        s = self.duplicates.settings
+        return {"shingle": s.shingle, "num_perm": s.num_perm, "seed": s.seed}
+
+    def _alias_groups(self):
+        from ..extraction.canonical import load_aliases
+
+        return load_aliases(self.aliases_path).groups()
+
+    def _edits(self) -> Edits:
+        return read_edits(self.edits_file)
+
+    def _save(self, generation: int) -> tuple[dict[str, Any], list[Path]]:
+        fields, written = {}, []
+        manifest = self._manifest or {}
+        for key in ("entities", "boilerplate", "dupmerges"):
+            if manifest.get(key):
+                fields[key] = manifest[key]
+        if "entities" in self._dirty:
+            path = self._store / ENTITIES.format(generation)
+            path.write_text(json.dumps(self.entities.to_dict(), ensure_ascii=False), encoding="utf-8")
+            fields["entities"] = path.name
+            written.append(path)
+        if "boilerplate" in self._dirty:
+            path = self._store / BOILERPLATE.format(generation)
+            with open(path, "wb") as f:
+                np.savez(f, **self.boilerplate.to_arrays())
+            fields["boilerplate"] = path.name
+            written.append(path)
+        if "duplicates" in self._dirty:
+            merges = self.duplicates.to_arrays()
+            path = self._store / MERGES.format(generation)
+            np.save(path, np.stack([merges["merged_from"].astype(str), merges["merged_into"].astype(str)])
+                    if len(merges["merged_from"]) else np.zeros((2, 0), dtype=str), allow_pickle=False)
+            fields["dupmerges"] = path.name
+            written.append(path)
+        self._dirty.clear()
+        self._manifest = {**manifest, **fields}
+        return fields, written
+
+
+def _row_names(row) -> dict[str, Any]:
+    by_kind = {"people": [], "places": [], "orgs": []}
+    facet = {"person": "people", "place": "places", "org": "orgs"}
+    for value, kind in row.names:
+        by_kind[facet[kind]].append(value)
+    return {**by_kind, "acronyms": list(row.acronyms)}
+
+
+def removed_names(snapshot, docs: Iterable[int]) -> dict[str, dict[str, list[str]]]:
+    """The names (and acronym definitions) of articles about to be removed, by id."""
+    out = {}
+    for doc in docs:
+        names = {facet: snapshot.doc_values(column, doc) for facet, column in
+                 (("people", "names.person"), ("places", "names.place"), ("orgs", "names.org"))}
+        shorts = snapshot.doc_values("acronyms.short", doc)
+        longs = snapshot.doc_values("acronyms.long", doc)
+        out[snapshot.id_of(doc)] = {**names, "acronyms": list(zip(shorts, longs))}
+    return out
+
+
+def _read_merges(store: Path | None, name: str | None) -> dict[str, str]:
+    if not store or not name:
+        return {}
+    pairs = np.load(store / name, allow_pickle=False)
+    return dict(zip((str(a) for a in pairs[0]), (str(b) for b in pairs[1])))
+
+
+class ReadTables:
+    """What a snapshot's manifest names, loaded on first use by the query path."""
+
+    def __init__(self, store: Path, manifest: dict[str, Any]):
+        self.store, self.manifest = store, manifest
+
+    @cached_property
+    def entities(self) -> EntityTable | None:
+        name = self.manifest.get("entities")
+        if not name:
+            return None
+        data = json.loads((self.store / name).read_text(encoding="utf-8"))
+        return EntityTable.from_dict(data, stale_ok=True)
+
+    @cached_property
+    def boilerplate(self) -> BoilerplateModel | None:
+        name = self.manifest.get("boilerplate")
+        if not name:
+            return None
+        with np.load(self.store / name, allow_pickle=False) as arrays:
+            return BoilerplateModel.from_arrays(arrays)
+
+    @cached_property
+    def merges(self) -> tuple[np.ndarray, np.ndarray]:
+        """Cluster merges as sorted (from, into) byte arrays for vectorised look-ups."""
+        pairs = _read_merges(self.store, self.manifest.get("dupmerges"))
+        if not pairs:
+            return np.zeros(0, "S1"), np.zeros(0, "S1")
+        frm, into = encode(pairs), encode(pairs.values())
+        order = np.argsort(frm)
+        return frm[order], into[order]
+
+    def boilerplate_spans(self, source: str, url: str, text: str) -> list[tuple[int, int]]:
+        model = self.boilerplate
+        return model.spans(source_key(source, url), text) if model is not None else []
