@@ -138,6 +138,47 @@ def index_tables(index_dir: str | Path, aliases: str | Path | None = None) -> In
     return IndexTables(aliases=aliases, edits_file=edits)
 
 
+def edit_entities(op: str, names: Iterable[str], *, index_dir: str | Path = "index",
+                  aliases: str | Path | None = None) -> Path:
+    """Record an entity edit (merge A B, split A, rename A NEW, not-a-name A) in the user's
+    alias file (`aliases`, else the index folder's aliases.json) and re-resolve the index's
+    entities with it: no article is read again and spaCy does not run. Returns the file.
+
+    >>> edit_entities("merge", ["Zelenskyy", "Volodymyr Zelenskyy"], index_dir="index")  # doctest: +SKIP
+    """
+    from .resolve.edits import read_edits, write_edit
+
+    names = list(names)
+    tables = index_tables(index_dir, aliases)
+    edits_file = Path(tables.edits_file)
+    with IndexWriter(index_dir, tables=tables) as writer:
+        table = tables.entities
+        names_to_check = names[:1] if op == "rename" else names
+        unknown = [n for n in names_to_check if not table.match(None, n)]
+        if unknown:
+            hints = [e.value for e in table.closest(None, unknown[0], n=3)]
+            hint = f"; did you mean {', '.join(repr(h) for h in hints)}?" if hints else ""
+            raise SearchkitError(f"no name {unknown[0]!r} in the index's entities{hint}", exit_code=2)
+        before = read_edits(edits_file)
+        write_edit(edits_file, op, *names)
+        try:
+            tables.reresolve()
+            writer.touch()
+        except BaseException:
+            _restore_edits(edits_file, before)
+            raise
+    return edits_file
+
+
+def _restore_edits(path: Path, edits) -> None:
+    """Put the edits section back as it was (the re-resolution failed)."""
+    from .resolve.edits import SECTION_EDITS
+
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data[SECTION_EDITS] = edits.to_dict()
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
 def repair(index_dir: str | Path = "index"):
     """`check --repair`: rebuild the index from its stored articles (no NLP), with its
     index-level tables made anew."""

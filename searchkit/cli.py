@@ -201,12 +201,20 @@ def query(limit, page, every, fmt, as_json, facet_limit, explain, raw_csv, color
     out = sys.stdout
     if every:  # counts first (no hits), then every hit streamed
         result = ix.run(request.with_(limit=0))
+        _warn(result)
         hits = ix.iter_hits(**_stream_options(request))
         write_result(result, out, fmt, color=use_color(color), raw=raw_csv, explain=explained,
                      hits=hits)
     else:
-        write_result(ix.run(request), out, fmt, color=use_color(color), raw=raw_csv,
-                     explain=explained)
+        result = ix.run(request)
+        _warn(result)
+        write_result(result, out, fmt, color=use_color(color), raw=raw_csv, explain=explained)
+
+
+def _warn(result) -> None:
+    """Warnings (a filter value that matches nothing, with hints) go to stderr."""
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
 
 
 def _stream_options(request) -> dict:
@@ -328,6 +336,50 @@ def show(article_id, as_json, index_dir):
         click.echo(f"Event {event['type']} ({event['confidence']:.2f}): {event['evidence']}")
     click.echo()
     click.echo(article["text"])
+
+
+@cli.group(invoke_without_command=True)
+@click.option("--kind", type=click.Choice(["person", "place", "org"]), help="Only this kind.")
+@click.option("--limit", type=click.IntRange(1), default=None, help="Only the N with most articles.")
+@click.option("--json", "as_json", is_flag=True, help="Print the entities as JSON.")
+@index_option
+@click.pass_context
+def entities(ctx, kind, limit, as_json, index_dir):
+    """The index's entities with their spellings; fix them with merge, split, rename,
+    not-a-name (re-resolved in seconds, no NLP)."""
+    ctx.obj["index_dir"] = index_dir
+    if ctx.invoked_subcommand is not None:
+        return
+    rows = _open(index_dir).entities(kind)[:limit]
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for row in rows:
+        others = [v for v in row["variants"] if v != row["value"]]
+        also = f"  (also: {', '.join(others[:6])}{', ...' if len(others) > 6 else ''})" if others else ""
+        click.echo(f"{row['articles']:>7}  {row['kind']:<6}  {row['value']}{also}")
+
+
+def _entity_edit(op: str, arity: int, help_text: str):
+    @click.argument("names", nargs=arity, metavar=" ".join(["NAME"] * arity))
+    @click.option("--aliases", type=click.Path(dir_okay=False),
+                  help="The alias file to record the edit in (default: INDEX/aliases.json).")
+    @click.pass_context
+    def command(ctx, names, aliases):
+        from .build import edit_entities
+
+        names = (names,) if isinstance(names, str) else tuple(names)
+        path = edit_entities(op, names, index_dir=ctx.obj["index_dir"], aliases=aliases)
+        click.echo(f"{op} {' / '.join(names)}: recorded in {path}; entities re-resolved", err=True)
+
+    command.__doc__ = help_text
+    return entities.command(op)(command)
+
+
+_entity_edit("merge", 2, "Make two names one entity.")
+_entity_edit("split", 1, "Take a name out of its entity (it stands alone).")
+_entity_edit("rename", 2, "Show an entity under another name (NAME NEW).")
+_entity_edit("not-a-name", 1, "Drop a value from the facets: it is not a name.")
 
 
 @cli.command()

@@ -198,6 +198,32 @@ class Index:
                                         min_confidence=min_confidence))
         return list(result.facets[field])
 
+    def entities(self, kind: str | None = None) -> list[dict[str, Any]]:
+        """The index's entities (one per real person, place, organisation), most articles
+        first: {"id", "kind", "value", "articles", "variants": {spelling: articles}}.
+
+        >>> ix.entities("person")[0]["value"]   # doctest: +SKIP
+        'Volodymyr Zelenskyy'
+        """
+        snapshot = self._current()
+        table = self._tables.entities
+        if table is None:
+            return []
+        facets = self._bound(snapshot, None)
+        counts = {}
+        for name, spec_kind in (("people", "person"), ("places", "place"), ("orgs", "org")):
+            if kind not in (None, spec_kind):
+                continue
+            facet = facets[name]
+            everything = facet.count(snapshot.live, np.zeros(0, np.int64), None)
+            by_value = {v.value: v.count for v in everything}
+            for entity_id in getattr(facet, "entity_ids", []):
+                entity = table.get(entity_id)
+                counts[entity_id] = (entity, by_value.get(entity.value, 0))
+        rows = [{"id": e.id, "kind": e.kind, "value": e.value, "articles": n,
+                 "variants": dict(e.variants)} for e, n in counts.values() if n]
+        return sorted(rows, key=lambda r: (-r["articles"], r["value"]))
+
     def doc_count(self) -> int:
         """How many articles the index holds."""
         return self._current().live_count

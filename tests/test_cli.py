@@ -160,3 +160,50 @@ def test_batch_writes_every_search(tmp_path, jsonl_index):
     bad.write_text(json.dumps([{"name": "x", "query": "a", "colour": "red"}]))
     refused = run("batch", str(bad), "-o", str(tmp_path / "out2"), "--index", str(jsonl_index))
     assert refused.exit_code == 2 and "colour" in refused.output
+
+
+@pytest.fixture()
+def names_index(tmp_path):
+    records = [
+        {"id": "n1", "text": "Talks in Kyiv.", "people": ["Volodymyr Zelenskyy", "Olaf Scholz"]},
+        {"id": "n2", "text": "Talks in Berlin.", "people": ["Zelenskyy", "Scholz"], "places": ["Kiev"]},
+        {"id": "n3", "text": "Grain.", "people": ["Wołodymyr Zełenski"], "places": ["Kyiv"],
+         "orgs": ["International Criminal Court"]},
+        {"id": "n4", "text": "Court.", "orgs": ["ICC"], "people": ["Karim Khan"]},
+    ]
+    src = write_jsonl(tmp_path / "n.jsonl", records)
+    assert run("index", str(src), "--no-extract", "--index", str(tmp_path / "ix")).exit_code == 0
+    return tmp_path / "ix"
+
+
+def test_entities_list_their_spellings_and_filters_are_forgiving(names_index):
+    rows = json.loads(run("entities", "--kind", "person", "--json", "--index", str(names_index)).stdout)
+    top = rows[0]
+    assert top["value"] == "Volodymyr Zelenskyy" and top["articles"] == 3
+    assert set(top["variants"]) == {"Volodymyr Zelenskyy", "Zelenskyy", "Wołodymyr Zełenski"}
+    for spelling in ("zelensky", "Wolodymyr Zelenski", "ZELENSKYY"):
+        res = json.loads(run("query", "--person", spelling, "--json", "--index", str(names_index)).stdout)
+        assert res["total"] == 3 and not res["warnings"], spelling
+    res = json.loads(run("query", "--place", "kiev", "--json", "--index", str(names_index)).stdout)
+    assert res["total"] == 2 and {h["id"] for h in res["hits"]} == {"n2", "n3"}
+    missing = run("query", "--person", "Zelenskiiy Volodimir Xx", "--index", str(names_index))
+    assert missing.exit_code == 0 and "did you mean 'Volodymyr Zelenskyy'" in missing.stderr
+
+
+def test_entity_edits_are_recorded_and_re_resolve_without_reindexing(names_index):
+    def people():
+        rows = json.loads(run("entities", "--kind", "person", "--json", "--index", str(names_index)).stdout)
+        return {r["value"]: set(r["variants"]) for r in rows}
+
+    assert run("entities", "--index", str(names_index), "split", "Zelenskyy").exit_code == 0
+    assert people()["Zelenskyy"] == {"Zelenskyy"}
+    assert run("entities", "--index", str(names_index), "merge", "Karim Khan", "Olaf Scholz").exit_code == 0
+    assert {"Karim Khan", "Olaf Scholz"} <= next(v for v in people().values() if "Karim Khan" in v)
+    assert run("entities", "--index", str(names_index), "rename", "Olaf Scholz", "Chancellor Scholz").exit_code == 0
+    assert "Chancellor Scholz" in people()
+    assert run("entities", "--index", str(names_index), "not-a-name", "Zelenskyy").exit_code == 0
+    assert "Zelenskyy" not in {v for vs in people().values() for v in vs}
+    edits = json.loads((names_index / "aliases.json").read_text())["entities"]
+    assert edits["not_a_name"] == ["Zelenskyy"] and edits["rename"] == {"Olaf Scholz": "Chancellor Scholz"}
+    unknown = run("entities", "--index", str(names_index), "merge", "Nobody Here", "Olaf Scholz")
+    assert unknown.exit_code == 2 and "no name 'Nobody Here'" in unknown.output

@@ -177,12 +177,14 @@ def resolve_block(values: Iterable[str], kind: str, ctx: BlockContext) -> list[l
 
 
 def _join_listed(block: _Block, order: list[str]) -> None:
-    """Alias entries and the user's merges (these override every guard)."""
+    """Alias entries and the user's merges (these override every guard; the user's split
+    of a value overrides the alias data that lists it)."""
     first: dict[tuple, str] = {}
     for v in order:
         folded = fold(v)
         alias = block.ctx.alias_of.get(folded)
-        tags = [("alias", alias[1])] if alias and alias[0] == block.kind else []
+        listed = alias and alias[0] == block.kind and folded not in block.ctx.splits
+        tags = [("alias", alias[1])] if listed else []
         tags += [("merge", i) for i in block.ctx.merge_groups.get(folded, ())]
         for tag in tags:
             if tag in first:

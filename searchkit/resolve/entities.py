@@ -387,7 +387,8 @@ class EntityTable:
         """The user's name, else the alias entry, else the most used full form."""
         names: list[str] = []
         alias = next((self._ctx.alias_of[fold(v)] for v in cluster
-                      if self._ctx.alias_of.get(fold(v), ("",))[0] == kind), None)
+                      if self._ctx.alias_of.get(fold(v), ("",))[0] == kind
+                      and fold(v) not in self._ctx.splits), None)
         if alias is not None:
             names = [n for n in (alias[1], *self._aliases.get(alias, ())) if n not in variants]
         renamed = self.edits.display_for(cluster)
