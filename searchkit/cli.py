@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 from functools import wraps
 
@@ -132,6 +133,10 @@ def index_cmd(paths, no_extract, workers, rebuild, prune, aliases, events, dask,
     """Read articles (files, folders, or - for JSONL on stdin) and index them."""
     from .build import iter_build, resolve_workers
 
+    # SIGTERM unwinds like Ctrl-C: the write in progress removes its files, what was
+    # committed stays, and the lock is released.
+    signal.signal(signal.SIGTERM, _terminated)
+
     stdin = sys.stdin if "-" in paths else None
     progress = iter_build(paths, index_dir=index_dir, extract=not no_extract,
                           workers=resolve_workers(workers), rebuild=rebuild, prune=prune,
@@ -161,6 +166,10 @@ def _report_inputs(summary, skipped_file) -> None:
         click.echo(f"... and {more:,} more skipped: {where}", err=True)
     elif skipped_file is not None and summary.skipped:
         click.echo(f"skipped inputs also written to {one_line(skipped_file.name)}", err=True)
+
+
+def _terminated(signum, frame):
+    raise KeyboardInterrupt
 
 
 def _drive_progress(progress):

@@ -50,9 +50,16 @@ class IndexWriter:
         self.index_dir = Path(index_dir)
         self.tables = tables
         self._lock = layout.write_lock(self.index_dir)
-        self._lock.__enter__()
+        try:
+            self._lock.__enter__()
+        except OSError as exc:
+            raise SearchkitError(layout.os_error_message(exc, self.index_dir)) from None
         try:
             self._open(rebuild)
+        except OSError as exc:
+            self._lock.__exit__(None, None, None)
+            raise SearchkitError(layout.os_error_message(exc, self.index_dir)
+                                 + "; the index is unchanged") from None
         except BaseException:
             self._lock.__exit__(None, None, None)
             raise
@@ -165,7 +172,12 @@ class IndexWriter:
             if ok:
                 self.commit()
                 if self.rebuilding:
-                    layout.switch_current(self.index_dir, self.store)
+                    try:
+                        layout.switch_current(self.index_dir, self.store)
+                    except OSError as exc:
+                        layout.remove(self.store)
+                        raise SearchkitError(layout.os_error_message(exc, self.index_dir)
+                                             + "; the index is unchanged") from None
                     layout.sweep_stores(self.index_dir, keep=self.store)
                     _remove_legacy(self.index_dir)
             elif self.rebuilding:
