@@ -184,8 +184,8 @@ class Names(ValueList):
             super().__init__(spec, snapshot, min_confidence)
             return
         self.spec, self.snapshot = spec, snapshot
-        self.kind = NAME_KIND[spec.name]
-        self.columns = [spec.column, *(c for c in NAME_COLUMNS if c != spec.column)]
+        self.kind = spec.entity_kind
+        self.columns = [spec.column, *(s.column for s in facetspec.NAME_FACETS if s.column != spec.column)]
         self.entity_ids: list[str] = []
         group_of_id: dict[str, int] = {}
         docs, groups = [], []
@@ -236,10 +236,6 @@ class Names(ValueList):
         close = [e.value for e in self.table.closest(self.kind, text, n=HINTS)]
         hint = f"; did you mean {', '.join(repr(n) for n in close)}?" if close else ""
         return f"no {self.spec.singular} {text!r} in the index{hint}"
-
-
-NAME_KIND = {"people": "person", "places": "place", "orgs": "org"}
-NAME_COLUMNS = ("names.person", "names.place", "names.org")
 
 
 class EventList(ValueList):

@@ -19,7 +19,8 @@ class FacetSpec:
     (`--person`); `prefixes` what the query language accepts before a colon
     (`person:zelenskyy`); `record_field` the field an input record may carry itself (None
     when records cannot); `hit_field` the Hit attribute listing an article's values;
-    `singular` the word messages use ("no person 'X'").
+    `singular` the word messages use ("no person 'X'"); `entity_kind` the kind of name a
+    names facet counts (extraction's and the entities table's word for it).
     """
 
     name: str
@@ -32,16 +33,17 @@ class FacetSpec:
     hit_field: str
     singular: str
     help: str
+    entity_kind: str | None = None
 
 
 FACETS: tuple[FacetSpec, ...] = (
     FacetSpec("people", "People", "names", "names.person", "person", ("person", "people", "who"),
-              "people", "people", "person", "Only articles naming this person."),
+              "people", "people", "person", "Only articles naming this person.", "person"),
     FacetSpec("places", "Places", "names", "names.place", "place", ("place", "places", "where"),
-              "places", "places", "place", "Only articles naming this place."),
+              "places", "places", "place", "Only articles naming this place.", "place"),
     FacetSpec("orgs", "Organisations", "names", "names.org", "org",
               ("org", "orgs", "organisation", "organization"), "orgs", "orgs", "organisation",
-              "Only articles naming this organisation."),
+              "Only articles naming this organisation.", "org"),
     FacetSpec("event_types", "Event types", "events", "events", "event",
               ("event", "events", "event_type"), "event_types", "event_types", "event type",
               "Only articles reporting this type of event."),
@@ -56,6 +58,10 @@ FACETS: tuple[FacetSpec, ...] = (
 )
 
 BY_NAME = {spec.name: spec for spec in FACETS}
+#: The facets of names (people, places, orgs), and the one of event types.
+NAME_FACETS = tuple(spec for spec in FACETS if spec.kind == "names")
+EVENTS = next(spec for spec in FACETS if spec.kind == "events")
+TAGS = BY_NAME["tags"]
 #: Facet names in display order.
 FACET_NAMES = tuple(BY_NAME)
 #: Facet fields an input record may carry (indexed as given with --no-extract).

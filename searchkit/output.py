@@ -10,6 +10,7 @@ import csv
 import html
 import json
 import re
+from dataclasses import fields
 from typing import IO, Any, Iterable, Mapping
 
 import click
@@ -18,9 +19,11 @@ from . import facetspec
 from .models import FacetValue, Hit, SearchResult
 
 FORMATS = ("text", "json", "jsonl", "csv", "tsv")
-#: The columns of a hit row (Hit.to_row() keys, with its rank first).
-HIT_COLUMNS = ("rank", "id", "title", "date", "source", "url", "score", "people", "places",
-               "orgs", "event_types", "main_event", "tags", "amounts", "duplicates", "snippet")
+#: The columns of a hit row: its rank, then Hit.to_row()'s keys, the snippet last.
+HIT_COLUMNS = ("rank", *(f.name for f in fields(Hit) if f.name not in ("snippet", "duplicate_titles")),
+               "snippet")
+#: What a terminal hit shows on its line of facets: names and event types.
+CHIPS = tuple(s.hit_field for s in facetspec.FACETS if s.kind in ("names", "events"))
 FACET_COLUMNS = ("value", "label", "count", "selected")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -107,7 +110,7 @@ class HitWriter:
         lines = ["", self._style(f"{self.rank:>3}. {hit.title}", bold=True),
                  "     " + "  ".join(x for x in (hit.date or "", hit.source, hit.id) if x),
                  "     " + terminal_snippet(hit.snippet, self.color)]
-        chips = [", ".join(getattr(hit, k)[:4]) for k in ("people", "places", "event_types")]
+        chips = [", ".join(getattr(hit, k)[:4]) for k in CHIPS]
         chips.append(", ".join(a["text"] for a in hit.amounts if a["kind"] == "money"))
         if any(chips):
             lines.append("     " + " | ".join(c for c in chips if c))

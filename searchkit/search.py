@@ -183,7 +183,7 @@ class Index:
             "source": article.source, "url": article.url, "text": article.text,
             **{s.name: facets[s.name].hit_values(doc) for s in facetspec.FACETS
                if s.kind in ("names", "values", "events") and s.name != "sources"},
-            "main_event": facets["event_types"].main_event(doc),
+            "main_event": facets[facetspec.EVENTS.name].main_event(doc),
             "amounts": details.get("amounts", []), "mentions": details.get("mentions", []),
             "events": details.get("events", []), "meta": dict(article.meta),
         }
@@ -211,10 +211,10 @@ class Index:
             return []
         facets = self._bound(snapshot, None)
         counts = {}
-        for name, spec_kind in (("people", "person"), ("places", "place"), ("orgs", "org")):
-            if kind not in (None, spec_kind):
+        for spec in facetspec.NAME_FACETS:
+            if kind not in (None, spec.entity_kind):
                 continue
-            facet = facets[name]
+            facet = facets[spec.name]
             everything = facet.count(snapshot.live, np.zeros(0, np.int64), None)
             by_value = {v.value: v.count for v in everything}
             for entity_id in getattr(facet, "entity_ids", []):
@@ -410,7 +410,7 @@ class Index:
     def _hit(self, m: "_Matched", doc: int, folded=()) -> Hit:
         snapshot, facets, score, terms = m.snapshot, m.facets, float(m.scores[doc]), m.terms
         article, extraction = row_codec.restore(snapshot.payload(doc))
-        events = facets["event_types"]
+        events = facets[facetspec.EVENTS.name]
         spans = self._tables.boilerplate_spans(article.source, article.url, article.text)
         copies = [row_codec.restore(snapshot.payload(d))[0] for d in folded]
         return Hit(

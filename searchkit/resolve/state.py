@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
+from ..facetspec import NAME_FACETS
 from ..store.columns import decode, encode
 from .boilerplate import BoilerplateModel
 from .duplicates import DuplicateIndex, DuplicateSettings, hash_tokens, signatures
@@ -33,8 +34,6 @@ from .entities import EntityTable, Observations
 ENTITIES = "entities-{}.json"
 BOILERPLATE = "boilerplate-{}.npz"
 MERGES = "dupmerges-{}.npy"
-#: The kinds of name per store column.
-NAME_COLUMNS = {"person": "names.person", "place": "names.place", "org": "names.org"}
 
 
 def source_key(source: str, url: str) -> str:
@@ -218,19 +217,18 @@ class IndexTables:
 
 
 def _row_names(row) -> dict[str, Any]:
-    by_kind = {"people": [], "places": [], "orgs": []}
-    facet = {"person": "people", "place": "places", "org": "orgs"}
+    """A row's names as the entities table's keywords (the names facets' names)."""
+    by_kind = {spec.entity_kind: [] for spec in NAME_FACETS}
     for value, kind in row.names:
-        by_kind[facet[kind]].append(value)
-    return {**by_kind, "acronyms": list(row.acronyms)}
+        by_kind[kind].append(value)
+    return {**{s.name: by_kind[s.entity_kind] for s in NAME_FACETS}, "acronyms": list(row.acronyms)}
 
 
 def removed_names(snapshot, docs: Iterable[int]) -> dict[str, dict[str, list[str]]]:
     """The names (and acronym definitions) of articles about to be removed, by id."""
     out = {}
     for doc in docs:
-        names = {facet: snapshot.doc_values(column, doc) for facet, column in
-                 (("people", "names.person"), ("places", "names.place"), ("orgs", "names.org"))}
+        names = {spec.name: snapshot.doc_values(spec.column, doc) for spec in NAME_FACETS}
         shorts = snapshot.doc_values("acronyms.short", doc)
         longs = snapshot.doc_values("acronyms.long", doc)
         out[snapshot.id_of(doc)] = {**names, "acronyms": list(zip(shorts, longs))}

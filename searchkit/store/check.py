@@ -17,6 +17,7 @@ from typing import Any, Iterator
 
 import numpy as np
 
+from .. import facetspec
 from ..models import SearchkitError
 from . import layout, rows
 from .columns import LIST_COLUMNS, TEXT_FIELDS, Segment, decode, postings
@@ -235,10 +236,10 @@ def _legacy_payload(stored: dict[str, Any]) -> dict[str, Any]:
             else when.isoformat(timespec="seconds")
     # Format 2 kept the record's own facet values and extraction's together; what
     # extraction found is in `details`, so the rest is what the record gave.
-    found = {"people": {m["canonical"] for m in details.get("mentions", []) if m["kind"] == "person"},
-             "places": {m["canonical"] for m in details.get("mentions", []) if m["kind"] == "place"},
-             "orgs": {m["canonical"] for m in details.get("mentions", []) if m["kind"] == "org"},
-             "event_types": {e["type"] for e in details.get("events", [])}, "tags": set()}
+    found = {spec.record_field: {m["canonical"] for m in details.get("mentions", [])
+                                 if m["kind"] == spec.entity_kind} for spec in facetspec.NAME_FACETS}
+    found[facetspec.EVENTS.record_field] = {e["type"] for e in details.get("events", [])}
+    found[facetspec.TAGS.record_field] = set()
     given = {name: tuple(v for v in (stored.get(name) or "").split(",") if v and v not in extracted)
              for name, extracted in found.items()}
     article = {"id": stored["id"], "text": stored.get("text", ""), "title": stored.get("title", ""),

@@ -25,12 +25,13 @@ from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
-from .rows import NAME_KINDS, Row
+from .. import facetspec
+from .rows import Row
 
 #: Fields whose terms are indexed with positions (token streams + postings).
 TEXT_FIELDS = ("title", "text")
-#: List columns of names, one per kind.
-NAME_COLUMNS = {kind: f"names.{kind}" for kind in NAME_KINDS}
+#: List columns of names, one per kind (the facet table names them).
+NAME_COLUMNS = {spec.entity_kind: spec.column for spec in facetspec.NAME_FACETS}
 #: Per-pair extras of the list columns, with their dtypes.
 EXTRAS = {
     "events": {"confidence": np.float32, "attached": np.bool_, "main": np.bool_},

@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass, fields
 from datetime import datetime, timezone
 from typing import Any, Mapping
 
+from .. import facetspec
 from ..models import Amount, Article, Event, Extraction, Mention
 from . import analysis
 
@@ -27,10 +28,10 @@ ROW_VERSION = 3
 NO_DATE = -(2 ** 63)
 #: Names, tags and types longer than this are cut (they are values, not texts).
 MAX_VALUE_CHARS = 200
-#: The kinds of name a row holds, in the order of their codes in the column files.
-NAME_KINDS = ("person", "place", "org")
+#: The kinds of name a row holds.
+NAME_KINDS = tuple(spec.entity_kind for spec in facetspec.NAME_FACETS)
 #: Facet fields of a record that give names, and the kind each gives.
-GIVEN_NAME_KINDS = {"people": "person", "places": "place", "orgs": "org"}
+GIVEN_NAME_KINDS = {spec.record_field: spec.entity_kind for spec in facetspec.NAME_FACETS}
 _EPOCH = datetime(1970, 1, 1)
 _LINE_SUFFIX = re.compile(r":\d+$")
 
@@ -76,7 +77,7 @@ def from_article(article: Article, extraction: Extraction | None, *, extract: bo
         words=frozenset(title_words) | frozenset(text_words),
         names=_names(article, extraction),
         events=_events(article, extraction),
-        tags=_unique(_value(t) for t in article.given.get("tags", ())),
+        tags=_unique(_value(t) for t in article.given.get(facetspec.TAGS.record_field, ())),
         money=tuple(sorted({(a.unit, float(a.value)) for a in (extraction.amounts if extraction else ())
                             if a.kind == "money"})),
         acronyms=tuple(dict.fromkeys((_value(s), _value(l)) for s, l in
@@ -182,7 +183,7 @@ def _events(article: Article, extraction: Extraction | None):
     """(type, confidence, attached, main) per event type: the record's own types are sure;
     extraction gives each type its best confidence, attached when `facets()` lists it."""
     best: dict[str, float] = {}
-    for value in article.given.get("event_types", ()):
+    for value in article.given.get(facetspec.EVENTS.record_field, ()):
         if _value(value):
             best[_value(value)] = 1.0
     attached = set(best)
@@ -191,7 +192,7 @@ def _events(article: Article, extraction: Extraction | None):
         for event in extraction.events:
             name = _value(event.type)
             best[name] = max(best.get(name, 0.0), float(event.confidence))
-        listed = [_value(t) for t in extraction.facets().get("event_types", ())]
+        listed = [_value(t) for t in extraction.facets().get(facetspec.EVENTS.name, ())]
         attached.update(listed)
         main = _value(getattr(extraction, "main_event", None) or "") or (listed[0] if listed else None)
     if main is None and attached:
