@@ -182,3 +182,51 @@ def test_invalid_requests_are_usage_errors(corpus):
 def test_missing_index_says_how_to_build(tmp_path):
     with pytest.raises(SearchkitError, match="searchkit index"):
         searchkit.open_index(tmp_path / "nothing")
+
+
+WIRE = ("Ukraine and Russia exchanged ninety prisoners of war on Tuesday after talks brokered by "
+        "the United Arab Emirates, officials in Kyiv said, the latest in a series of swaps this year "
+        "that also returned the bodies of soldiers killed near Bakhmut and Avdiivka.")
+SIGNUP = "Sign up for our morning newsletter and get the day's top stories in your inbox."
+
+
+def test_near_identical_articles_fold_under_the_best_ranked(tmp_path):
+    records = [
+        {"id": "wire-a", "source": "Wire A", "title": "Prisoner swap", "text": WIRE},
+        {"id": "wire-b", "source": "Wire B", "title": "Ukraine, Russia swap prisoners",
+         "text": WIRE + " Reporting by staff."},
+        {"id": "wire-c", "source": "Paper C", "title": "Prisoners exchanged", "text": "KYIV - " + WIRE},
+        {"id": "other", "source": "Paper C", "title": "Prisoner exchange talks stall",
+         "text": "Talks on a new prisoner exchange stalled in Istanbul, negotiators said."},
+    ]
+    write_jsonl(tmp_path / "w.jsonl", records)
+    searchkit.index_paths([str(tmp_path / "w.jsonl")], index_dir=tmp_path / "ix", extract=False)
+    ix = searchkit.open_index(tmp_path / "ix")
+    folded = ix.search("prisoners", limit=10, facets=("sources",))
+    assert folded.total == 4  # totals count articles
+    assert len(folded.hits) == 2
+    top = next(h for h in folded.hits if h.id.startswith("wire"))
+    assert sorted([top.id, *top.duplicates]) == ["wire-a", "wire-b", "wire-c"]
+    assert {v.value: v.count for v in folded.facets["sources"]} == {"Paper C": 2, "Wire A": 1, "Wire B": 1}
+    every = ix.search("prisoners", limit=10, collapse=False)
+    assert len(every.hits) == 4 and not any(h.duplicates for h in every.hits)
+    assert [h.id for h in ix.iter_hits("prisoners")] == [h.id for h in folded.hits]
+
+
+def test_more_like_this_ignores_boilerplate(tmp_path):
+    topics = ["drone strike on a power plant in Kharkiv", "grain exports through Odesa port",
+              "prisoner exchange brokered in Istanbul", "sanctions on Russian oil exports"]
+    records = []
+    for i in range(12):
+        topic = topics[i % 4]
+        records.append({"id": f"a{i}", "source": "Site", "url": f"https://news.example/{i}",
+                        "title": topic.capitalize(),
+                        "text": f"Officials reported a {topic}. The {topic} was the {i}th such event.\n"
+                                f"{SIGNUP}\nAdvertisement"})
+    write_jsonl(tmp_path / "b.jsonl", records)
+    searchkit.index_paths([str(tmp_path / "b.jsonl")], index_dir=tmp_path / "ix", extract=False)
+    ix = searchkit.open_index(tmp_path / "ix")
+    like = ix.search(like="a0", limit=20, collapse=False)
+    assert {h.id for h in like.hits[:2]} == {"a4", "a8"}, [h.id for h in like.hits]  # same topic
+    assert "newslett" not in like.query and "advertis" not in like.query  # boilerplate left out
+    assert "newsletter" not in ix.search("power plant").hits[0].snippet
