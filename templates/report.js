@@ -25,13 +25,21 @@
   var items = Array.prototype.slice.call(document.querySelectorAll("#results > li.result"));
   var boxes = Array.prototype.slice.call(document.querySelectorAll("input[data-f]"));
   var bars = Array.prototype.slice.call(document.querySelectorAll("#timeline rect.bar"));
-  var dots = Array.prototype.slice.call(document.querySelectorAll("#map circle.dot"));
+  var places = Array.prototype.slice.call(document.querySelectorAll("#map .dots .place"))
+    .map(function (el) {
+      var v = +el.getAttribute("data-v");
+      return { el: el, v: v, dot: el.querySelector("circle"), link: el.tagName.toLowerCase() === "a",
+               label: document.querySelector('#map .lbl[data-v="' + v + '"]'),
+               name: placeFacet >= 0 ? facets[placeFacet].values[v] : "" };
+    });
   var countLine = document.getElementById("result-count");
   var pager = document.getElementById("pager");
   var noMatch = document.getElementById("no-match");
   var active = document.getElementById("active-filters");
   var activeList = document.getElementById("active-list");
   var peakLabel = document.getElementById("tl-peak");
+  var words = document.getElementById("selection-words");
+  var undatedValue = dateFacet >= 0 ? lookup[dateFacet].get(data.undated) : undefined;
 
   var state = { sel: facets.map(function () { return new Set(); }), page: 1 };
 
@@ -60,16 +68,20 @@
     return { sel: sel, page: isFinite(page) && page > 0 ? page : 1 };
   }
 
-  function writeFragment() {
+  // An explicit page marks the fragment as the whole state, even with nothing selected.
+  function fragmentOf(sel, page) {
     var params = new URLSearchParams();
-    state.sel.forEach(function (chosen, f) {
+    sel.forEach(function (chosen, f) {
       Array.from(chosen).sort(function (a, b) { return a - b; }).forEach(function (v) {
         params.append(facets[f].name, facets[f].values[v]);
       });
     });
-    // An explicit page marks the fragment as the whole state, even with nothing selected.
-    params.append("page", String(state.page));
-    var next = "#" + params.toString();
+    params.append("page", String(page));
+    return "#" + params.toString();
+  }
+
+  function writeFragment() {
+    var next = fragmentOf(state.sel, state.page);
     if (location.hash !== next) { location.hash = next; }
     render();  // now, not on "hashchange", which comes later
   }
@@ -133,6 +145,7 @@
     drawCountLine(r.visible.length, first, onPage.size);
     drawPager(pages);
     drawActive();
+    drawWords();
     drawTimeline(r.counts);
     drawMap(r.counts);
     if (noMatch) { noMatch.hidden = r.visible.length > 0 || hits.length === 0; }
@@ -236,36 +249,234 @@
     active.hidden = !any;
   }
 
+  // The filters as a sentence, worded as report_views.selection_words words them.
+  function drawWords() {
+    if (!words) { return; }
+    var parts = [];
+    state.sel.forEach(function (chosen, f) {
+      if (!chosen.size) { return; }
+      var names = Array.from(chosen).sort(function (a, b) { return a - b; }).map(function (v) {
+        var box = document.querySelector('input[data-f="' + f + '"][data-v="' + v + '"]');
+        return box ? labelOf(box) : facets[f].values[v];
+      });
+      parts.push(facets[f].label + ": " + names.join(" or "));
+    });
+    words.textContent = parts.length ? "Filtered to " + parts.join("; and ") + "." :
+      "No filters: every article of the search is listed.";
+  }
+
+  // The count at the top of the timeline's axis (report_views.axis_top).
+  function axisTop(peak) {
+    if (peak <= 1) { return 1; }
+    var small = [2, 4, 6, 8], i;
+    for (i = 0; i < small.length; i++) { if (small[i] >= peak) { return small[i]; } }
+    var mantissas = [10, 12, 16, 20, 30, 40, 50, 60, 80];
+    for (var scale = 1; ; scale *= 10) {
+      for (i = 0; i < mantissas.length; i++) {
+        if (mantissas[i] * scale >= peak) { return mantissas[i] * scale; }
+      }
+    }
+  }
+
+  function plural(n, words) {
+    return n.toLocaleString("en") + " " + words + (n === 1 ? "" : "s");
+  }
+
   function drawTimeline(counts) {
-    if (dateFacet < 0 || !bars.length) { return; }
+    if (dateFacet < 0) { return; }
     var c = counts[dateFacet], peak = 1;
-    bars.forEach(function (bar) {
-      var v = +bar.getAttribute("data-v");
-      if (v >= 0 && c[v] > peak) { peak = c[v]; }
+    if (bars.length && data.chart) {
+      bars.forEach(function (bar) {
+        var v = +bar.getAttribute("data-v");
+        if (v >= 0 && c[v] > peak) { peak = c[v]; }
+      });
+      var top = axisTop(peak), height = data.chart.height, base = data.chart.base;
+      bars.forEach(function (bar) {
+        var v = +bar.getAttribute("data-v");
+        var n = v >= 0 ? c[v] : 0;
+        var h = height * n / top;
+        bar.setAttribute("height", h.toFixed(2));
+        bar.setAttribute("y", (base - h).toFixed(2));
+        bar.classList.toggle("sel", v >= 0 && state.sel[dateFacet].has(v));
+        var title = bar.querySelector("title");
+        if (title) { title.textContent = title.textContent.replace(/: \d+$/, ": " + n); }
+      });
+      [["low", 0], ["mid", Math.floor(top / 2)], ["high", top]].forEach(function (tick) {
+        var g = document.querySelector("#timeline .tick." + tick[0]);
+        if (!g) { return; }
+        g.querySelector("text").textContent = String(tick[1]);
+        if (tick[0] === "mid") { g.setAttribute("visibility", top === 1 ? "hidden" : "visible"); }
+      });
+      if (peakLabel) { peakLabel.textContent = String(peak); }
+    }
+    drawUndated(c);
+  }
+
+  // "N undated articles are not shown on the timeline", linking to them within the view.
+  function drawUndated(c) {
+    var note = document.getElementById("tl-undated");
+    if (!note || undatedValue === undefined) { return; }
+    var n = c[undatedValue] || 0;
+    note.hidden = n === 0;
+    document.getElementById("undated-text").textContent =
+      plural(n, "undated article") + (n === 1 ? " is" : " are");
+    var sel = state.sel.map(function (chosen) { return new Set(chosen); });
+    sel[dateFacet] = new Set([undatedValue]);
+    document.getElementById("undated-link").setAttribute("href", fragmentOf(sel, 1));
+  }
+
+  // The counts the map's legend draws a dot for (report_views.legend_counts).
+  function legendCounts(peak) {
+    var out = [1, Math.max(1, Math.round(peak / 4)), Math.max(peak, 1)];
+    return out.filter(function (n, i) { return out.indexOf(n) === i; }).sort(function (a, b) {
+      return a - b;
     });
-    bars.forEach(function (bar) {
-      var v = +bar.getAttribute("data-v");
-      var n = v >= 0 ? c[v] : 0;
-      var h = data.chartHeight * n / peak;
-      bar.setAttribute("height", h.toFixed(2));
-      bar.setAttribute("y", (data.chartHeight - h).toFixed(2));
-      bar.classList.toggle("sel", v >= 0 && state.sel[dateFacet].has(v));
-      var title = bar.querySelector("title");
-      if (title) { title.textContent = title.textContent.replace(/: \d+$/, ": " + n); }
-    });
-    if (peakLabel) { peakLabel.textContent = String(peak); }
+  }
+
+  function radius(n, peak) {
+    var lo = data.map.radius[0], hi = data.map.radius[1];
+    return n ? lo + (hi - lo) * Math.sqrt(n / peak) : 0;
   }
 
   function drawMap(counts) {
-    if (placeFacet < 0 || !dots.length) { return; }
-    var c = counts[placeFacet], peak = 1, lo = data.mapRadius[0], hi = data.mapRadius[1];
-    dots.forEach(function (d) { peak = Math.max(peak, c[+d.getAttribute("data-v")]); });
-    dots.forEach(function (d) {
-      var n = c[+d.getAttribute("data-v")];
-      d.setAttribute("r", n ? (lo + (hi - lo) * Math.sqrt(n / peak)).toFixed(2) : "0");
-      var title = d.querySelector("title");
-      if (title) { title.textContent = title.textContent.replace(/: \d+$/, ": " + n); }
+    if (placeFacet < 0 || !places.length || !data.map) { return; }
+    var c = counts[placeFacet], peak = 1;
+    places.forEach(function (p) { peak = Math.max(peak, c[p.v]); });
+    places.forEach(function (p) {
+      var n = c[p.v];
+      p.dot.setAttribute("r", radius(n, peak).toFixed(2));
+      if (p.link) { p.el.setAttribute("aria-label", p.name + ": " + plural(n, "article")); }
     });
+    var ranked = places.filter(function (p) { return c[p.v] > 0; }).sort(function (a, b) {
+      return c[b.v] - c[a.v] || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+    });
+    drawLegend(peak);
+    drawLabels(ranked);
+    drawTopPlaces(ranked, c);
+    keyOrder = ranked.filter(function (p) { return p.link; });
+    var current = places.find(function (p) { return p.link && p.el.getAttribute("tabindex") === "0"; });
+    if (keyOrder.length && (!current || keyOrder.indexOf(current) < 0)) { roveTo(keyOrder[0], false); }
+  }
+
+  function drawLegend(peak) {
+    var shown = legendCounts(peak);
+    Array.prototype.forEach.call(document.querySelectorAll("#map .legend .key"), function (g, i) {
+      var n = shown[i];
+      g.setAttribute("visibility", n ? "visible" : "hidden");
+      g.querySelector("circle").setAttribute("r", radius(n || 0, peak).toFixed(2));
+      g.querySelector("text").textContent = n ? String(n) : "";
+    });
+  }
+
+  // Label the most named places that fit, measured as drawn (report_views._place_labels
+  // estimates the same without a browser). A label tries the right of its dot, then the left.
+  function drawLabels(ranked) {
+    var box = data.map.box;  // the map's area, without the legend strip under it
+    var inside = { x0: box[0], x1: box[0] + box[2], y0: box[1], y1: box[1] + box[3] };
+    places.forEach(function (p) { if (p.label) { p.label.classList.remove("top"); } });
+    var taken = [];
+    for (var i = 0; i < ranked.length && taken.length < data.map.labels; i++) {
+      var p = ranked[i];
+      if (!p.label) { continue; }
+      var r = +p.dot.getAttribute("r"), cx = +p.dot.getAttribute("cx");
+      var gap = r + data.map.gap;
+      p.label.classList.add("top");
+      var placed = false;
+      for (var side = 0; side < 2 && !placed; side++) {
+        p.label.setAttribute("x", (side ? cx - gap : cx + gap).toFixed(2));
+        p.label.setAttribute("text-anchor", side ? "end" : "start");
+        var b = p.label.getBBox();
+        var fits = b.x >= inside.x0 && b.x + b.width <= inside.x1 && b.y >= inside.y0 &&
+          b.y + b.height <= inside.y1;
+        placed = fits && !taken.some(function (t) {
+          return b.x < t.x + t.width && t.x < b.x + b.width && b.y < t.y + t.height && t.y < b.y + b.height;
+        });
+        if (placed) { taken.push(b); }
+      }
+      if (!placed) { p.label.classList.remove("top"); }
+    }
+  }
+
+  function drawTopPlaces(ranked, c) {
+    var list = document.getElementById("top-places");
+    if (!list) { return; }
+    list.textContent = "";
+    ranked.slice(0, data.map.places).forEach(function (p) {
+      var li = document.createElement("li");
+      if (p.link) {
+        var a = document.createElement("a");
+        a.href = p.el.getAttribute("href");
+        a.textContent = p.name;
+        li.appendChild(a);
+      } else {
+        li.appendChild(document.createTextNode(p.name));
+      }
+      var n = document.createElement("span");
+      n.className = "n";
+      n.textContent = String(c[p.v]);
+      li.appendChild(document.createTextNode(" "));
+      li.appendChild(n);
+      list.appendChild(li);
+    });
+  }
+
+  /* ---------------------------------------------------------------- the map by keyboard */
+
+  // One tab stop (roving tabindex): the arrow keys walk the places in the order of their
+  // counts, Home and End jump to the first and the last; Enter follows the link.
+  function roveTo(p, focus) {
+    places.forEach(function (q) { if (q.link) { q.el.setAttribute("tabindex", q === p ? "0" : "-1"); } });
+    if (focus) { p.el.focus(); }
+  }
+
+  var keyOrder = [];  // the linked places with articles in view, most named first
+
+  function onMapKey(event) {
+    var order = keyOrder;
+    var at = order.findIndex(function (p) { return p.el === document.activeElement; });
+    if (at < 0 || !order.length) { return; }
+    var next = { ArrowRight: at + 1, ArrowDown: at + 1, ArrowLeft: at - 1, ArrowUp: at - 1,
+                 Home: 0, End: order.length - 1 }[event.key];
+    if (next === undefined) { return; }
+    event.preventDefault();
+    roveTo(order[Math.max(0, Math.min(order.length - 1, next))], true);
+  }
+
+  // A place's label shows while its dot has the pointer or the keyboard focus.
+  function hotLabel(event) {
+    var el = event.target.closest && event.target.closest(".place");
+    places.forEach(function (p) {
+      if (p.label) { p.label.classList.toggle("hot", p.el === el && event.type !== "focusout" && event.type !== "mouseout"); }
+    });
+  }
+
+  /* ---------------------------------------------------------------- copy link to this view */
+
+  function copyLink() {
+    var input = document.getElementById("view-link");
+    var status = document.getElementById("copy-status");
+    var url = location.href;
+    input.value = url;
+    function selectIt(message) {
+      input.hidden = false;
+      input.focus();
+      input.select();
+      status.textContent = message;
+    }
+    function fallback() {
+      selectIt("");
+      var copied = false;
+      try { copied = document.execCommand("copy"); } catch (e) { copied = false; }
+      status.textContent = copied ? "Link copied." : "Press Ctrl+C (⌘C on a Mac) to copy the selected link.";
+    }
+    if (navigator.clipboard && navigator.clipboard.writeText) {
+      navigator.clipboard.writeText(url).then(function () {
+        input.hidden = false;
+        status.textContent = "Link copied.";
+      }, fallback);
+    } else {
+      fallback();
+    }
   }
 
   /* ---------------------------------------------------------------- events */
@@ -288,6 +499,18 @@
     bar.classList.add("clickable");
     bar.addEventListener("click", function () { toggle(dateFacet, v, !state.sel[dateFacet].has(v)); });
   });
+  var map = document.getElementById("map");
+  if (map) {
+    map.addEventListener("keydown", onMapKey);
+    ["focusin", "focusout", "mouseover", "mouseout"].forEach(function (type) {
+      map.addEventListener(type, hotLabel);
+    });
+  }
+  var share = document.getElementById("share");
+  if (share) {
+    share.hidden = false;
+    document.getElementById("copy-link").addEventListener("click", copyLink);
+  }
   var clear = document.getElementById("clear-filters");
   if (clear) {
     clear.addEventListener("click", function () {
