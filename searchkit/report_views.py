@@ -222,7 +222,8 @@ def client_data(space: FacetSpace, selection: Mapping[str, set[int]], page_size:
         data["chart"] = {"height": timeline["height"], "base": timeline["base"]}
     if map_data:
         data["map"] = {"radius": list(map_data["radius"]), "labels": MAP_LABELS,
-                       "places": TOP_PLACES, "box": list(map_data["box"]),
+                       "tries": MAP_LABEL_TRIES, "places": TOP_PLACES,
+                       "box": list(map_data["box"]),
                        "gap": map_data["gap"]}
     return data
 
@@ -261,6 +262,10 @@ def sidebar_view(space: FacetSpace, selection: Mapping[str, set[int]],
     return groups
 
 
+#: What the page says while no filter is ticked (report.js says the same).
+NO_FILTERS = "No filter ticked: every article in this report is listed."
+
+
 def selection_words(space: FacetSpace, selection: Mapping[str, set[int]]) -> str:
     """The in-page filters as a sentence: "Places: Kyiv or Lviv; and People: Joe Biden."
 
@@ -270,7 +275,7 @@ def selection_words(space: FacetSpace, selection: Mapping[str, set[int]]) -> str
              + " or ".join(_value_label(name, space.values[name][i]) for i in sorted(chosen))
              for name in space.names if (chosen := selection.get(name))]
     if not parts:
-        return "No filters: every article of the search is listed."
+        return NO_FILTERS
     return "Filtered to " + "; and ".join(parts) + "."
 
 
@@ -419,7 +424,11 @@ def _undated_view(ordinal: int | None, count: int) -> dict[str, Any] | None:
 
 def _time_labels(buckets: Sequence[str], step: float, monthly: bool
                  ) -> tuple[list[dict[str, Any]], int]:
-    """Month and year labels under the bars, and the number of label rows."""
+    """Month and year labels under the bars, and the number of label rows.
+
+    Labels of a row stay at least their room apart at desktop size; those not marked
+    `dense` also at phone size.
+    """
     labels = []
     months = monthly and _stride(step, MONTH_ROOM[0], MONTH_STRIDES)
     if months:
@@ -430,18 +439,20 @@ def _time_labels(buckets: Sequence[str], step: float, monthly: bool
                 labels.append(_label(n, step, MONTHS[month], 1,
                                      dense=phone is None or month % phone != 0))
     row = 2 if months else 1
-    if monthly:
-        for n, key in enumerate(buckets):
-            # The first bar names its year when the next January is far enough away.
-            if key.endswith("-01") or (n == 0 and (13 - int(key[5:7])) * step >= YEAR_ROOM[0]):
-                labels.append(_label(n, step, key[:4], row, dense=False))
-    else:
-        years = _stride(step, YEAR_ROOM[0], YEAR_STRIDES) or YEAR_STRIDES[-1]
-        phone = _stride(step, YEAR_ROOM[1], YEAR_STRIDES, of=years)
-        for n, key in enumerate(buckets):
-            if int(key) % years == 0 or (n == 0 and len(buckets) * step < 2 * YEAR_ROOM[0]):
-                labels.append(_label(n, step, key, 1,
-                                     dense=phone is None or int(key) % phone != 0))
+    year_step = step * 12 if monthly else step
+    years = _stride(year_step, YEAR_ROOM[0], YEAR_STRIDES) or YEAR_STRIDES[-1]
+    phone = _stride(year_step, YEAR_ROOM[1], YEAR_STRIDES, of=years)
+    for n, key in enumerate(buckets):
+        year = int(key[:4])
+        if monthly and not key.endswith("-01"):
+            # The first bar names its year when the next labelled January is far enough away.
+            ahead = 13 - int(key[5:7]) + 12 * ((-year - 1) % years)
+            gap = ahead * step if n + ahead < len(buckets) else float("inf")
+            if n == 0 and gap >= YEAR_ROOM[0]:
+                labels.append(_label(n, step, key[:4], row, dense=gap < YEAR_ROOM[1]))
+        elif year % years == 0:
+            labels.append(_label(n, step, key[:4], row,
+                                 dense=phone is None or year % phone != 0))
     return labels, row
 
 
@@ -472,8 +483,9 @@ MAP_FONT = 15.0  # place labels (report.css enlarges them by PHONE_FONT on a pho
 LEGEND_HEIGHT = 44.0  # the strip under the map that shows what the dot sizes mean
 PHONE_FONT = 1.6
 LABEL_GAP = 0.25  # between a dot and its label, in label heights
-#: Places labelled on the map (the most named that fit) and listed beside it.
-MAP_LABELS, TOP_PLACES = 8, 10
+#: Places labelled on the map (the most named that fit, among the first MAP_LABEL_TRIES)
+#: and listed beside it.
+MAP_LABELS, MAP_LABEL_TRIES, TOP_PLACES = 8, 32, 10
 
 
 def map_xy(lat: float, lon: float) -> tuple[float, float]:
@@ -495,7 +507,7 @@ def legend_counts(peak: int) -> list[int]:
 
     report.js has the same function (legendCounts).
     """
-    return sorted({1, max(1, round(peak / 4)), max(peak, 1)})
+    return sorted({1, max(1, int(peak / 4 + 0.5)), max(peak, 1)})  # halves up, as in JS
 
 
 def map_window(points: Sequence[tuple[float, float]]) -> tuple[float, float, float, float]:
@@ -561,14 +573,14 @@ def _place_labels(dots: list[dict[str, Any]], box: tuple[float, float, float, fl
     x0, y0, w, h = box
     size = font * PHONE_FONT
     taken: list[tuple[float, float, float, float]] = []
-    for d in dots:
+    for n, d in enumerate(dots):
         width, gap = 0.58 * size * len(d["name"]), d["r"] + font * LABEL_GAP
         right = (d["x"] + gap, d["y"] - size / 2, width, size)
         left = (d["x"] - gap - width, d["y"] - size / 2, width, size)
         fits = [b for b in (right, left) if x0 <= b[0] and b[0] + b[2] <= x0 + w
                 and y0 <= b[1] and b[1] + b[3] <= y0 + h]
         free = [b for b in fits if not any(_overlap(b, t) for t in taken)]
-        d["top"] = bool(d["count"] and free and len(taken) < MAP_LABELS)
+        d["top"] = bool(d["count"] and free and len(taken) < MAP_LABELS and n < MAP_LABEL_TRIES)
         chosen = (free or fits or [right])[0]
         if d["top"]:
             taken.append(chosen)

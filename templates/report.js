@@ -37,7 +37,6 @@
   var noMatch = document.getElementById("no-match");
   var active = document.getElementById("active-filters");
   var activeList = document.getElementById("active-list");
-  var peakLabel = document.getElementById("tl-peak");
   var words = document.getElementById("selection-words");
   var undatedValue = dateFacet >= 0 ? lookup[dateFacet].get(data.undated) : undefined;
 
@@ -262,7 +261,7 @@
       parts.push(facets[f].label + ": " + names.join(" or "));
     });
     words.textContent = parts.length ? "Filtered to " + parts.join("; and ") + "." :
-      "No filters: every article of the search is listed.";
+      "No filter ticked: every article in this report is listed.";
   }
 
   // The count at the top of the timeline's axis (report_views.axis_top).
@@ -307,7 +306,6 @@
         g.querySelector("text").textContent = String(tick[1]);
         if (tick[0] === "mid") { g.setAttribute("visibility", top === 1 ? "hidden" : "visible"); }
       });
-      if (peakLabel) { peakLabel.textContent = String(peak); }
     }
     drawUndated(c);
   }
@@ -375,7 +373,8 @@
     var inside = { x0: box[0], x1: box[0] + box[2], y0: box[1], y1: box[1] + box[3] };
     places.forEach(function (p) { if (p.label) { p.label.classList.remove("top"); } });
     var taken = [];
-    for (var i = 0; i < ranked.length && taken.length < data.map.labels; i++) {
+    var tries = Math.min(ranked.length, data.map.tries);
+    for (var i = 0; i < tries && taken.length < data.map.labels; i++) {
       var p = ranked[i];
       if (!p.label) { continue; }
       var r = +p.dot.getAttribute("r"), cx = +p.dot.getAttribute("cx");
@@ -443,11 +442,13 @@
   }
 
   // A place's label shows while its dot has the pointer or the keyboard focus.
+  var hot = null;
   function hotLabel(event) {
+    if (hot) { hot.classList.remove("hot"); hot = null; }
+    if (event.type === "focusout" || event.type === "mouseout") { return; }
     var el = event.target.closest && event.target.closest(".place");
-    places.forEach(function (p) {
-      if (p.label) { p.label.classList.toggle("hot", p.el === el && event.type !== "focusout" && event.type !== "mouseout"); }
-    });
+    hot = el && document.querySelector('#map .lbl[data-v="' + el.getAttribute("data-v") + '"]');
+    if (hot) { hot.classList.add("hot"); }
   }
 
   /* ---------------------------------------------------------------- copy link to this view */
@@ -457,14 +458,11 @@
     var status = document.getElementById("copy-status");
     var url = location.href;
     input.value = url;
-    function selectIt(message) {
+    // Without the Clipboard API (or its permission) the link waits selected in the box.
+    function fallback() {
       input.hidden = false;
       input.focus();
       input.select();
-      status.textContent = message;
-    }
-    function fallback() {
-      selectIt("");
       var copied = false;
       try { copied = document.execCommand("copy"); } catch (e) { copied = false; }
       status.textContent = copied ? "Link copied." : "Press Ctrl+C (⌘C on a Mac) to copy the selected link.";
