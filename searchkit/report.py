@@ -32,7 +32,7 @@ from .models import ALL_FACETS, SearchkitError, SearchRequest, SearchResult
 #: Results per page of the in-page pager.
 PAGE_SIZE = 50
 #: Chart height of the timeline, in SVG units.
-CHART_HEIGHT = 90.0
+CHART_HEIGHT = 110.0
 #: Hand-written files copied beside the pages (looked up like templates).
 ASSETS = ("report.css", "report.js")
 #: A report naming at most this many people, places and organisations gives each a page;

@@ -223,8 +223,8 @@ def client_data(space: FacetSpace, selection: Mapping[str, set[int]], page_size:
     if map_data:
         data["map"] = {"radius": list(map_data["radius"]), "labels": MAP_LABELS,
                        "tries": MAP_LABEL_TRIES, "places": TOP_PLACES,
-                       "box": list(map_data["box"]),
-                       "gap": map_data["gap"]}
+                       "box": list(map_data["box"]), "font": map_data["font"],
+                       "phoneFont": PHONE_FONT, "char": LABEL_CHAR, "gap": map_data["gap"]}
     return data
 
 
@@ -316,10 +316,13 @@ def result_view(position: int, hit, href: str, entity_href, visible: bool) -> di
 #: The in-page dates value of hits without a date ("#dates=undated" lists them).
 UNDATED = "undated"
 #: Timeline geometry in SVG units: the count axis' gutter, room above its top label, a label row.
-AXIS_GUTTER, CHART_TOP, TICK_ROW = 44.0, 10.0, 18.0
+AXIS_GUTTER, CHART_TOP, TICK_ROW = 56.0, 10.0, 18.0
+#: Extra room under a wide chart's second label row: report.css moves that row down when
+#: the chart shrinks to a phone screen and its type grows.
+PHONE_ROW = 16.0
 #: Room one time label needs, in SVG units, at desktop size and at the larger phone size
 #: (report.css enlarges the labels of a chart shrunk to a phone screen).
-MONTH_ROOM, YEAR_ROOM = (30.0, 50.0), (40.0, 66.0)
+MONTH_ROOM, YEAR_ROOM = (30.0, 64.0), (40.0, 80.0)
 #: Label every k-th month (or year): the smallest k that leaves the label its room.
 MONTH_STRIDES, YEAR_STRIDES = (1, 2, 3, 6), (1, 2, 5, 10, 20, 50, 100)
 
@@ -394,13 +397,13 @@ def timeline_view(space: FacetSpace, counts: Mapping[str, list[int]],
                      "ordinal": i, "count": count, "label": date_label(key),
                      "selected": i in chosen})
     labels, rows = _time_labels(buckets, step, monthly)
-    plot = round(max(len(buckets) * step, 240.0), 2)
-    used = AXIS_GUTTER + plot
+    used = AXIS_GUTTER + round(max(len(buckets) * step, 240.0), 2)
+    wide = used > 400  # shrinks on a phone, where report.css enlarges its type
     return {"bars": bars, "labels": labels, "rows": rows, "height": height, "top": top,
             "peak": peak, "base": base, "left": AXIS_GUTTER, "width": used,
             "axis": _count_axis(top, base, height),
-            "wide": used > 400, "monthly": monthly,
-            "total_height": base + 8 + TICK_ROW * rows,
+            "wide": wide, "monthly": monthly,
+            "total_height": base + 8 + TICK_ROW * rows + (PHONE_ROW if wide and rows > 1 else 0),
             "summary": ", ".join(f"{b['label']}: {b['count']}" for b in bars if b["count"]),
             "undated": _undated_view(undated, undated_count)}
 
@@ -483,6 +486,10 @@ MAP_FONT = 15.0  # place labels (report.css enlarges them by PHONE_FONT on a pho
 LEGEND_HEIGHT = 44.0  # the strip under the map that shows what the dot sizes mean
 PHONE_FONT = 1.6
 LABEL_GAP = 0.25  # between a dot and its label, in label heights
+#: A label's width per character, in label heights (measured: 0.51 to 0.75, mean 0.63, for the
+#: bold sans-serif labels); report.js places labels with the same estimate, so a click never
+#: waits for the browser to lay the page out to measure them.
+LABEL_CHAR = 0.7
 #: Places labelled on the map (the most named that fit, among the first MAP_LABEL_TRIES)
 #: and listed beside it.
 MAP_LABELS, MAP_LABEL_TRIES, TOP_PLACES = 8, 32, 10
@@ -568,13 +575,13 @@ def _place_labels(dots: list[dict[str, Any]], box: tuple[float, float, float, fl
     """Give every dot a label position; mark `top` the most named that fit without overlap.
 
     Widths are estimated at the phone size, the larger one, so the labels shown without
-    the page's script never collide; report.js measures the real ones after each click.
+    the page's script never collide; report.js does the same at the size of the screen.
     """
     x0, y0, w, h = box
     size = font * PHONE_FONT
     taken: list[tuple[float, float, float, float]] = []
     for n, d in enumerate(dots):
-        width, gap = 0.58 * size * len(d["name"]), d["r"] + font * LABEL_GAP
+        width, gap = LABEL_CHAR * size * len(d["name"]), d["r"] + font * LABEL_GAP
         right = (d["x"] + gap, d["y"] - size / 2, width, size)
         left = (d["x"] - gap - width, d["y"] - size / 2, width, size)
         fits = [b for b in (right, left) if x0 <= b[0] and b[0] + b[2] <= x0 + w
@@ -598,7 +605,7 @@ def _legend(peak: int, box: tuple[float, float, float, float], zoom: float,
     """The strip under the map: a dot for a few counts, drawn at the map's own scale."""
     x0, y0, w, h = box
     middle = y0 + h + LEGEND_HEIGHT / zoom / 2
-    slot = 80.0 / zoom
+    slot = 110.0 / zoom  # room for a dot and a count at the phone's larger type
     counts = legend_counts(peak)
     items = []
     for n in range(3):  # three slots, so report.js can refill them after a click

@@ -29,7 +29,9 @@
     .map(function (el) {
       var v = +el.getAttribute("data-v");
       return { el: el, v: v, dot: el.querySelector("circle"), link: el.tagName.toLowerCase() === "a",
-               label: document.querySelector('#map .lbl[data-v="' + v + '"]'),
+               label: document.querySelector('#map .lbl[data-v="' + v + '"]'), r: 0,
+               x: +el.querySelector("circle").getAttribute("cx"),
+               y: +el.querySelector("circle").getAttribute("cy"),
                name: placeFacet >= 0 ? facets[placeFacet].values[v] : "" };
     });
   var countLine = document.getElementById("result-count");
@@ -342,14 +344,16 @@
     places.forEach(function (p) { peak = Math.max(peak, c[p.v]); });
     places.forEach(function (p) {
       var n = c[p.v];
-      p.dot.setAttribute("r", radius(n, peak).toFixed(2));
+      p.r = radius(n, peak);
+      p.dot.setAttribute("r", p.r.toFixed(2));
       if (p.link) { p.el.setAttribute("aria-label", p.name + ": " + plural(n, "article")); }
     });
     var ranked = places.filter(function (p) { return c[p.v] > 0; }).sort(function (a, b) {
       return c[b.v] - c[a.v] || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
     });
     drawLegend(peak);
-    drawLabels(ranked);
+    labelled = ranked;
+    drawLabels();
     drawTopPlaces(ranked, c);
     keyOrder = ranked.filter(function (p) { return p.link; });
     var current = places.find(function (p) { return p.link && p.el.getAttribute("tabindex") === "0"; });
@@ -366,34 +370,39 @@
     });
   }
 
-  // Label the most named places that fit, measured as drawn (report_views._place_labels
-  // estimates the same without a browser). A label tries the right of its dot, then the left.
-  function drawLabels(ranked) {
-    var box = data.map.box;  // the map's area, without the legend strip under it
-    var inside = { x0: box[0], x1: box[0] + box[2], y0: box[1], y1: box[1] + box[3] };
+  // Label the most named places that fit, trying the right of each dot, then the left.
+  // Widths are estimated from the label's length, as report_views._place_labels does, at
+  // the size report.css gives labels on this screen: a click never waits for a layout.
+  var labelled = [];  // the places with articles in view, most named first
+  var phoneScreen = window.matchMedia ? window.matchMedia("(max-width: 40rem)") : null;
+
+  function drawLabels() {
+    var m = data.map, box = m.box, taken = [];
+    var size = m.font * (phoneScreen && phoneScreen.matches ? m.phoneFont : 1);
     places.forEach(function (p) { if (p.label) { p.label.classList.remove("top"); } });
-    var taken = [];
-    var tries = Math.min(ranked.length, data.map.tries);
-    for (var i = 0; i < tries && taken.length < data.map.labels; i++) {
-      var p = ranked[i];
+    var tries = Math.min(labelled.length, m.tries);
+    for (var i = 0; i < tries && taken.length < m.labels; i++) {
+      var p = labelled[i];
       if (!p.label) { continue; }
-      var r = +p.dot.getAttribute("r"), cx = +p.dot.getAttribute("cx");
-      var gap = r + data.map.gap;
-      p.label.classList.add("top");
-      var placed = false;
-      for (var side = 0; side < 2 && !placed; side++) {
-        p.label.setAttribute("x", (side ? cx - gap : cx + gap).toFixed(2));
-        p.label.setAttribute("text-anchor", side ? "end" : "start");
-        var b = p.label.getBBox();
-        var fits = b.x >= inside.x0 && b.x + b.width <= inside.x1 && b.y >= inside.y0 &&
-          b.y + b.height <= inside.y1;
-        placed = fits && !taken.some(function (t) {
-          return b.x < t.x + t.width && t.x < b.x + b.width && b.y < t.y + t.height && t.y < b.y + b.height;
-        });
-        if (placed) { taken.push(b); }
+      var width = m.char * size * p.name.length, gap = p.r + m.gap, y = p.y - size / 2;
+      var sides = [[p.x + gap, "start", p.x + gap], [p.x - gap, "end", p.x - gap - width]];
+      for (var s = 0; s < sides.length; s++) {
+        var b = [sides[s][2], y, width, size];
+        var fits = b[0] >= box[0] && b[0] + width <= box[0] + box[2] && y >= box[1] &&
+          y + size <= box[1] + box[3];
+        if (fits && !taken.some(function (t) { return overlap(b, t); })) {
+          taken.push(b);
+          p.label.setAttribute("x", sides[s][0].toFixed(2));
+          p.label.setAttribute("text-anchor", sides[s][1]);
+          p.label.classList.add("top");
+          break;
+        }
       }
-      if (!placed) { p.label.classList.remove("top"); }
     }
+  }
+
+  function overlap(a, b) {
+    return a[0] < b[0] + b[2] && b[0] < a[0] + a[2] && a[1] < b[1] + b[3] && b[1] < a[1] + a[3];
   }
 
   function drawTopPlaces(ranked, c) {
@@ -498,6 +507,7 @@
     bar.addEventListener("click", function () { toggle(dateFacet, v, !state.sel[dateFacet].has(v)); });
   });
   var map = document.getElementById("map");
+  if (map && phoneScreen) { phoneScreen.addEventListener("change", drawLabels); }
   if (map) {
     map.addEventListener("keydown", onMapKey);
     ["focusin", "focusout", "mouseover", "mouseout"].forEach(function (type) {
