@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import os
 from contextlib import contextmanager
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -330,8 +331,9 @@ def _write(path: Path, text: str) -> None:
 def _provenance(index, generated: dt.datetime | None) -> dict[str, str]:
     """Which index the report comes from, how many articles it holds, when and by what."""
     when = (generated or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc)
-    folder = Path(index.dir).resolve()
-    # The folder's name only: a published report should not reveal the editor's file system.
+    # The folder's name as the user named it (a link's name, not its target's), and only the
+    # name: a published report should not reveal the editor's file system.
+    folder = Path(os.path.abspath(index.dir))
     return {"index": folder.name or str(folder),
             "articles": views.plural(index.doc_count(), "article"),
             "generated": when.isoformat(timespec="seconds"),

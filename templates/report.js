@@ -29,7 +29,7 @@
     .map(function (el) {
       var v = +el.getAttribute("data-v");
       return { el: el, v: v, dot: el.querySelector("circle"), link: el.tagName.toLowerCase() === "a",
-               label: document.querySelector('#map .lbl[data-v="' + v + '"]'), r: 0,
+               label: document.querySelector('#map .lbl[data-v="' + v + '"]'), r: -1, n: -1,
                x: +el.querySelector("circle").getAttribute("cx"),
                y: +el.querySelector("circle").getAttribute("cy"),
                name: placeFacet >= 0 ? facets[placeFacet].values[v] : "" };
@@ -279,8 +279,9 @@
     }
   }
 
+  // "1,234 articles" (toLocaleString is slow enough to show in a click over many places).
   function plural(n, words) {
-    return n.toLocaleString("en") + " " + words + (n === 1 ? "" : "s");
+    return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",") + " " + words + (n === 1 ? "" : "s");
   }
 
   function drawTimeline(counts) {
@@ -343,10 +344,10 @@
     var c = counts[placeFacet], peak = 1;
     places.forEach(function (p) { peak = Math.max(peak, c[p.v]); });
     places.forEach(function (p) {
-      var n = c[p.v];
-      p.r = radius(n, peak);
-      p.dot.setAttribute("r", p.r.toFixed(2));
-      if (p.link) { p.el.setAttribute("aria-label", p.name + ": " + plural(n, "article")); }
+      var n = c[p.v], r = radius(n, peak);
+      if (r !== p.r) { p.r = r; p.dot.setAttribute("r", r.toFixed(2)); }
+      if (p.link && n !== p.n) { p.el.setAttribute("aria-label", p.name + ": " + plural(n, "article")); }
+      p.n = n;
     });
     var ranked = places.filter(function (p) { return c[p.v] > 0; }).sort(function (a, b) {
       return c[b.v] - c[a.v] || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);

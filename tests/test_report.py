@@ -643,6 +643,16 @@ def test_header_names_the_index_the_date_and_the_version(ix, tmp_path):
         assert "5 Mar 2024, 12:07 UTC" in footer and searchkit.__version__ in footer, path.name
 
 
+def test_index_name_is_escaped(ix, tmp_path):
+    hostile = tmp_path / "<i onmouseover=alert(1)>news"  # a folder name holds no "/"
+    hostile.symlink_to(Path(ix.dir).resolve(), target_is_directory=True)
+    write_report(searchkit.open_index(hostile), SearchRequest(""), tmp_path / "out")
+    page = read_page(tmp_path / "out" / "index.html")
+    line = page.with_class("provenance", "p")[0]
+    assert f"Index {hostile.name} (" in " ".join(line["text"].split())
+    assert not page.all("i") and "&lt;i onmouseover=alert(1)&gt;news" in page.source
+
+
 def test_selection_in_words_names_every_filter(ix, tmp_path):
     need_ukraine()
     person = ix.facet_values("people")[0].value
