@@ -1,6 +1,7 @@
 """Static HTML result sites: `write_report(index, request, "out/")` writes pages to open from disk.
 
-The site is a folder: `index.html` (results, facet sidebar, timeline, map), `entities.html`,
+The site is a folder: `index.html` (a header saying what the report covers, the timeline and
+the map above the results, the facet sidebar), `entities.html`,
 `articles/*.html`, `entities/*.html` and `assets/` (the style sheet and the small script).
 Nothing in it loads anything from the network. Pages render from the jinja2 templates in
 the top-level `templates/` folder (shipped as `searchkit/templates`); `templates_dir` puts
@@ -265,7 +266,8 @@ class _Site:
             article = self.articles.get(result["id"]) or {"id": result["id"]}
             view = views.article_view(article, result["title"], self.entity_href)
             yield self.names.get(("article", result["id"])), {
-                **self.common("../"), "article": view, "position": n + 1, "count": len(self.results),
+                **self.common("../"), "article": view,
+                "position": n + 1, "count": len(self.results),
                 "previous": self.results[n - 1] if n else None,
                 "next": self.results[n + 1] if n + 1 < len(self.results) else None,
                 "title": view["title"],

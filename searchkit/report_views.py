@@ -422,7 +422,7 @@ def _undated_view(ordinal: int | None, count: int) -> dict[str, Any] | None:
         return None
     return {"ordinal": ordinal, "count": count, "shown": count > 0,
             "text": plural(count, "undated article") + (" is" if count == 1 else " are"),
-            "href": "#" + "dates=" + UNDATED + "&page=1"}
+            "href": f"#dates={UNDATED}&page=1"}
 
 
 def _time_labels(buckets: Sequence[str], step: float, monthly: bool

@@ -28,7 +28,8 @@
   var places = Array.prototype.slice.call(document.querySelectorAll("#map .dots .place"))
     .map(function (el) {
       var v = +el.getAttribute("data-v");
-      return { el: el, v: v, dot: el.querySelector("circle"), link: el.tagName.toLowerCase() === "a",
+      return { el: el, v: v, dot: el.querySelector("circle"),
+               link: el.tagName.toLowerCase() === "a",
                label: document.querySelector('#map .lbl[data-v="' + v + '"]'), r: -1, n: -1,
                x: +el.querySelector("circle").getAttribute("cx"),
                y: +el.querySelector("circle").getAttribute("cy"),
@@ -346,7 +347,9 @@
     places.forEach(function (p) {
       var n = c[p.v], r = radius(n, peak);
       if (r !== p.r) { p.r = r; p.dot.setAttribute("r", r.toFixed(2)); }
-      if (p.link && n !== p.n) { p.el.setAttribute("aria-label", p.name + ": " + plural(n, "article")); }
+      if (p.link && n !== p.n) {
+        p.el.setAttribute("aria-label", p.name + ": " + plural(n, "article"));
+      }
       p.n = n;
     });
     var ranked = places.filter(function (p) { return c[p.v] > 0; }).sort(function (a, b) {
@@ -357,8 +360,10 @@
     drawLabels();
     drawTopPlaces(ranked, c);
     keyOrder = ranked.filter(function (p) { return p.link; });
-    var current = places.find(function (p) { return p.link && p.el.getAttribute("tabindex") === "0"; });
-    if (keyOrder.length && (!current || keyOrder.indexOf(current) < 0)) { roveTo(keyOrder[0], false); }
+    var current = places.find(function (p) {
+      return p.link && p.el.getAttribute("tabindex") === "0";
+    });
+    if (keyOrder.length && keyOrder.indexOf(current) < 0) { roveTo(keyOrder[0], false); }
   }
 
   function drawLegend(peak) {
@@ -434,7 +439,9 @@
   // One tab stop (roving tabindex): the arrow keys walk the places in the order of their
   // counts, Home and End jump to the first and the last; Enter follows the link.
   function roveTo(p, focus) {
-    places.forEach(function (q) { if (q.link) { q.el.setAttribute("tabindex", q === p ? "0" : "-1"); } });
+    places.forEach(function (q) {
+      if (q.link) { q.el.setAttribute("tabindex", q === p ? "0" : "-1"); }
+    });
     if (focus) { p.el.focus(); }
   }
 
@@ -475,7 +482,8 @@
       input.select();
       var copied = false;
       try { copied = document.execCommand("copy"); } catch (e) { copied = false; }
-      status.textContent = copied ? "Link copied." : "Press Ctrl+C (⌘C on a Mac) to copy the selected link.";
+      status.textContent = copied ? "Link copied." :
+        "Press Ctrl+C (⌘C on a Mac) to copy the selected link.";
     }
     if (navigator.clipboard && navigator.clipboard.writeText) {
       navigator.clipboard.writeText(url).then(function () {

@@ -59,7 +59,8 @@ SIZES = (("desktop", 1280, 900), ("phone", 390, 844))
 def _require_browser() -> None:
     if CHROMIUM and CHROMEDRIVER:
         return
-    _missing("no chromium/chromedriver installed (Debian: apt-get install chromium chromium-driver)")
+    _missing("no chromium/chromedriver installed "
+             "(Debian: apt-get install chromium chromium-driver)")
 
 
 def _missing(reason: str) -> None:
