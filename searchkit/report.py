@@ -1,6 +1,7 @@
 """Static HTML result sites: `write_report(index, request, "out/")` writes pages to open from disk.
 
-The site is a folder: `index.html` (results, facet sidebar, timeline, map), `entities.html`,
+The site is a folder: `index.html` (a header saying what the report covers, the timeline and
+the map above the results, the facet sidebar), `entities.html`,
 `articles/*.html`, `entities/*.html` and `assets/` (the style sheet and the small script).
 Nothing in it loads anything from the network. Pages render from the jinja2 templates in
 the top-level `templates/` folder (shipped as `searchkit/templates`); `templates_dir` puts
@@ -12,7 +13,9 @@ as narrow it; with more hits than that the library applies them and they stay fi
 """
 from __future__ import annotations
 
+import datetime as dt
 import gc
+import os
 from contextlib import contextmanager
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -23,6 +26,7 @@ from urllib.parse import quote, urlencode
 import jinja2
 from markupsafe import Markup
 
+from . import __version__
 from . import report_views as views
 from .facets import hit_facet_keys
 from .models import ALL_FACETS, SearchkitError, SearchRequest, SearchResult
@@ -30,7 +34,7 @@ from .models import ALL_FACETS, SearchkitError, SearchRequest, SearchResult
 #: Results per page of the in-page pager.
 PAGE_SIZE = 50
 #: Chart height of the timeline, in SVG units.
-CHART_HEIGHT = 120.0
+CHART_HEIGHT = 110.0
 #: Hand-written files copied beside the pages (looked up like templates).
 ASSETS = ("report.css", "report.js")
 #: A report naming at most this many people, places and organisations gives each a page;
@@ -97,7 +101,8 @@ def make_environment(templates_dir: str | Path | None = None) -> jinja2.Environm
 def write_report(index, request: SearchRequest, out_dir: str | Path, *,
                  templates_dir: str | Path | None = None, max_hits: int = 1000,
                  page_size: int = PAGE_SIZE,
-                 entity_min_articles: int | None = None) -> ReportSummary:
+                 entity_min_articles: int | None = None,
+                 generated: dt.datetime | None = None) -> ReportSummary:
     """Write the static result site of `request` into `out_dir` and say what was written.
 
     The request's text, date and amount ranges, match and sort apply as in `Index.run`;
@@ -106,7 +111,8 @@ def write_report(index, request: SearchRequest, out_dir: str | Path, *,
     People, places and organisations named in at least `entity_min_articles` of the
     report's articles get a page of their own; the rest are marked and listed, not linked.
     By default (None) every name gets one when there are at most ENTITY_PAGES_ALL names,
-    else the names found in two or more articles.
+    else the names found in two or more articles. The pages say when they were
+    `generated` (default: now) and from which index.
 
     >>> ix = searchkit.open_index("index")                              # doctest: +SKIP
     >>> write_report(ix, SearchRequest("prisoner exchange"), "out").index_page  # doctest: +SKIP
@@ -121,7 +127,8 @@ def write_report(index, request: SearchRequest, out_dir: str | Path, *,
         _prepare(out)
         with _collector_paused():
             articles = {hit.id: index.get(hit.id) or {} for hit in result.hits}
-            site = _Site(result, articles, filters, fixed, page_size, entity_min_articles)
+            site = _Site(result, articles, filters, fixed, page_size, entity_min_articles,
+                         _provenance(index, generated))
             written = _render_all(env, site, out)
     except OSError as exc:
         raise SearchkitError(f"cannot write the report into {str(out)!r}: {exc}") from exc
@@ -182,9 +189,9 @@ class _Site:
 
     def __init__(self, result: SearchResult, articles: Mapping[str, Mapping[str, Any]],
                  filters: Mapping[str, Sequence[str]], fixed: bool, page_size: int,
-                 entity_min: int | None):
+                 entity_min: int | None, provenance: Mapping[str, str]):
         self.result, self.articles, self.fixed = result, articles, fixed
-        self.page_size = page_size
+        self.page_size, self.provenance = page_size, provenance
         # Every page gets its name before any view asks for a link.
         self.names = views.PageNames()
         for hit in result.hits:
@@ -200,8 +207,8 @@ class _Site:
             self.names.add((kind, name), kind, name)
 
         facet_names = [n for n in result.request.facets if n in result.facets]
-        self.space = views.FacetSpace.build(
-            facet_names, result.facets, [hit_facet_keys(h, result) for h in result.hits])
+        self.space = views.FacetSpace.build(facet_names, result.facets, views.mark_undated(
+            [hit_facet_keys(h, result) for h in result.hits]))
         self.selection = self.space.select(filters)
         visible, self.counts = views.facet_counts(self.space, self.selection)
         self.base_counts = views.facet_counts(self.space, {})[1] if filters else self.counts
@@ -232,40 +239,44 @@ class _Site:
     def index_context(self) -> dict[str, Any]:
         coords = _coordinates(self.articles.values())
         map_data = views.map_view(self.space, self.counts, coords, self.entity_href)
+        timeline = views.timeline_view(self.space, self.counts, self.selection,
+                                       height=CHART_HEIGHT)
         return {
-            "root": "", "request": _request_view(self.result.request, self.fixed),
-            "query": self.result.request.text,
+            **self.common(), "request": _request_view(self.result.request, self.fixed),
             "title": _page_title(self.result.request.text),
             "total": self.result.total, "shown": len(self.results), "visible": self.visible,
             "total_label": f"{self.result.total:,}", "shown_label": f"{len(self.results):,}",
             "count_line": _count_line(self.visible, len(self.results), bool(self.selection)),
+            "selection_words": views.selection_words(self.space, self.selection),
             "truncated": self.result.total > len(self.results),
             "results": self.results, "facets": views.sidebar_view(
                 self.space, self.selection, self.counts, self.base_counts),
-            "timeline": views.timeline_view(self.space, self.counts, self.selection,
-                                            height=CHART_HEIGHT),
-            "map": map_data, "suggestion": self.result.suggestion,
+            "timeline": timeline, "map": map_data, "suggestion": self.result.suggestion,
             "page_size": self.page_size,
             "data": views.embed_json(views.client_data(
-                self.space, self.selection, self.page_size, CHART_HEIGHT, views.MAP_RADIUS)),
+                self.space, self.selection, self.page_size, timeline, map_data)),
         }
+
+    def common(self, root: str = "") -> dict[str, Any]:
+        """What every page of the site shows: where it is, the query, where it came from."""
+        return {"root": root, "query": self.result.request.text, "provenance": self.provenance}
 
     def article_contexts(self):
         for n, result in enumerate(self.results):
             article = self.articles.get(result["id"]) or {"id": result["id"]}
             view = views.article_view(article, result["title"], self.entity_href)
             yield self.names.get(("article", result["id"])), {
-                "root": "../", "article": view, "position": n + 1, "count": len(self.results),
+                **self.common("../"), "article": view,
+                "position": n + 1, "count": len(self.results),
                 "previous": self.results[n - 1] if n else None,
                 "next": self.results[n + 1] if n + 1 < len(self.results) else None,
-                "title": view["title"], "query": self.result.request.text,
+                "title": view["title"],
             }
 
     def entity_contexts(self):
         for entity in self.entities:
             yield self.names.get(entity["key"]), {
-                "root": "../", "entity": entity, "title": entity["name"],
-                "query": self.result.request.text,
+                **self.common("../"), "entity": entity, "title": entity["name"],
                 "filter_href": self.filter_href(views.ENTITY_KINDS[entity["kind"]][0],
                                                 entity["name"]),
             }
@@ -277,9 +288,9 @@ class _Site:
         return "index.html#" + urlencode([(facet, value), ("page", "1")], quote_via=quote)
 
     def entities_context(self) -> dict[str, Any]:
-        return {"root": "", "groups": views.entity_index_view(self.positions, self.entity_href),
-                "entity_min": self.entity_min,
-                "title": "People, places and organisations", "query": self.result.request.text}
+        return {**self.common(), "entity_min": self.entity_min,
+                "groups": views.entity_index_view(self.positions, self.entity_href),
+                "title": "People, places and organisations"}
 
 
 def _render_all(env: jinja2.Environment, site: _Site, out: Path) -> int:
@@ -317,6 +328,19 @@ def _pages(env: jinja2.Environment, site: _Site, out: Path):
 def _write(path: Path, text: str) -> None:
     with open(path, "w", encoding="utf-8") as fh:
         fh.write(text)
+
+
+def _provenance(index, generated: dt.datetime | None) -> dict[str, str]:
+    """Which index the report comes from, how many articles it holds, when and by what."""
+    when = (generated or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc)
+    # The folder's name as the user named it (a link's name, not its target's), and only the
+    # name: a published report should not reveal the editor's file system.
+    folder = Path(os.path.abspath(index.dir))
+    return {"index": folder.name or str(folder),
+            "articles": views.plural(index.doc_count(), "article"),
+            "generated": when.isoformat(timespec="seconds"),
+            "generated_label": f"{when.day} {when:%b %Y, %H:%M} UTC",
+            "version": __version__}
 
 
 def _coordinates(articles) -> dict[str, tuple[float, float]]:

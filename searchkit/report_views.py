@@ -206,17 +206,26 @@ def facet_counts(space: FacetSpace, selection: Mapping[str, set[int]]
 
 
 def client_data(space: FacetSpace, selection: Mapping[str, set[int]], page_size: int,
-                chart_height: float, map_radius: Sequence[float]) -> dict[str, Any]:
-    """The JSON the in-page script reads: values, each hit's ordinals, the initial selection."""
-    return {
-        "facets": [{"name": n, "values": [v.value for v in space.values[n]]}
-                   for n in space.names],
+                timeline: Mapping[str, Any] | None = None,
+                map_data: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The JSON the in-page script reads: values, each hit's ordinals, the initial selection,
+    and the geometry it needs to redraw the timeline and the map."""
+    data = {
+        "facets": [{"name": n, "label": facet_label(n),
+                    "values": [v.value for v in space.values[n]]} for n in space.names],
         "hits": [[row[n] for n in space.names] for row in space.hit_keys],
         "selected": {n: sorted(s) for n, s in selection.items() if s},
         "pageSize": page_size,
-        "chartHeight": chart_height,
-        "mapRadius": list(map_radius),
+        "undated": UNDATED,
     }
+    if timeline and timeline.get("bars"):
+        data["chart"] = {"height": timeline["height"], "base": timeline["base"]}
+    if map_data:
+        data["map"] = {"radius": list(map_data["radius"]), "labels": MAP_LABELS,
+                       "tries": MAP_LABEL_TRIES, "places": TOP_PLACES,
+                       "box": list(map_data["box"]), "font": map_data["font"],
+                       "phoneFont": PHONE_FONT, "char": LABEL_CHAR, "gap": map_data["gap"]}
+    return data
 
 
 # ---------------------------------------------------------------- the results page
@@ -246,14 +255,38 @@ def sidebar_view(space: FacetSpace, selection: Mapping[str, set[int]],
             "selected": i in chosen,
         } for i in kept]
         groups.append({
-            "name": name, "label": FACET_LABELS.get(name, name.replace("_", " ").title()),
+            "name": name, "label": facet_label(name),
             "index": f, "shown": items[:FACET_SHOWN], "more": items[FACET_SHOWN:],
             "omitted": len(listed) - len(kept), "selected": sum(i["selected"] for i in items),
         })
     return groups
 
 
+#: What the page says while no filter is ticked (report.js says the same).
+NO_FILTERS = "No filter ticked: every article in this report is listed."
+
+
+def selection_words(space: FacetSpace, selection: Mapping[str, set[int]]) -> str:
+    """The in-page filters as a sentence: "Places: Kyiv or Lviv; and People: Joe Biden."
+
+    report.js words a changed selection the same way (describeSelection).
+    """
+    parts = [f"{facet_label(name)}: "
+             + " or ".join(_value_label(name, space.values[name][i]) for i in sorted(chosen))
+             for name in space.names if (chosen := selection.get(name))]
+    if not parts:
+        return NO_FILTERS
+    return "Filtered to " + "; and ".join(parts) + "."
+
+
+def facet_label(name: str) -> str:
+    """The label of a facet for people to read ("event_types" -> "Event types")."""
+    return FACET_LABELS.get(name, name.replace("_", " ").capitalize())
+
+
 def _value_label(name: str, value: FacetValue) -> str:
+    if name == "dates" and value.value == UNDATED:
+        return "No date"
     if name == "dates":
         return date_label(value.value)
     return value.label or value.value
@@ -280,44 +313,154 @@ def result_view(position: int, hit, href: str, entity_href, visible: bool) -> di
 # ---------------------------------------------------------------- timeline and map
 
 
-def timeline_view(space: FacetSpace, counts: Mapping[str, list[int]],
-                  selection: Mapping[str, set[int]], height: float = 120.0,
-                  width: float = 800.0, widest: float = 56.0) -> dict[str, Any] | None:
-    """An SVG bar chart of the dates facet, with a bar for every month (or year) in the span.
+#: The in-page dates value of hits without a date ("#dates=undated" lists them).
+UNDATED = "undated"
+#: Timeline geometry in SVG units: the count axis' gutter, room above its top label, a label row.
+AXIS_GUTTER, CHART_TOP, TICK_ROW = 56.0, 10.0, 18.0
+#: Extra room under a wide chart's second label row: report.css moves that row down when
+#: the chart shrinks to a phone screen and its type grows.
+PHONE_ROW = 16.0
+#: Room one time label needs, in SVG units, at desktop size and at the larger phone size
+#: (report.css enlarges the labels of a chart shrunk to a phone screen).
+MONTH_ROOM, YEAR_ROOM = (30.0, 64.0), (40.0, 80.0)
+#: Label every k-th month (or year): the smallest k that leaves the label its room.
+MONTH_STRIDES, YEAR_STRIDES = (1, 2, 3, 6), (1, 2, 5, 10, 20, 50, 100)
 
-    Bars are at most `widest` units apart, so a short span does not draw slabs; a short span
-    of months names every month, a long one only the years.
+
+def mark_undated(keys: Sequence[Mapping[str, Sequence[str]]]) -> list[dict[str, list[str]]]:
+    """Per hit facet keys in which a hit without a date carries the value UNDATED.
+
+    So "no date" counts, filters and links like any dates value, and a reader can list
+    the articles the timeline leaves out.
+    """
+    out = []
+    for hit in keys:
+        row = {name: list(values) for name, values in hit.items()}
+        if "dates" in row and not row["dates"]:
+            row["dates"] = [UNDATED]
+        out.append(row)
+    return out
+
+
+def axis_top(peak: int) -> int:
+    """The count at the top of the timeline's axis: a round number >= peak with a whole half.
+
+    report.js has the same function (axisTop): the axis is redrawn after every filter click.
+    """
+    if peak <= 1:
+        return 1
+    for top in (2, 4, 6, 8):
+        if top >= peak:
+            return top
+    scale = 1
+    while True:
+        for mantissa in (10, 12, 16, 20, 30, 40, 50, 60, 80):
+            if mantissa * scale >= peak:
+                return mantissa * scale
+        scale *= 10
+
+
+def _stride(step: float, room: float, strides: Sequence[int], of: int = 1) -> int | None:
+    """The smallest stride (a multiple of `of`) whose labels are `room` units apart, if any."""
+    return next((k for k in strides if k % of == 0 and k * step >= room), None)
+
+
+def timeline_view(space: FacetSpace, counts: Mapping[str, list[int]],
+                  selection: Mapping[str, set[int]], height: float = 100.0,
+                  width: float = 800.0, widest: float = 56.0) -> dict[str, Any] | None:
+    """An SVG bar chart of the dates facet: a bar for every month (or year) in the span,
+    a count axis, time labels as dense as they fit, and the number of undated articles.
+
+    Bars are at most `widest` units apart, so a short span does not draw slabs. Labels
+    marked `dense` are dropped when the chart shrinks to a phone screen.
     """
     values = space.values.get("dates") or []
-    if not values:
-        return None
     ordinal = {v.value: i for i, v in enumerate(values)}
+    undated = ordinal.pop(UNDATED, None)
+    undated_count = counts["dates"][undated] if undated is not None else 0
+    if not ordinal:  # nothing dated: the results list is the list of undated articles
+        return None
     buckets = _bucket_range(min(ordinal), max(ordinal))
     monthly = len(buckets[0]) == 7
-    peak = max(max(counts["dates"], default=0), 1)
     step = min(width / len(buckets), widest)
-    every_month = monthly and len(buckets) <= 18
-    bars, ticks = [], []
-    for n, key in enumerate(buckets):
+    bar_counts = [counts["dates"][ordinal[k]] if k in ordinal else 0 for k in buckets]
+    peak = max(max(bar_counts), 1)
+    top = axis_top(peak)
+    base = CHART_TOP + height
+    chosen = selection.get("dates", set())
+    bars = []
+    for n, (key, count) in enumerate(zip(buckets, bar_counts)):
         i = ordinal.get(key, -1)
-        count = counts["dates"][i] if i >= 0 else 0
-        h = round(height * count / peak, 2)
-        x = round(n * step, 2)
-        bars.append({"x": round(x + step * 0.1, 2), "width": round(step * 0.8, 2),
-                     "y": round(height - h, 2), "height": h, "ordinal": i, "count": count,
-                     "label": date_label(key), "selected": i in selection.get("dates", set())})
-        if every_month:
-            ticks.append({"x": x, "label": MONTHS[int(key[5:7]) - 1], "row": 1})
-        if n == 0 or key.endswith("-01") or (not monthly and (len(buckets) <= 20 or
-                                                               int(key) % 5 == 0)):
-            ticks.append({"x": x, "label": key[:4], "row": 2 if every_month else 1})
-    rows = 2 if every_month else 1
-    # A short span draws a narrow chart at its natural size rather than stretched slabs.
-    used = round(max(len(buckets) * step, 240.0), 2)
-    return {"bars": bars, "ticks": ticks, "height": height, "width": used, "peak": peak,
-            "wide": used > 400,
-            "monthly": monthly, "total_height": height + 6 + 16 * rows,
-            "summary": ", ".join(f"{b['label']}: {b['count']}" for b in bars if b["count"])}
+        h = round(height * count / top, 2)
+        bars.append({"x": round(AXIS_GUTTER + n * step + step * 0.1, 2),
+                     "width": round(step * 0.8, 2), "y": round(base - h, 2), "height": h,
+                     "ordinal": i, "count": count, "label": date_label(key),
+                     "selected": i in chosen})
+    labels, rows = _time_labels(buckets, step, monthly)
+    used = AXIS_GUTTER + round(max(len(buckets) * step, 240.0), 2)
+    wide = used > 400  # shrinks on a phone, where report.css enlarges its type
+    return {"bars": bars, "labels": labels, "rows": rows, "height": height, "top": top,
+            "peak": peak, "base": base, "left": AXIS_GUTTER, "width": used,
+            "axis": _count_axis(top, base, height),
+            "wide": wide, "monthly": monthly,
+            "total_height": base + 8 + TICK_ROW * rows + (PHONE_ROW if wide and rows > 1 else 0),
+            "summary": ", ".join(f"{b['label']}: {b['count']}" for b in bars if b["count"]),
+            "undated": _undated_view(undated, undated_count)}
+
+
+def _count_axis(top: int, base: float, height: float) -> list[dict[str, Any]]:
+    """Three gridlines (0, half, top) at fixed heights; report.js renames them after a click."""
+    return [{"slot": slot, "count": count, "y": round(base - height * share, 2),
+             "hidden": slot == "mid" and top == 1}
+            for slot, count, share in (("low", 0, 0.0), ("mid", top // 2, 0.5),
+                                       ("high", top, 1.0))]
+
+
+def _undated_view(ordinal: int | None, count: int) -> dict[str, Any] | None:
+    """The note under the timeline: how many undated articles it leaves out, and their link."""
+    if ordinal is None:
+        return None
+    return {"ordinal": ordinal, "count": count, "shown": count > 0,
+            "text": plural(count, "undated article") + (" is" if count == 1 else " are"),
+            "href": f"#dates={UNDATED}&page=1"}
+
+
+def _time_labels(buckets: Sequence[str], step: float, monthly: bool
+                 ) -> tuple[list[dict[str, Any]], int]:
+    """Month and year labels under the bars, and the number of label rows.
+
+    Labels of a row stay at least their room apart at desktop size; those not marked
+    `dense` also at phone size.
+    """
+    labels = []
+    months = monthly and _stride(step, MONTH_ROOM[0], MONTH_STRIDES)
+    if months:
+        phone = _stride(step, MONTH_ROOM[1], MONTH_STRIDES, of=months)
+        for n, key in enumerate(buckets):
+            month = int(key[5:7]) - 1
+            if month % months == 0:
+                labels.append(_label(n, step, MONTHS[month], 1,
+                                     dense=phone is None or month % phone != 0))
+    row = 2 if months else 1
+    year_step = step * 12 if monthly else step
+    years = _stride(year_step, YEAR_ROOM[0], YEAR_STRIDES) or YEAR_STRIDES[-1]
+    phone = _stride(year_step, YEAR_ROOM[1], YEAR_STRIDES, of=years)
+    for n, key in enumerate(buckets):
+        year = int(key[:4])
+        if monthly and not key.endswith("-01"):
+            # The first bar names its year when the next labelled January is far enough away.
+            ahead = 13 - int(key[5:7]) + 12 * ((-year - 1) % years)
+            gap = ahead * step if n + ahead < len(buckets) else float("inf")
+            if n == 0 and gap >= YEAR_ROOM[0]:
+                labels.append(_label(n, step, key[:4], row, dense=gap < YEAR_ROOM[1]))
+        elif year % years == 0:
+            labels.append(_label(n, step, key[:4], row,
+                                 dense=phone is None or year % phone != 0))
+    return labels, row
+
+
+def _label(n: int, step: float, text: str, row: int, dense: bool) -> dict[str, Any]:
+    return {"x": round(AXIS_GUTTER + n * step, 2), "text": text, "row": row, "dense": dense}
 
 
 def _bucket_range(first: str, last: str) -> list[str]:
@@ -335,7 +478,21 @@ def _bucket_range(first: str, last: str) -> list[str]:
 
 #: The map window of the equirectangular projection: no Antarctica, no pole.
 MAP_NORTH, MAP_SOUTH, MAP_SCALE = 85.0, -60.0, 2.0
-MAP_RADIUS = (2.0, 12.0)
+MAP_WIDTH, MAP_HEIGHT = 360 * MAP_SCALE, (MAP_NORTH - MAP_SOUTH) * MAP_SCALE
+#: Sizes in map units when the whole world shows; a map zoomed into a region divides them
+#: by its zoom, so dots and labels keep their size on screen.
+MAP_RADIUS = (3.0, 15.0)  # the dot of one article, the dot of the most named place
+MAP_FONT = 15.0  # place labels (report.css enlarges them by PHONE_FONT on a phone)
+LEGEND_HEIGHT = 44.0  # the strip under the map that shows what the dot sizes mean
+PHONE_FONT = 1.6
+LABEL_GAP = 0.25  # between a dot and its label, in label heights
+#: A label's width per character, in label heights (measured: 0.51 to 0.75, mean 0.63, for the
+#: bold sans-serif labels); report.js places labels with the same estimate, so a click never
+#: waits for the browser to lay the page out to measure them.
+LABEL_CHAR = 0.7
+#: Places labelled on the map (the most named that fit, among the first MAP_LABEL_TRIES)
+#: and listed beside it.
+MAP_LABELS, MAP_LABEL_TRIES, TOP_PLACES = 8, 32, 10
 
 
 def map_xy(lat: float, lon: float) -> tuple[float, float]:
@@ -344,33 +501,122 @@ def map_xy(lat: float, lon: float) -> tuple[float, float]:
     return round((lon + 180.0) * MAP_SCALE, 2), round((MAP_NORTH - lat) * MAP_SCALE, 2)
 
 
-def map_radius(count: int, peak: int) -> float:
+def map_radius(count: int, peak: int, radius: Sequence[float] = MAP_RADIUS) -> float:
     """Dot radius growing with the square root of the count, so areas compare fairly."""
     if count <= 0:
         return 0.0
-    low, high = MAP_RADIUS
+    low, high = radius
     return round(low + (high - low) * (count / max(peak, 1)) ** 0.5, 2)
+
+
+def legend_counts(peak: int) -> list[int]:
+    """The counts the map's legend draws a dot for: 1, about a quarter of the peak, the peak.
+
+    report.js has the same function (legendCounts).
+    """
+    return sorted({1, max(1, int(peak / 4 + 0.5)), max(peak, 1)})  # halves up, as in JS
+
+
+def map_window(points: Sequence[tuple[float, float]]) -> tuple[float, float, float, float]:
+    """The part of the world the map shows (x, y, width, height): the dots with a margin.
+
+    A region-wide report gets a regional map; dots spread over much of the world get the
+    whole world. The window keeps a landscape shape so it reads on a phone too.
+    """
+    xs, ys = [x for x, _ in points], [y for _, y in points]
+    pad = 0.15 * max(max(xs) - min(xs), max(ys) - min(ys)) + 20.0
+    w = max(max(xs) - min(xs) + 2 * pad, 160.0)
+    h = max(ys) - min(ys) + 2 * pad
+    w, h = max(w, h * 1.5), max(h, w / 2.5)
+    if w >= 0.7 * MAP_WIDTH or h >= 0.8 * MAP_HEIGHT:
+        return 0.0, 0.0, MAP_WIDTH, MAP_HEIGHT
+    x = min(max((min(xs) + max(xs) - w) / 2, 0.0), MAP_WIDTH - w)
+    y = min(max((min(ys) + max(ys) - h) / 2, 0.0), MAP_HEIGHT - h)
+    return round(x, 2), round(y, 2), round(w, 2), round(h, 2)
 
 
 def map_view(space: FacetSpace, counts: Mapping[str, list[int]],
              coords: Mapping[str, tuple[float, float]], entity_href) -> dict[str, Any] | None:
-    """Dots for places that resolved to coordinates, biggest drawn first."""
+    """Dots for places that resolved to coordinates (biggest drawn first, so small ones stay
+    clickable), labels for the most named that fit, a size legend and the top places list."""
     values = space.values.get("places") or []
     placed = [(i, v.value) for i, v in enumerate(values) if v.value in coords]
     if not placed:
         return None
-    peak = max(counts["places"][i] for i, _ in placed) or 1
+    peak = max(max(counts["places"][i] for i, _ in placed), 1)
+    points = {name: map_xy(*coords[name]) for _, name in placed}
+    x0, y0, w, h = map_window(list(points.values()))
+    zoom = MAP_WIDTH / w
+    radius = tuple(round(r / zoom, 3) for r in MAP_RADIUS)
     dots = []
     for i, name in placed:
-        lat, lon = coords[name]
-        x, y = map_xy(lat, lon)
         count = counts["places"][i]
+        x, y = points[name]
         dots.append({"ordinal": i, "name": name, "x": x, "y": y, "count": count,
-                     "r": map_radius(count, peak), "href": entity_href("place", name)})
+                     "r": map_radius(count, peak, radius), "href": entity_href("place", name),
+                     "words": f"{name}: {plural(count, 'article')}"})
     dots.sort(key=lambda d: (-d["count"], d["name"]))
-    return {"dots": dots, "width": 360 * MAP_SCALE,
-            "height": (MAP_NORTH - MAP_SOUTH) * MAP_SCALE,
+    # One tab stop for the map (the most named place); the arrow keys reach the others.
+    first = next((d for d in dots if d["href"]), None)
+    for d in dots:
+        d["tabindex"] = 0 if d is first else -1
+    font = round(MAP_FONT / zoom, 2)
+    _place_labels(dots, (x0, y0, w, h), font)
+    return {"dots": dots, "box": (x0, y0, w, h), "zoom": round(zoom, 3), "font": font,
+            "gap": round(font * LABEL_GAP, 2),
+            "view": f"{x0} {y0} {w} {round(h + LEGEND_HEIGHT / zoom, 2)}",
+            "radius": radius, "legend": _legend(peak, (x0, y0, w, h), zoom, radius),
+            "places": [d for d in dots if d["count"]][:TOP_PLACES],
             "summary": ", ".join(f"{d['name']} ({d['count']})" for d in dots[:12] if d["count"])}
+
+
+def _place_labels(dots: list[dict[str, Any]], box: tuple[float, float, float, float],
+                  font: float) -> None:
+    """Give every dot a label position; mark `top` the most named that fit without overlap.
+
+    Widths are estimated at the phone size, the larger one, so the labels shown without
+    the page's script never collide; report.js does the same at the size of the screen.
+    """
+    x0, y0, w, h = box
+    size = font * PHONE_FONT
+    taken: list[tuple[float, float, float, float]] = []
+    for n, d in enumerate(dots):
+        width, gap = LABEL_CHAR * size * len(d["name"]), d["r"] + font * LABEL_GAP
+        right = (d["x"] + gap, d["y"] - size / 2, width, size)
+        left = (d["x"] - gap - width, d["y"] - size / 2, width, size)
+        fits = [b for b in (right, left) if x0 <= b[0] and b[0] + b[2] <= x0 + w
+                and y0 <= b[1] and b[1] + b[3] <= y0 + h]
+        free = [b for b in fits if not any(_overlap(b, t) for t in taken)]
+        d["top"] = bool(d["count"] and free and len(taken) < MAP_LABELS and n < MAP_LABEL_TRIES)
+        chosen = (free or fits or [right])[0]
+        if d["top"]:
+            taken.append(chosen)
+        start = chosen is right
+        d["label"] = {"x": round(d["x"] + (gap if start else -gap), 2),
+                      "y": round(d["y"] + font * 0.35, 2), "anchor": "start" if start else "end"}
+
+
+def _overlap(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+    return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]
+
+
+def _legend(peak: int, box: tuple[float, float, float, float], zoom: float,
+            radius: Sequence[float]) -> dict[str, Any]:
+    """The strip under the map: a dot for a few counts, drawn at the map's own scale."""
+    x0, y0, w, h = box
+    middle = y0 + h + LEGEND_HEIGHT / zoom / 2
+    slot = 110.0 / zoom  # room for a dot and a count at the phone's larger type
+    counts = legend_counts(peak)
+    items = []
+    for n in range(3):  # three slots, so report.js can refill them after a click
+        count = counts[n] if n < len(counts) else None
+        cx = x0 + w - (3 - n) * slot
+        items.append({"count": count, "cx": round(cx, 2),
+                      "r": map_radius(count or 0, peak, radius),
+                      "x": round(cx + radius[1] + 4 / zoom, 2)})
+    return {"x": x0, "y": round(y0 + h, 2), "width": w, "height": round(LEGEND_HEIGHT / zoom, 2),
+            "middle": round(middle, 2), "text_x": round(x0 + 8 / zoom, 2),
+            "text_y": round(middle + MAP_FONT * 0.35 / zoom, 2), "items": items}
 
 
 # ---------------------------------------------------------------- article pages
@@ -484,6 +730,7 @@ def article_view(article: Mapping[str, Any], title: str, entity_href,
         "legend": [{"kind": k, "label": lbl, "count": kinds.get(k, 0)} for k, lbl in
                    (("person", "Person"), ("place", "Place"), ("org", "Organisation"),
                     ("amount", "Amount"))],
+        "linked": any(s.href for s in spans),
         "entities": entities, "events": events, "tags": list(article.get("tags") or []),
         "amounts": [{"text": a.get("text", ""), "value": _amount_value(a),
                      "kind": a.get("kind", "")} for a in article.get("amounts", ())],

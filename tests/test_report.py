@@ -1,11 +1,12 @@
 """Report pages written from a real index: pages, counts, escaping, templates, structure.
 
 The index is built once per module from real files: the repo's seed corpus, a few
-Ukraine-war articles from ../shared/data (when present) and a hostile article whose
-title, text, source, url and tags carry markup and script.
+Ukraine-war articles and a few undated Wikinews articles from ../shared/data (when present)
+and a hostile article whose title, text, source, url and tags carry markup and script.
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from collections import Counter
@@ -17,13 +18,17 @@ import pytest
 import searchkit
 from searchkit.facets import hit_facet_keys
 from searchkit.models import SearchkitError, SearchRequest
-from searchkit.report import ENTITY_PAGES_ALL, default_templates_dir, write_report
+from searchkit import report_views as views
+from searchkit.report import CHART_HEIGHT, ENTITY_PAGES_ALL, default_templates_dir, write_report
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 UKRAINE = SHARED_DATA / "news" / "ukraine_war.jsonl"
-#: Ukraine-war articles taken into the test corpus (every 15th line: spread over the years).
+WIKINEWS = SHARED_DATA / "news" / "wikinews_crisis.jsonl"
+#: Ukraine-war articles taken into the test corpus (every 15th line: spread over the years),
+#: and Wikinews articles, which carry no date.
 UKRAINE_EVERY, UKRAINE_COUNT = 15, 14
+WIKINEWS_EVERY, WIKINEWS_COUNT = 50, 4
 HOSTILE_ID = "hostile-<b>1</b>"
 HOSTILE = {
     "id": HOSTILE_ID,
@@ -49,11 +54,13 @@ def build_corpus_index(root: Path) -> Path:
     hostile = root / "hostile.jsonl"
     hostile.write_text(json.dumps(HOSTILE) + "\n", encoding="utf-8")
     paths.append(str(hostile))
-    if UKRAINE.is_file():
-        lines = UKRAINE.read_text(encoding="utf-8").splitlines()
-        chosen = lines[::UKRAINE_EVERY][:UKRAINE_COUNT]
-        (root / "ukraine.jsonl").write_text("\n".join(chosen) + "\n", encoding="utf-8")
-        paths.append(str(root / "ukraine.jsonl"))
+    for source, every, count in ((UKRAINE, UKRAINE_EVERY, UKRAINE_COUNT),
+                                 (WIKINEWS, WIKINEWS_EVERY, WIKINEWS_COUNT)):
+        if source.is_file():
+            lines = source.read_text(encoding="utf-8").splitlines()
+            chosen = lines[::every][:count]
+            (root / source.name).write_text("\n".join(chosen) + "\n", encoding="utf-8")
+            paths.append(str(root / source.name))
     index_dir = root / "index"
     summary = searchkit.index_paths(paths, index_dir=str(index_dir))
     assert not summary.skipped, summary.skipped
@@ -74,6 +81,11 @@ def report(ix, tmp_path_factory):
 def need_ukraine():
     if not UKRAINE.is_file():
         pytest.skip(f"needs the Ukraine-war corpus at {UKRAINE} (../shared/data)")
+
+
+def need_undated():
+    if not WIKINEWS.is_file():
+        pytest.skip(f"needs the undated Wikinews articles at {WIKINEWS} (../shared/data)")
 
 
 # ---------------------------------------------------------------- reading pages back
@@ -165,6 +177,9 @@ class Page(HTMLParser):
         for landmark in ("header", "main", "footer"):
             if not self.all(landmark):
                 problems.append(f"no <{landmark}> landmark")
+        levels = [int(e["tag"][1]) for e in self.elements if re.fullmatch(r"h[1-6]", e["tag"])]
+        problems += [f"heading level {b} follows level {a}"
+                     for a, b in zip(levels, levels[1:]) if b > a + 1]
         return problems
 
 
@@ -210,10 +225,13 @@ class LibraryCounts(dict):
 
 
 def library_counts(ix, request: SearchRequest) -> dict[tuple[str, str], int]:
+    """The library's facet counts, with the articles without a date as ("dates", UNDATED)."""
     result = ix.run(SearchRequest(text=request.text, filters=request.filters, facets=FACETS,
-                                  facet_limit=None, limit=0))
-    return LibraryCounts({(name, v.value): v.count
-                          for name, values in result.facets.items() for v in values})
+                                  facet_limit=None, limit=1000))
+    counts = LibraryCounts({(name, v.value): v.count
+                            for name, values in result.facets.items() for v in values})
+    counts[("dates", views.UNDATED)] = sum(not h.date for h in result.hits)
+    return counts
 
 
 def article_links(ix, out: Path) -> dict[str, str]:
@@ -357,6 +375,7 @@ def test_embedded_data_matches_hit_facet_keys(ix, report):
     assert len(data["hits"]) == len(result.hits)
     for hit, row in zip(result.hits, data["hits"]):
         keys = hit_facet_keys(hit, result)
+        keys["dates"] = keys["dates"] or [views.UNDATED]  # "No date" is a dates value here
         for name, ordinals in zip(names, row):
             assert sorted(data["facets"][names.index(name)]["values"][o] for o in ordinals) \
                 == sorted(set(keys[name]))
@@ -442,28 +461,209 @@ def test_entity_pages_count_cooccurrence(ix, report):
     assert sorted(shown.values(), reverse=True) == list(shown.values())
 
 
-def test_timeline_and_map_cover_the_hits(ix, report):
+def test_timeline_counts_every_dated_article_and_names_the_undated(ix, report):
+    need_ukraine()
+    need_undated()
+    out, _ = report
+    page = read_page(out / "index.html")
+    hits = ix.run(SearchRequest("", limit=1000)).hits
+    undated = [h for h in hits if not h.date]
+    assert undated, "the test corpus holds undated articles"
+    bars = page.with_class("bar", "rect")
+    assert sum(int(b["text"].rsplit(": ", 1)[1]) for b in bars) == len(hits) - len(undated)
+    # The count axis: 0, half and the top, the top at least the tallest bar.
+    peak = max(int(b["text"].rsplit(": ", 1)[1]) for b in bars)
+    ticks = {e["attrs"]["class"].split()[1]: int(e["text"]) for e in page.with_class("tick", "g")}
+    assert ticks["low"] == 0 and ticks["high"] >= peak and ticks["mid"] == ticks["high"] // 2
+    assert ticks["high"] < 2 * peak or peak <= 2  # round, not wasteful
+    tallest = max(float(b["attrs"]["height"]) for b in bars)
+    assert abs(tallest - CHART_HEIGHT * peak / ticks["high"]) < 0.01
+    note = page.all("p", id="tl-undated")[0]
+    assert "hidden" not in note["attrs"]
+    assert " ".join(note["text"].split()).startswith(
+        f"{len(undated)} undated article{'s are' if len(undated) > 1 else ' is'} not shown")
+    link = page.all("a", id="undated-link")[0]["attrs"]["href"]
+    assert link == f"#dates={views.UNDATED}&page=1"
+    # "No date" is a dates value of the sidebar, counted like the others.
+    counts = checkbox_counts(page)
+    assert counts[("dates", views.UNDATED)] == (len(undated), False)
+
+
+def test_timeline_names_months_when_the_span_allows(ix, tmp_path):
+    need_ukraine()
+    request = SearchRequest("", date_from="2022-01-01", date_to="2022-12-31")
+    write_report(ix, request, tmp_path)
+    page = read_page(tmp_path / "index.html")
+    assert "per month" in page.all("figcaption", id="tl-caption")[0]["text"]
+    labels = [(e["attrs"]["class"].split()[0], e["text"].strip()) for e in page.elements
+              if e["tag"] == "g" and (e["attrs"].get("class") or "").startswith("row")]
+    months = [t for row, t in labels if row == "row1"]
+    years = [t for row, t in labels if row == "row2"]
+    assert years and set(years) <= {"2022"}
+    assert len(months) >= 2 and set(months) <= set(views.MONTHS)
+    bars = page.with_class("bar", "rect")
+    assert bars[0]["text"].split(":")[0].split()[0] in views.MONTHS
+
+
+def test_time_labels_never_collide():
+    """Every span up to 40 years by month and 200 by year, from every first month: the labels
+    of a row keep their room apart on a desktop, and those kept on a phone the phone's room."""
+    for monthly in (True, False):
+        for n in range(1, 481 if monthly else 201):
+            for first in (range(1, 13) if monthly else (1,)):
+                start = 1990 * 12 + first - 1
+                buckets = ([f"{(start + k) // 12}-{(start + k) % 12 + 1:02d}" for k in range(n)]
+                           if monthly else [str(1900 + y) for y in range(n)])
+                step = min(800.0 / n, 56.0)
+                labels, rows = views._time_labels(buckets, step, monthly)
+                assert labels or (monthly and n < 12), (monthly, n, first)
+                for row in range(1, rows + 1):
+                    room = views.MONTH_ROOM if rows == 2 and row == 1 else views.YEAR_ROOM
+                    for size, kept in ((0, labels), (1, [l for l in labels if not l["dense"]])):
+                        xs = [l["x"] for l in kept if l["row"] == row]
+                        assert all(b - a >= room[size] - 1e-6 for a, b in zip(xs, xs[1:])), \
+                            (monthly, n, first, row, size)
+
+
+def test_axis_top_is_a_round_number_just_above_the_peak():
+    previous = 0
+    for peak in range(0, 5001):
+        top = views.axis_top(peak)
+        assert top >= max(peak, 1) and top >= previous
+        assert top == 1 or top % 2 == 0  # its half is a whole number of articles
+        assert peak <= 2 or top < 1.5 * peak  # at most half empty
+        previous = top
+
+
+def test_map_window_holds_every_dot():
+    import random
+
+    rng = random.Random(14)
+    for _ in range(500):
+        n = rng.randint(1, 12)
+        lat0, lon0 = rng.uniform(-55, 80), rng.uniform(-175, 175)
+        spread = rng.choice([1, 5, 20, 60, 180])
+        points = [views.map_xy(min(85, max(-60, lat0 + rng.uniform(-spread, spread) / 2)),
+                               min(180, max(-180, lon0 + rng.uniform(-spread, spread))))
+                  for _ in range(n)]
+        x, y, w, h = views.map_window(points)
+        assert 0 <= x and 0 <= y and x + w <= views.MAP_WIDTH + 1e-6 \
+            and y + h <= views.MAP_HEIGHT + 1e-6
+        assert all(x <= px <= x + w and y <= py <= y + h for px, py in points)
+        assert 1.2 <= w / h <= 2.6  # landscape, also on a phone
+
+
+def test_map_labels_of_the_top_places_do_not_overlap():
+    import random
+
+    rng = random.Random(7)
+    for _ in range(200):
+        dots = [{"name": "".join(rng.choice("abcdefgh") for _ in range(rng.randint(3, 18))),
+                 "x": rng.uniform(0, 720), "y": rng.uniform(0, 290), "r": rng.uniform(2, 15),
+                 "count": rng.randint(1, 50)} for _ in range(rng.randint(1, 40))]
+        dots.sort(key=lambda d: -d["count"])
+        views._place_labels(dots, (0.0, 0.0, 720.0, 290.0), views.MAP_FONT)
+        boxes = []
+        for d in dots:
+            if not d["top"]:
+                continue
+            size = views.MAP_FONT * views.PHONE_FONT
+            width = 0.58 * size * len(d["name"])
+            left = d["label"]["x"] - (width if d["label"]["anchor"] == "end" else 0)
+            box = (left, d["y"] - size / 2, width, size)
+            assert 0 <= box[0] and box[0] + box[2] <= 720 + 1e-6
+            assert not any(views._overlap(box, b) for b in boxes)
+            boxes.append(box)
+        assert len(boxes) <= views.MAP_LABELS
+        assert dots[0]["top"] or not any(d["top"] for d in dots[:1])
+
+
+def test_map_dots_labels_legend_and_top_places(ix, report):
     need_ukraine()
     out, _ = report
     page = read_page(out / "index.html")
-    bars = page.all("rect")
-    bars = [b for b in bars if "bar" in (b["attrs"].get("class") or "")]
-    dates = ix.facet_values("dates")
-    assert sum(int(b["text"].rsplit(": ", 1)[1]) for b in bars) == sum(v.count for v in dates)
-    first, last = dates[0].value, dates[-1].value
-    assert len(bars) >= len(dates) and bars[0]["text"].startswith(
-        ("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()[int(first[5:7]) - 1]
-         if len(first) == 7 else first))
-    dots = page.with_class("dot", "circle")
-    assert dots
+    svg = page.all("svg", id="map")[0]
+    assert svg["attrs"]["role"] == "group"  # it holds links: no role=img around them
+    vx, vy, vw, vh = map(float, svg["attrs"]["viewbox"].split())
+    places = [e for e in page.with_class("place") if e["tag"] in ("a", "g")]
+    dots = page.with_class("dot", "circle")[:len(places)]
+    assert places and len(dots) == len(places)
     for dot in dots:
         x, y = float(dot["attrs"]["cx"]), float(dot["attrs"]["cy"])
-        assert 0 <= x <= 720 and 0 <= y <= 290 and float(dot["attrs"]["r"]) > 0
-    kyiv = [d for d in dots if d["text"].startswith("Kyiv:")]
+        assert vx <= x <= vx + vw and vy <= y <= vy + vh and float(dot["attrs"]["r"]) > 0
+    # Dots in order of their counts, one tab stop among the links, every link named.
+    library = {v.value: v.count for v in ix.run(SearchRequest(
+        "", facets=("places",), facet_limit=None, limit=0)).facets["places"]}
+    named = [re.match(r"(.*): (\d+) articles?$", a["attrs"]["aria-label"]).groups()
+             for a in places if a["tag"] == "a"]
+    assert all(library[name] == int(n) for name, n in named)
+    counts = [int(n) for _, n in named]
+    assert counts == sorted(counts, reverse=True)
+    assert [a["attrs"]["tabindex"] for a in places if a["tag"] == "a"].count("0") == 1
+    kyiv = [a for a in places if a["attrs"].get("aria-label", "").startswith("Kyiv:")]
     if kyiv:  # Kyiv lies at about 50.45 N, 30.52 E
-        assert abs(float(kyiv[0]["attrs"]["cx"]) - (30.52 + 180) * 2) < 4
-        assert abs(float(kyiv[0]["attrs"]["cy"]) - (85 - 50.45) * 2) < 4
-    assert last >= first
+        circle = page.elements[page.elements.index(kyiv[0]) + 1]
+        assert abs(float(circle["attrs"]["cx"]) - (30.52 + 180) * 2) < 4
+        assert abs(float(circle["attrs"]["cy"]) - (85 - 50.45) * 2) < 4
+    # Labels: the most named places that fit, at least the first one.
+    labelled = [e["text"] for e in page.all("text") if "top" in (e["attrs"].get("class") or "")]
+    assert named[0][0] in labelled and 0 < len(labelled) <= views.MAP_LABELS
+    # The legend names the peak; the list beside the map holds the top places in order.
+    keys = [e["text"].strip() for e in page.with_class("key", "g")]
+    assert str(counts[0]) in keys and "1" in keys
+    top = page.all("ol", id="top-places")[0]
+    items = [" ".join(li["text"].split()) for li in ul_items(page, top)]
+    assert items == [f"{name} {n}" for name, n in
+                     sorted(((d["attrs"]["aria-label"].split(": ")[0], library[
+                         d["attrs"]["aria-label"].split(": ")[0]]) for d in places
+                         if d["tag"] == "a"), key=lambda p: (-p[1], p[0]))][:views.TOP_PLACES]
+
+
+def test_header_names_the_index_the_date_and_the_version(ix, tmp_path):
+    before = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    write_report(ix, SearchRequest("prisoner exchange", sort="newest"), tmp_path)
+    after = dt.datetime.now(dt.timezone.utc)
+    page = read_page(tmp_path / "index.html")
+    line = " ".join(page.with_class("provenance", "p")[0]["text"].split())
+    assert f"Index {Path(ix.dir).resolve().name} ({ix.doc_count()} articles)" in line
+    assert f"searchkit {searchkit.__version__}" in line
+    when = dt.datetime.fromisoformat(page.with_class("provenance", "p") and [
+        e for e in page.all("time") if e["attrs"].get("datetime", "").endswith("+00:00")][0][
+        "attrs"]["datetime"])
+    assert before <= when <= after
+    assert page.all("p", id="selection-words")[0]["text"] == views.NO_FILTERS
+    conditions = " ".join(page.with_class("conditions", "dl")[0]["text"].split())
+    assert "all words" in conditions and "newest first" in conditions
+    # A given time is written as given, in UTC; and on every page, in the footer.
+    fixed = dt.datetime(2024, 3, 5, 14, 7, tzinfo=dt.timezone(dt.timedelta(hours=2)))
+    write_report(ix, SearchRequest(""), tmp_path / "fixed", generated=fixed)
+    for path in (tmp_path / "fixed" / "index.html", tmp_path / "fixed" / "entities.html",
+                 next((tmp_path / "fixed" / "articles").glob("*.html"))):
+        footer = " ".join(read_page(path).all("footer")[0]["text"].split())
+        assert "5 Mar 2024, 12:07 UTC" in footer and searchkit.__version__ in footer, path.name
+
+
+def test_index_name_is_escaped(ix, tmp_path):
+    hostile = tmp_path / "<i onmouseover=alert(1)>news"  # a folder name holds no "/"
+    hostile.symlink_to(Path(ix.dir).resolve(), target_is_directory=True)
+    write_report(searchkit.open_index(hostile), SearchRequest(""), tmp_path / "out")
+    page = read_page(tmp_path / "out" / "index.html")
+    line = page.with_class("provenance", "p")[0]
+    assert f"Index {hostile.name} (" in " ".join(line["text"].split())
+    assert not page.all("i") and "&lt;i onmouseover=alert(1)&gt;news" in page.source
+
+
+def test_selection_in_words_names_every_filter(ix, tmp_path):
+    need_ukraine()
+    person = ix.facet_values("people")[0].value
+    places = [v.value for v in ix.facet_values("places")[:2]]
+    write_report(ix, SearchRequest("", filters={"places": tuple(places), "people": (person,)}),
+                 tmp_path)
+    words = read_page(tmp_path / "index.html").all("p", id="selection-words")[0]["text"]
+    assert words.startswith("Filtered to ")
+    assert f"People: {person}" in words
+    assert " or ".join(sorted(places, key=[v.value for v in ix.run(SearchRequest(
+        "", facets=("places",), facet_limit=None, limit=0)).facets["places"]].index)) in words
 
 
 def test_user_templates_override_single_files(ix, tmp_path):
