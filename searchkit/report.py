@@ -127,8 +127,9 @@ def write_report(index, request: SearchRequest, out_dir: str | Path, *,
         _prepare(out)
         with _collector_paused():
             articles = {hit.id: index.get(hit.id) or {} for hit in result.hits}
+            variants = {e["value"]: list(e["variants"]) for e in index.entities()}
             site = _Site(result, articles, filters, fixed, page_size, entity_min_articles,
-                         _provenance(index, generated))
+                         _provenance(index, generated), variants)
             written = _render_all(env, site, out)
     except OSError as exc:
         raise SearchkitError(f"cannot write the report into {str(out)!r}: {exc}") from exc
@@ -189,7 +190,8 @@ class _Site:
 
     def __init__(self, result: SearchResult, articles: Mapping[str, Mapping[str, Any]],
                  filters: Mapping[str, Sequence[str]], fixed: bool, page_size: int,
-                 entity_min: int | None, provenance: Mapping[str, str]):
+                 entity_min: int | None, provenance: Mapping[str, str],
+                 variants: Mapping[str, Sequence[str]] | None = None):
         self.result, self.articles, self.fixed = result, articles, fixed
         self.page_size, self.provenance = page_size, provenance
         # Every page gets its name before any view asks for a link.
@@ -218,7 +220,7 @@ class _Site:
                                           n in shown)
                         for n, hit in enumerate(result.hits)]
         self.entities = views.entity_views(self.results, named, self.positions, pages,
-                                           self.entity_href)
+                                           self.entity_href, variants=variants)
 
     def render_items(self, env: jinja2.Environment) -> None:
         """Render each result's entry of the entity pages' lists once; many pages repeat it."""

@@ -21,23 +21,21 @@ from urllib.parse import urlsplit
 
 from markupsafe import Markup, escape
 
+from . import facetspec
 from .models import FacetValue
 
-FACET_LABELS = {
-    "people": "People", "places": "Places", "orgs": "Organisations",
-    "event_types": "Event types", "amounts": "Amounts", "dates": "Dates",
-    "sources": "Sources", "tags": "Tags",
-}
+FACET_LABELS = {spec.name: spec.label for spec in facetspec.FACETS}
 #: Entity kinds that get their own pages: mention kind -> (facet name, display label).
-ENTITY_KINDS = {"person": ("people", "Person"), "place": ("places", "Place"),
-                "org": ("orgs", "Organisation")}
+ENTITY_KINDS = {spec.entity_kind: (spec.name, spec.singular.capitalize())
+                for spec in facetspec.NAME_FACETS}
 KIND_OF_FACET = {facet: kind for kind, (facet, _) in ENTITY_KINDS.items()}
 #: Facet values listed at once in the sidebar; the rest sit behind "More".
 FACET_SHOWN = 8
 #: Facet values rendered into the sidebar at most (the entities page lists every name).
 FACET_CAP = 100
 #: Facet chips under a result: at most this many of each kind, first named first.
-CHIPS_PER_KIND = (("people", 3), ("places", 3), ("orgs", 2), ("event_types", 2))
+CHIPS_PER_KIND = (*((spec.name, 2 if spec.entity_kind == "org" else 3) for spec in facetspec.NAME_FACETS),
+                  (facetspec.EVENTS.name, 2))
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
@@ -307,6 +305,7 @@ def result_view(position: int, hit, href: str, entity_href, visible: bool) -> di
         "date": (hit.date or "")[:10], "date_label": date_label(hit.date),
         "source": hit.source, "snippet": safe_snippet(hit.snippet), "visible": visible,
         "chips": chips, "more_chips": total - len(chips),
+        "duplicates": list(hit.duplicate_titles or hit.duplicates),
     }
 
 
@@ -718,10 +717,15 @@ def article_view(article: Mapping[str, Any], title: str, entity_href,
         names = article.get(facet) or []
         entities.append({"kind": kind, "label": FACET_LABELS[facet], "items": [
             _entity_item(kind, n, entity_href, root) for n in names]})
+    main = article.get("main_event")
+    found = list(article.get("events", ()))
+    # Types the record gave itself have no evidence sentence; they are sure.
+    found += [{"type": t, "confidence": 1.0} for t in article.get("event_types") or ()
+              if t not in {e.get("type") for e in found}]
     events = [{"type": e.get("type", ""), "code": e.get("code"),
                "confidence": round(100 * float(e.get("confidence") or 0)),
-               "evidence": e.get("evidence", "")}
-              for e in sorted(article.get("events", ()), key=lambda e: -(e.get("confidence") or 0))]
+               "evidence": e.get("evidence", ""), "main": e.get("type") == main}
+              for e in sorted(found, key=lambda e: (e.get("type") != main, -(e.get("confidence") or 0)))]
     return {
         "id": article["id"], "title": title, "date": (article.get("date") or "")[:10],
         "date_label": date_label(article.get("date")), "source": article.get("source", ""),
@@ -752,8 +756,10 @@ def entity_articles(ids: Sequence[str], names: Mapping[str, Sequence[tuple]]
 
 def entity_views(results: Sequence[Mapping[str, Any]], names: Mapping[str, Sequence[tuple]],
                  positions: Mapping[tuple, list[int]], pages: Iterable[tuple], entity_href,
-                 top: int = 10) -> list[dict[str, Any]]:
-    """Entity pages for the (kind, name) `pages`: their articles and who appears beside them.
+                 top: int = 10, variants: Mapping[str, Sequence[str]] | None = None
+                 ) -> list[dict[str, Any]]:
+    """Entity pages for the (kind, name) `pages`: their articles, who appears beside them,
+    and the other spellings the index folded into the name (`variants`: name -> spellings).
 
     `results` are result views (id, href, title, date); co-occurrence counts the articles
     naming both.
@@ -770,6 +776,7 @@ def entity_views(results: Sequence[Mapping[str, Any]], names: Mapping[str, Seque
             groups.append({"kind": other_kind, "label": FACET_LABELS[facet], "items": [
                 _entity_item(other_kind, n, entity_href, "../", count=c) for c, n in ranked]})
         views.append({"kind": kind, "kind_label": ENTITY_KINDS[kind][1], "name": name,
+                      "also": [v for v in (variants or {}).get(name, ()) if v != name],
                       "key": (kind, name), "count": len(positions[(kind, name)]),
                       "articles": [results[p] for p in positions[(kind, name)]],
                       "together": groups})

@@ -724,3 +724,31 @@ def test_shipped_templates_live_in_the_package():
     for name in ("base.html", "index.html", "article.html", "entity.html", "entities.html",
                  "report.css", "report.js"):
         assert (found / name).is_file(), name
+
+
+def test_folded_copies_spellings_and_the_main_event_are_shown(tmp_path):
+    story = ("Ukraine and Russia exchanged ninety prisoners of war on Tuesday after talks "
+             "brokered by the United Arab Emirates, officials in Kyiv said, the latest in a "
+             "series of swaps that also returned the bodies of soldiers killed near Bakhmut.")
+    records = [
+        {"id": "a", "source": "Wire A", "title": "Swap", "text": story,
+         "people": ["Volodymyr Zelenskyy"], "event_types": ["Prisoner exchange"]},
+        {"id": "b", "source": "Wire B", "title": "Swap again", "text": story + " More later.",
+         "people": ["Zelenskyy"]},
+        {"id": "c", "source": "Paper C", "title": "Talks", "text": "Talks resumed in Geneva.",
+         "people": ["Wołodymyr Zełenski"]},
+    ]
+    src = tmp_path / "r.jsonl"
+    src.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    searchkit.index_paths([str(src)], index_dir=tmp_path / "ix", extract=False)
+    ix = searchkit.open_index(tmp_path / "ix")
+    write_report(ix, SearchRequest(""), tmp_path / "out")
+    page = read_page(tmp_path / "out" / "index.html")
+    dups = page.with_class("dups", "p")
+    assert len(dups) == 1 and "+1 near-identical" in dups[0]["text"]
+    entity = next((tmp_path / "out" / "entities").glob("*.html"))
+    text = entity.read_text(encoding="utf-8")
+    assert "Also written as" in text and "Zełenski" in text and "Zelenskyy" in text
+    article = read_page(next(p for p in (tmp_path / "out" / "articles").glob("*.html")
+                             if "Swap</h1>" in p.read_text(encoding="utf-8") or "Swap" in p.name))
+    assert "Main event:" in " ".join(e["text"] for e in article.with_class("main-event", "span"))
