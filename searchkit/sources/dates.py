@@ -1,6 +1,7 @@
 """Dates: normalise_date turns a date in a common format into ISO 8601 (UTC)."""
 from __future__ import annotations
 
+import re
 import warnings
 from datetime import datetime, timezone
 from typing import Any
@@ -34,6 +35,9 @@ def normalise_date(value: Any) -> str | None:
     text = str(value).strip()
     if not text:
         return None
+    fast = _fast(text)
+    if fast is not None:
+        return fast
     from dateutil import parser  # imported here: only reading needs it
 
     # Strict first; then fuzzy, which passes over stray words ("Updated 24 May 2025",
@@ -50,6 +54,26 @@ def normalise_date(value: Any) -> str | None:
         if (a.year, a.month, a.day) != (b.year, b.month, b.day):
             return None
         return _format(a, has_time=a.hour == b.hour)
+    return None
+
+
+_ISO = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?")
+_WIRE = re.compile(r"(\d{1,2}-[A-Za-z]{3}-\d{4} \d{2}:\d{2}:\d{2})(?:\.\d+)?")
+
+
+def _fast(text: str) -> str | None:
+    """The two shapes most corpora use, without dateutil's general parser (which costs
+    ~0.3 ms a date, most of reading a large JSON Lines file): ISO 8601, and the wire
+    form "26-FEB-1987 15:01:01.79". None when the text is neither (or not a real date)."""
+    try:
+        if _ISO.fullmatch(text):
+            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            return _format(moment, has_time=len(text) > 10)
+        wire = _WIRE.fullmatch(text)
+        if wire:
+            return _format(datetime.strptime(wire[1], "%d-%b-%Y %H:%M:%S"), has_time=True)
+    except ValueError:
+        return None
     return None
 
 

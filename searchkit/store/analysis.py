@@ -32,12 +32,8 @@ def surface_words(text: str) -> list[str]:
     >>> surface_words("The prisoners were exchanged in Kyiv.")
     ['prisoners', 'were', 'exchanged', 'kyiv']
     """
-    words = []
-    for word in WORD.findall(text):
-        word = word.lower()
-        if MIN_WORD <= len(word) <= MAX_TERM_CHARS and word not in STOPS:
-            words.append(word)
-    return words
+    return [w for w in map(str.lower, WORD.findall(text))
+            if MIN_WORD <= len(w) <= MAX_TERM_CHARS and w not in STOPS]
 
 
 def terms(words: list[str]) -> list[str]:

@@ -96,7 +96,7 @@ def from_payload(stored: Mapping[str, Any]) -> Row:
 def payload(article: Article, extraction: Extraction | None, *, extract: bool,
             rules: str) -> dict[str, Any]:
     """The stored form of an article and its extraction (plain dicts and lists)."""
-    record = asdict(article)
+    record = {f.name: getattr(article, f.name) for f in fields(Article)}  # asdict deep-copies
     record["given"] = {k: list(v) for k, v in article.given.items()}
     record["meta"] = dict(article.meta)
     return {"article": record, "extraction": asdict(extraction) if extraction else None,

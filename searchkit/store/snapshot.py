@@ -30,13 +30,6 @@ class ListView:
     def strings(self) -> list[str]:
         return [decode(v) for v in self.vocab]
 
-    def ordinals(self, values) -> np.ndarray:
-        """Ordinals of the given strings that are in the vocabulary."""
-        keys = encode(values) if values else np.zeros(0, "S1")
-        at = np.minimum(np.searchsorted(self.vocab, keys), max(len(self.vocab) - 1, 0))
-        found = len(self.vocab) > 0
-        return np.unique(at[(self.vocab[at] == keys)]) if found else np.zeros(0, np.int64)
-
 
 class FieldView:
     """A text field over the whole snapshot: postings per term and field lengths."""
