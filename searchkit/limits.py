@@ -2,9 +2,10 @@
 
 A query that would hang, eat memory or crash the parser is refused with a message naming
 the limit it broke (exit code 2 on the command line). The values follow Lucene where it
-has one (edit distance 2, 50 fuzzy expansions, 1,024 expansions a query). The text is checked before parsing
-(`check_text`), the parsed query before evaluation (`check_query`), and what prefix,
-wildcard, fuzzy and range terms expand to while it is evaluated (`Expansions`).
+has one (edit distance 2, 50 fuzzy expansions, 1,024 expansions a query). The text is
+checked before parsing (`check_text`), the parsed query before evaluation
+(`check_query`), and what prefix, wildcard, fuzzy and range terms expand to while it is
+evaluated (`Expansions`).
 """
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ MAX_QUERY_CHARS = 4_000
 MAX_TERM = MAX_TERM_CHARS
 #: Nesting of parentheses in the query text.
 MAX_DEPTH = 20
-#: Terms, phrases and patterns in one parsed query.
+#: Terms in one parsed query: words, patterns and each word of a phrase.
 MAX_CLAUSES = 512
 #: Edits a fuzzy term (word~N) may allow, as Lucene.
 MAX_EDIT_DISTANCE = 2

@@ -211,7 +211,9 @@ class Evaluator:
             chosen = np.array([i for i, v in enumerate(facet.values) if v.lower().startswith(start)
                                or any(w.startswith(start) for w in v.lower().split())], dtype=np.int64)
             return facet.mask(chosen)
-        raise limits.refuse(f"{field}: only a value or a prefix (value*) can follow it")
+        if hasattr(facet, "values"):
+            raise limits.refuse(f"{field}: only a value or a prefix (value*) can follow it")
+        raise limits.refuse(f"{field}: only a whole value can follow it, not {q}")
 
     def _dates(self, q: wq.Query) -> np.ndarray:
         days = self.snapshot.days

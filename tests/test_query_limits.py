@@ -29,6 +29,7 @@ from conftest import index_records
 
 #: CPU seconds one query may take (CPU, not wall time: other processes share the machine).
 QUERY_SECONDS = 1.0
+#: Examples of the API fuzz test; the CLI's, which opens the index each time, get half.
 EXAMPLES = int(os.environ.get("SEARCHKIT_FUZZ_EXAMPLES", "120"))
 
 WORDS = ["prisoner", "exchange", "drone", "missile", "talks", "sanctions", "grain", "border",
@@ -208,6 +209,7 @@ OPTIONS = st.one_of(USUAL_OPTIONS, ODD_OPTIONS)
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                        HealthCheck.function_scoped_fixture])
+CLI_FUZZ = settings(FUZZ, max_examples=max(EXAMPLES // 2, 1))
 
 
 # ---------------------------------------------------------------- fuzzing the API and the CLI
@@ -258,7 +260,7 @@ def assert_refused(result):
     assert "Traceback" not in result.output
 
 
-@FUZZ
+@CLI_FUZZ
 @given(text=QUERIES, options=CLI_OPTIONS)
 def test_cli_answers_or_refuses_with_one_line(index_dir, text, options):
     args = ["query", "--index", str(index_dir), *[a for option in options for a in option], "--", text]
