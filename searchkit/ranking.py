@@ -37,6 +37,7 @@ class Evaluator:
         self.n_live = max(snapshot.live_count, 1)
         self._avg_length: dict[str, float] = {}
         self.warnings: list[str] = []
+        self.expansions = limits.Expansions()  # of the one query this evaluator evaluates
 
     def evaluate(self, q: wq.Query) -> tuple[np.ndarray, np.ndarray]:
         """(mask of matching live documents, score per document) for a query."""
@@ -140,36 +141,48 @@ class Evaluator:
             return self._none()
         mask, scores = self._all(self._bm25f([(q.fieldname, w, q.boost)]) for w in words)
         view = self.snapshot.fields[q.fieldname]
-        slop = max(int(getattr(q, "slop", 1)), 1)
+        # whoosh reads any number after "..."~; no gap in a document is longer than 2**31
+        slop = min(max(int(getattr(q, "slop", 1)), 1), 2 ** 31)
+        distinct = list(dict.fromkeys(words))
         for doc in np.flatnonzero(mask):
-            if not _in_sequence(view.positions(int(doc), words), slop):
+            found = dict(zip(distinct, view.positions(int(doc), distinct)))
+            if not _in_sequence([found[w] for w in words], slop):
                 mask[doc] = False
         return mask, np.where(mask, scores, 0).astype(np.float32)
 
     # ------------------------------------------------------------ expansions
 
     def _expanded(self, q: wq.MultiTerm) -> list[str]:
-        """The index terms a prefix, wildcard, fuzzy or range term stands for."""
+        """The index terms a prefix, wildcard, fuzzy or range term stands for, within the
+        query's limits (limits.Expansions); each term is expanded once per query."""
+        key, what = repr(q), str(q)
+        known = self.expansions.known(key)
+        if known is not None:
+            return known
         view = self.snapshot.fields[q.fieldname]
         if isinstance(q, wq.FuzzyTerm):
-            return self._fuzzy(q, view)
-        if isinstance(q, wq.TermRange):
+            terms = self._fuzzy(q, view)
+        elif isinstance(q, wq.TermRange):
             lo = 0 if q.start is None else np.searchsorted(view.vocab, _key(q.start), side="right" if q.startexcl else "left")
             hi = len(view.vocab) if q.end is None else np.searchsorted(view.vocab, _key(q.end), side="left" if q.endexcl else "right")
-            return _bounded([decode(t) for t in view.vocab[lo:max(hi, lo)]], str(q))
-        if isinstance(q, wq.Prefix):
-            return _bounded(_prefixed(view.vocab, _text(q.text)), str(q))
-        if isinstance(q, wq.Wildcard):
+            self.expansions.check(max(hi - lo, 0), what)
+            terms = [decode(t) for t in view.vocab[lo:max(hi, lo)]]
+        elif isinstance(q, wq.Prefix):
+            lo, hi = _prefix_span(view.vocab, _text(q.text))
+            self.expansions.check(hi - lo, what)
+            terms = [decode(t) for t in view.vocab[lo:hi]]
+        elif isinstance(q, wq.Wildcard):
             text = _text(q.text)
             head = re.split(r"[*?]", text, maxsplit=1)[0]
-            pattern = re.compile(re.escape(text).replace(r"\*", ".*").replace(r"\?", "."))
-            candidates = _prefixed(view.vocab, head) if head else view.strings
-            return _bounded([t for t in candidates if pattern.fullmatch(t)], str(q))
-        raise limits.refuse(f"this query uses a construct searchkit cannot run ({type(q).__name__})")
+            pattern = _wildcard_pattern(text)
+            terms = [t for t in _scanned(view, head, self.expansions, what) if pattern.fullmatch(t)]
+        else:
+            raise limits.refuse(f"this query uses a construct searchkit cannot run ({type(q).__name__})")
+        return self.expansions.add(key, terms, what)
 
     def _fuzzy(self, q: wq.FuzzyTerm, view) -> list[str]:
         text, prefix = _text(q.text), int(q.prefixlength)
-        candidates = _prefixed(view.vocab, text[:prefix]) if prefix else view.strings
+        candidates = _scanned(view, text[:prefix], self.expansions, str(q))
         found = process.extract(text, candidates, scorer=Levenshtein.distance,
                                 score_cutoff=int(q.maxdist), limit=limits.MAX_FUZZY_EXPANSIONS)
         return [term for term, _, _ in found]
@@ -187,6 +200,8 @@ class Evaluator:
         if field not in facetspec.BY_NAME:
             return self._none()[0]
         facet = self.facets[field]
+        # a value not found as spelled is sought among all the facet's values
+        self.expansions.scan(len(getattr(facet, "values", ())), str(q))
         if isinstance(q, wq.Term):
             selection, warnings = facet.select([_text(q.text)])
             self.warnings.extend(warnings)
@@ -196,7 +211,9 @@ class Evaluator:
             chosen = np.array([i for i, v in enumerate(facet.values) if v.lower().startswith(start)
                                or any(w.startswith(start) for w in v.lower().split())], dtype=np.int64)
             return facet.mask(chosen)
-        raise limits.refuse(f"{field}: only a value or a prefix (value*) can follow it")
+        if hasattr(facet, "values"):
+            raise limits.refuse(f"{field}: only a value or a prefix (value*) can follow it")
+        raise limits.refuse(f"{field}: only a whole value can follow it, not {q}")
 
     def _dates(self, q: wq.Query) -> np.ndarray:
         days = self.snapshot.days
@@ -242,28 +259,53 @@ class Evaluator:
 
 
 def _in_sequence(positions: list[np.ndarray], slop: int) -> bool:
-    """True when the words occur in order, each within `slop` positions of the one before."""
+    """True when the words occur in order, each within `slop` positions of the one before.
+
+    Positions are sorted, so each step is a binary search per position: memory and time
+    stay linear in the positions (a pairwise matrix grew with the square of a word's
+    repetitions).
+    """
     starts = positions[0]
     for following in positions[1:]:
         if not len(starts) or not len(following):
             return False
-        gaps = following[None, :] - starts[:, None]
-        ok = (gaps >= 1) & (gaps <= slop)
-        starts = following[ok.any(axis=0)]
+        # a following position f continues a sequence when some start s has f - slop <= s < f
+        first = np.searchsorted(starts, following - slop, side="left")
+        nearest = starts[np.minimum(first, len(starts) - 1)]
+        starts = following[(first < len(starts)) & (nearest < following)]
     return bool(len(starts))
 
 
-def _prefixed(vocab: np.ndarray, prefix: str) -> list[str]:
+def _prefix_span(vocab: np.ndarray, prefix: str) -> tuple[int, int]:
+    """The slice of the sorted `vocab` whose words start with `prefix`."""
     key = _key(prefix)
-    lo, hi = np.searchsorted(vocab, key), np.searchsorted(vocab, key + b"\xff")
-    return [decode(t) for t in vocab[lo:hi]]
+    return int(np.searchsorted(vocab, key)), int(np.searchsorted(vocab, key + b"\xff"))
 
 
-def _bounded(terms: list[str], what: str) -> list[str]:
-    if len(terms) > limits.MAX_EXPANSIONS:
-        raise limits.refuse(f"{what} matches {len(terms):,} words of the index; the limit is "
-                            f"{limits.MAX_EXPANSIONS:,}: make it longer")
-    return terms
+def _scanned(view, head: str, expansions: limits.Expansions, what: str) -> list[str]:
+    """The words of a field that a fuzzy or wildcard term starting with `head` compares
+    itself with, charged to the query's budget before they are decoded."""
+    if not head:
+        expansions.scan(len(view.vocab), what)
+        return view.strings
+    lo, hi = _prefix_span(view.vocab, head)
+    expansions.scan(hi - lo, what)
+    return [decode(t) for t in view.vocab[lo:hi]]
+
+
+def _wildcard_pattern(text: str) -> re.Pattern:
+    """A wildcard (* any run of characters, ? one) as an expression for `fullmatch` that
+    cannot backtrack badly: each part between stars is taken at its first occurrence, in
+    an atomic group, which is always right for a glob. (`.*a.*a.*a.*c` backtracks for
+    minutes on a long run of a's.)"""
+    def part(chars: str) -> str:
+        return ".".join(re.escape(piece) for piece in chars.split("?"))
+
+    parts = text.split("*")
+    if len(parts) == 1:
+        return re.compile(part(text), re.DOTALL)
+    middle = "".join(f"(?>.*?{part(p)})" for p in parts[1:-1] if p)
+    return re.compile(part(parts[0]) + middle + ".*" + part(parts[-1]), re.DOTALL)
 
 
 def _text(value) -> str:

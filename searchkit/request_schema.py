@@ -23,6 +23,8 @@ SYNONYMS = {"query": ("text",), "from": ("date_from",), "to": ("date_to",)}
 SCALAR_KEYS = ("query", "from", "to", "amount_min", "amount_max", "currency", "match", "sort",
                "limit", "page", "facets", "facet_limit", "like", "min_confidence", "collapse")
 KEYS = (*SCALAR_KEYS, *facetspec.FACET_NAMES, "filters")
+#: Values one facet filter may list (each is resolved against the index's values).
+MAX_FILTER_VALUES = 100
 _DATE = re.compile(r"(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?")
 _MONTH = re.compile(r"\d{4}(?:-(?:0[1-9]|1[0-2]))?")
 _EPOCH = date(1970, 1, 1)
@@ -138,6 +140,9 @@ def _filters(data: Mapping[str, Any], problem) -> dict[str, tuple[str, ...]]:
             problem(name, f"unknown facet; choose from {', '.join(facetspec.FACET_NAMES)}")
             continue
         cleaned = _strings(values, name, problem)
+        if len(cleaned) > MAX_FILTER_VALUES:
+            problem(name, f"lists {len(cleaned)} values; the limit is {MAX_FILTER_VALUES}")
+            continue
         checked = [v for v in cleaned if _facet_value_ok(name, v, problem)]
         if checked:
             out[name] = tuple(dict.fromkeys(checked))

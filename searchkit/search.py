@@ -32,6 +32,8 @@ from .suggest import Suggester
 #: weighs against them (the terms' scores are BM25F, a few points each).
 LIKE_TERMS = 25
 ENTITY_WEIGHT = 0.5
+#: Confidence thresholds whose bound facets an open index keeps.
+FACETS_KEPT = 4
 #: Hits built at a time by `iter_hits`.
 STREAM_PAGE = 200
 
@@ -266,9 +268,14 @@ class Index:
         return self._snapshot
 
     def _bound(self, snapshot, min_confidence) -> Facets:
-        facets = self._facets.get(min_confidence)
+        """The facets bound to a confidence threshold (the last few kept: each holds
+        per-snapshot arrays, and a script may try many thresholds)."""
+        facets = self._facets.pop(min_confidence, None)
         if facets is None:
-            facets = self._facets[min_confidence] = Facets(snapshot, min_confidence, self._tables)
+            facets = Facets(snapshot, min_confidence, self._tables)
+        self._facets[min_confidence] = facets  # most recently used last
+        while len(self._facets) > FACETS_KEPT:
+            del self._facets[next(iter(self._facets))]
         return facets
 
     def _match(self, request: SearchRequest) -> "_Matched":

@@ -5,6 +5,7 @@ words with the index's own word expression and stems each distinct word once per
 """
 from __future__ import annotations
 
+from bisect import bisect_left
 from html import escape
 
 from .store.analysis import MIN_WORD, STOPS, WORD as _WORD, stem_word
@@ -37,13 +38,18 @@ def make_snippet(text: str, terms: set[str]) -> str:
 
 
 def _best_windows(marks: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """The windows holding the most marked words, in text order."""
+    """The windows holding the most marked words, in text order.
+
+    Marks come in text order, so the marks a window starting at mark i holds are found by
+    bisection: n log n, where counting them one by one was n² (an article repeating the
+    query word thousands of times took seconds).
+    """
     windows: list[tuple[int, int]] = []
     remaining = list(marks)
     while remaining and len(windows) < PASSAGES:
-        best = max(range(len(remaining)), key=lambda i: (
-            sum(1 for s, _ in remaining if remaining[i][0] <= s < remaining[i][0] + PASSAGE_CHARS - _LEAD),
-            -i))
+        starts = [s for s, _ in remaining]
+        held = [bisect_left(starts, s + PASSAGE_CHARS - _LEAD) - i for i, s in enumerate(starts)]
+        best = held.index(max(held))  # the first of the fullest windows
         start = max(remaining[best][0] - _LEAD, 0)
         if windows and start < windows[-1][1] and windows[-1][0] < start + PASSAGE_CHARS:
             break

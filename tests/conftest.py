@@ -24,6 +24,16 @@ def write_jsonl(path: Path, records: list[dict]) -> Path:
     return path
 
 
+def index_records(folder: Path, records: list[dict]) -> Path:
+    """A real index (no NLP) of `records` written as JSON Lines in `folder`; its path."""
+    import searchkit
+
+    summary = searchkit.index_paths([str(write_jsonl(folder / "records.jsonl", records))],
+                                    index_dir=folder / "ix", extract=False)
+    assert summary.indexed == len(records), summary.line()
+    return folder / "ix"
+
+
 @pytest.fixture(scope="session")
 def seed_index(tmp_path_factory) -> Path:
     """The demo corpus indexed with real extraction (built once per test session)."""
