@@ -9,19 +9,21 @@ term frequency and weighted by min(1, idf):
 
     prox(D) = sum over words t of  min(1, idf_t) * acc_t * (k1 + 1) / (acc_t + K_D)
 
-The ranking adds prox to BM25. One change: a pair counts only when its two words are next
-to each other in the query (after stop words), as in Metzler & Croft's sequential dependence
-model ("A Markov random field model for term dependencies", SIGIR 2005); for two-word queries
-nothing changes, for long questions it keeps chance neighbours of unrelated query words out
-(on Cranfield and CISI it ranked better than counting every pair: benchmarks/README.md). As for term frequencies in ranking.Evaluator (BM25F), the
-accumulators of the title and the text are length-normalised per field and weighted by the
-field's weight before one saturation. A document that holds one query word, or holds them
-far apart, gets nothing or nearly nothing, so the score also rewards matching more words.
+The ranking adds prox to BM25 (times ranking.PROXIMITY_WEIGHT). One change: a pair counts
+only when its two words are next to each other in the query (after stop words), as in
+Metzler & Croft's sequential dependence model ("A Markov random field model for term
+dependencies", SIGIR 2005); for two-word queries nothing changes, for long questions it
+keeps chance neighbours of unrelated query words out (on Cranfield and CISI it ranked better
+than counting every pair: benchmarks/README.md). As for term frequencies in
+ranking.Evaluator (BM25F), the accumulators of the title and the text are length-normalised
+per field and weighted by the field's weight before one saturation. A document that holds
+one query word, or holds them far apart, gets nothing or nearly nothing, so the score also
+rewards matching more words.
 
 Positions come from the per-document token streams of the store (stop words are not in them,
-so "exchange of prisoners" is distance 1). Only the documents given are read, and only those
-holding two or more of the words in a field have their token stream scanned, all of them in
-one vectorised pass per segment.
+so "exchange of prisoners" is distance 1). Only the documents given are read: their token
+streams are gathered and matched against the query's words in one vectorised pass per
+segment and field.
 """
 from __future__ import annotations
 
@@ -74,48 +76,33 @@ def _idf(snapshot, ordinals: dict[str, list[np.ndarray]]) -> np.ndarray:
 def _accumulators(snapshot, field: str, docs: np.ndarray, ordinals: list[np.ndarray],
                   idf: np.ndarray) -> np.ndarray | None:
     """Büttcher's accumulator of every (document, word) in one field; None when no
-    document holds two of the words in it."""
-    out = None
+    segment holds two of the words in it."""
+    found = []
     segment_of = np.searchsorted(snapshot.bases, docs, side="right") - 1
     for i in np.unique(segment_of):
-        if (ordinals[i] >= 0).sum() < 2:
-            continue
-        chosen = np.flatnonzero(segment_of == i)
-        segment = snapshot.segments[i]
-        rows = docs[chosen] - snapshot.bases[i]
-        several = _holding_two_or_more(segment, field, rows, ordinals[i])
-        if not several.any():
-            continue
-        chosen, rows = chosen[several], rows[several]
-        doc, position, word = _occurrences(segment, field, rows, ordinals[i])
-        if out is None:
-            out = np.zeros((len(docs), len(idf)))
-        _add_neighbours(out, chosen[doc], position, word, idf)
+        if (ordinals[i] >= 0).sum() >= 2:
+            chosen = np.flatnonzero(segment_of == i)
+            doc, position, word = _occurrences(snapshot.segments[i], field,
+                                               docs[chosen] - snapshot.bases[i], ordinals[i])
+            found.append((chosen[doc], position, word))
+    if not found:
+        return None
+    out = np.zeros((len(docs), len(idf)))
+    _add_neighbours(out, *(np.concatenate(parts) for parts in zip(*found)), idf)
     return out
-
-
-def _holding_two_or_more(segment, field: str, rows: np.ndarray, ordinals: np.ndarray) -> np.ndarray:
-    """Which of `rows` hold at least two distinct words in the field (from the postings, so
-    token streams are read only where a neighbouring pair can exist)."""
-    held = np.zeros(len(rows), dtype=np.int64)
-    for ordinal in ordinals[ordinals >= 0]:
-        posting_rows, _ = segment.postings(field, int(ordinal))
-        if len(posting_rows) == 0:
-            continue
-        at = np.minimum(np.searchsorted(posting_rows, rows), len(posting_rows) - 1)
-        held += posting_rows[at] == rows
-    return held >= 2
 
 
 def _occurrences(segment, field: str, rows: np.ndarray, ordinals: np.ndarray):
     """(index into rows, position, word index) of every query-word token of the rows, in
     row order then position order."""
-    offsets = segment.array(f"{field}.offsets")
-    starts = np.asarray(offsets[rows], dtype=np.int64)
-    lengths = np.asarray(offsets[rows + 1], dtype=np.int64) - starts
-    run_starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    # Plain views of the memory maps: slicing a memmap object costs more than the work here.
+    offsets = np.asarray(segment.array(f"{field}.offsets"))
+    tokens = np.asarray(segment.array(f"{field}.values"))
+    starts = offsets[rows]
+    lengths = offsets[rows + 1] - starts
+    run_starts = np.cumsum(lengths) - lengths
     position = np.arange(int(lengths.sum()), dtype=np.int64) - np.repeat(run_starts, lengths)
-    tokens = np.asarray(segment.array(f"{field}.values")[np.repeat(starts, lengths) + position])
+    tokens = tokens[np.repeat(starts, lengths) + position]
     present = np.flatnonzero(ordinals >= 0)
     order = np.argsort(ordinals[present])
     sorted_ordinals, word_index = ordinals[present][order], present[order]
