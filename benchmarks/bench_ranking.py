@@ -420,8 +420,8 @@ def fmt(setting: dict) -> str:
 
 def latency(copies: int, reps: int, work: Path) -> None:
     """Faceted query latency (bench_facets' queries and facets) on `copies` copies of the
-    Reuters articles: searchkit as shipped and with proximity off, and SQLite FTS5, in
-    interleaved passes so machine load falls on all alike."""
+    Reuters articles: searchkit as shipped and with proximity off, and SQLite FTS5, each
+    query by all three in turn so that machine load falls on all alike."""
     import bench_facets
 
     records = peers.reuters_records()
@@ -436,16 +436,15 @@ def latency(copies: int, reps: int, work: Path) -> None:
             "searchkit (proximity off)": (sk, {"PROXIMITY_WEIGHT": 0}), "SQLite FTS5": (fts, {})}
     samples, cpu = {name: [] for name in runs}, dict.fromkeys(runs, 0.0)
     for rep in range(reps + 2):
-        for name, (engine, knobs) in runs.items():
-            with query_settings(**knobs):
-                c0 = time.process_time()
-                for q in bench_facets.QUERIES:
-                    t0 = time.perf_counter()
+        for q in bench_facets.QUERIES:
+            for name, (engine, knobs) in runs.items():  # each query by every engine in turn
+                with query_settings(**knobs):
+                    c0, t0 = time.process_time(), time.perf_counter()
                     engine.query(q)
                     if rep >= 2:  # two untimed passes first
                         samples[name].append(1000 * (time.perf_counter() - t0))
-                if rep >= 2:  # CPU time of this process: what load on the machine changes least
-                    cpu[name] += 1000 * (time.process_time() - c0)
+                        # CPU time of this process: what load on the machine changes least
+                        cpu[name] += 1000 * (time.process_time() - c0)
     print(f"\n{len(many):,} articles ({copies} copies of Reuters), {len(bench_facets.QUERIES)} "
           f"queries x {reps} passes\n")
     print("| engine | median (ms) | p95 (ms) | median / FTS5 | CPU ms/query | CPU / FTS5 |")

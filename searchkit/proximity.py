@@ -58,15 +58,21 @@ def proximity_scores(snapshot, docs: np.ndarray, words: list[str], *, k1: float,
 
 
 def _idf(snapshot, ordinals: dict[str, list[np.ndarray]]) -> np.ndarray:
-    """BM25's idf of each word, its document frequency taken in the field that holds it most
-    often (a cheap stand-in for the union over fields: here idf only weighs neighbours)."""
+    """BM25's idf of each word over the live documents, its document frequency taken in the
+    field that holds it most often (a cheap stand-in for the union over fields: here idf
+    only weighs neighbours)."""
+    deleted = [snapshot.deleted_mask(i) for i in range(len(snapshot.segments))]
+    deleted = [mask if mask.any() else None for mask in deleted]
     per_field = []
     for field, per_segment in ordinals.items():
-        df = np.zeros(len(per_segment[0]) if per_segment else 0, dtype=np.int64)
-        for segment, found in zip(snapshot.segments, per_segment):
-            offsets = segment.array(f"{field}.term_offsets")
-            held = found >= 0
-            df[held] += offsets[found[held] + 1] - offsets[found[held]]
+        df = np.zeros(len(per_segment[0]), dtype=np.int64)
+        for segment, gone, found in zip(snapshot.segments, deleted, per_segment):
+            offsets = np.asarray(segment.array(f"{field}.term_offsets"))
+            for word in np.flatnonzero(found >= 0):
+                start, end = offsets[found[word]], offsets[found[word] + 1]
+                df[word] += end - start
+                if gone is not None:  # deleted rows stay in a segment's postings until a merge
+                    df[word] -= int(np.count_nonzero(gone[np.asarray(segment.array(f"{field}.docs")[start:end])]))
         per_field.append(df)
     df = np.max(per_field, axis=0).astype(np.float64)
     n = max(snapshot.live_count, 1)

@@ -5,13 +5,15 @@ documents and a BM25F score per document. Words are looked up in each segment's 
 vocabulary; phrases are checked on the token streams (positions); prefix, wildcard, fuzzy
 and range terms expand over the index's vocabulary within the limits of limits.py; facet
 prefixes (person:, place:, event:, month:, ...) become facet filters. An OR of words
-(`match="any"`) scales each document's score by the share of the query's word weight it
-matches (coordination), so more matched words rank higher unless one word's evidence is
-overwhelming. `relevance_order()` then adds a term-proximity score (proximity.py) to the
-best BM25F documents and orders them.
+(`match="any"`) sums its words' scores, and can scale the sum by the share of the query's
+word weight a document matches (COORDINATION, off as shipped). `relevance_order()` then adds
+a term-proximity score (proximity.py) to the best BM25F documents and orders them: more
+matched words, and words close together, rank higher unless one word's evidence is
+overwhelming.
 """
 from __future__ import annotations
 
+import copy
 import math
 import re
 import weakref
@@ -23,8 +25,8 @@ from whoosh import query as wq
 
 from . import facetspec, limits
 from .models import SearchkitError
-from .request_schema import parse_day
 from .proximity import proximity_scores
+from .request_schema import parse_day
 from .store.columns import TEXT_FIELDS, decode
 
 #: BM25F parameters, chosen on Cranfield, CISI and Reuters topics at once, leave one
@@ -369,12 +371,14 @@ def weigh_repeats(q: wq.Query) -> wq.Query:
     """
     if not q.is_leaf():
         q = q.apply(weigh_repeats)
-    if not isinstance(q, (wq.And, wq.Or, wq.DisjunctionMax)):
+    if type(q) not in (wq.And, wq.Or):
         return q
     counts: dict[wq.Query, int] = {}
     for child in q.subqueries:
         counts[child] = counts.get(child, 0) + 1
-    return q.__class__([_scaled(child, n) for child, n in counts.items()], boost=q.boost)
+    merged = copy.copy(q)  # keeps the group's own settings (boost, minmatch, scale)
+    merged.subqueries = [_scaled(child, n) for child, n in counts.items()]
+    return merged
 
 
 def _scaled(q: wq.Query, factor: float) -> wq.Query:
