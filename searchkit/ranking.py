@@ -45,7 +45,7 @@ COORDINATION = 0.0
 PROXIMITY_WEIGHT = 0.5
 #: How many of the best BM25F documents get the proximity score (the rest keep BM25F
 #: order below them): proximity reads token streams, so it is kept to the top.
-PROXIMITY_CANDIDATES = 100
+PROXIMITY_CANDIDATES = 50
 
 
 class Evaluator:
