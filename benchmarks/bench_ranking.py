@@ -235,8 +235,7 @@ def run_collection(name: str, engines: list[str], settings: list[str], depth: in
         if engine == "searchkit":
             rank = searchkit_ranker(searchkit_index(docs, work))
             for setting in settings:
-                unknown = setting not in SETTINGS
-                if unknown:
+                if setting not in SETTINGS:
                     raise SystemExit(f"unknown --settings {setting!r}: {', '.join(SETTINGS)}")
                 ranked = rank if setting == "shipped" else with_settings(rank, SETTINGS[setting])
                 rows.append((f"searchkit:{setting}", f"searchkit ({setting})",

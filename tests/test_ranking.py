@@ -2,7 +2,6 @@
 close words beat distant ones, more matched words beat fewer, ties and pages are stable."""
 from __future__ import annotations
 
-import json
 import math
 import tempfile
 from pathlib import Path
