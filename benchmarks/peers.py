@@ -3,6 +3,7 @@
 Data (never copied into the repo; located as ../shared/data from the repo root):
 - Reuters-21578 with gold tags, rewritten as a temp JSONL whose `tags` are the topics.
 - Cranfield: 1,400 abstracts, 225 queries (numbered 1..225 in file order), graded qrels.
+- CISI: 1,460 library-science abstracts, 112 queries of which 76 are judged, binary qrels.
 
 Peers, each built from the same records and asked the same thing:
 - WhooshFacets: plain whoosh, `FieldFacet(allow_overlap=True)` over KEYWORD fields (the naive baseline).
@@ -25,6 +26,7 @@ REPO = Path(__file__).resolve().parents[1]
 DATA = REPO.parent / "shared" / "data"
 REUTERS = DATA / "news" / "reuters21578.jsonl"
 CRANFIELD = DATA / "ir" / "cranfield"
+CISI = DATA / "ir" / "cisi"
 
 #: The four multi-valued facets of the Reuters benchmark (topics are renamed to tags).
 FACETS = ("people", "places", "orgs", "tags")
@@ -266,7 +268,8 @@ class SearchkitFacets:
 
 
 def _cran_blocks(path: Path):
-    """Yield (id, {marker: text}) for each `.I` record of a Cranfield file."""
+    """Yield (id, {marker: text}) for each `.I` record of a SMART-format file (Cranfield,
+    CISI): `.I id` opens a record, a line holding only `.T`, `.A`, `.W`, ... a field."""
     rec_id, fields, key = None, {}, None
     for line in open(require(path), encoding="latin-1"):
         line = line.rstrip("\n")
@@ -274,7 +277,7 @@ def _cran_blocks(path: Path):
             if rec_id is not None:
                 yield rec_id, fields
             rec_id, fields, key = int(line[3:].strip()), {}, None
-        elif re.fullmatch(r"\.[TAWB]", line.strip()):
+        elif re.fullmatch(r"\.[A-Z]", line.strip()):
             key = line.strip()[1]
             fields[key] = ""
         elif key:
@@ -308,6 +311,35 @@ def cranfield_qrels(root: Path = CRANFIELD) -> dict[int, dict[str, int]]:
         if 1 <= grade <= 4:
             qrels.setdefault(qid, {})[doc] = 5 - grade
     return qrels
+
+
+# ---------------------------------------------------------------- CISI
+
+
+def cisi_docs(root: Path = CISI) -> list[dict]:
+    """The 1,460 abstracts as records: id (.I), title (.T), text (.W); authors and
+    cross-references (.A, .X) are left out."""
+    return [{"id": str(i), "title": " ".join(f.get("T", "").split()),
+             "text": " ".join(f.get("W", "").split())}
+            for i, f in _cran_blocks(root / "CISI.ALL")]
+
+
+def cisi_qrels(root: Path = CISI) -> dict[int, dict[str, int]]:
+    """qid -> {docid: 1}: CISI's judgements are binary (`qid docid 0 0.000000`)."""
+    qrels: dict[int, dict[str, int]] = {}
+    for line in open(require(root / "CISI.REL"), encoding="latin-1"):
+        parts = line.split()
+        if len(parts) >= 2:
+            qrels.setdefault(int(parts[0]), {})[parts[1]] = 1
+    return qrels
+
+
+def cisi_queries(root: Path = CISI, judged_only: bool = True) -> dict[int, str]:
+    """Query id (.I) -> its text (.W); only the 76 judged queries unless asked (the others
+    have no relevant document and are left out of averages, as the collection intends)."""
+    judged = cisi_qrels(root) if judged_only else None
+    return {i: " ".join(f.get("W", "").split()) for i, f in _cran_blocks(root / "CISI.QRY")
+            if judged is None or i in judged}
 
 
 def fts5_ranker(docs: list[dict], db_path: Path):

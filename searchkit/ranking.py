@@ -4,12 +4,19 @@
 documents and a BM25F score per document. Words are looked up in each segment's sorted
 vocabulary; phrases are checked on the token streams (positions); prefix, wildcard, fuzzy
 and range terms expand over the index's vocabulary within the limits of limits.py; facet
-prefixes (person:, place:, event:, month:, ...) become facet filters.
+prefixes (person:, place:, event:, month:, ...) become facet filters. An OR of words
+(`match="any"`) sums its words' scores, and can scale the sum by the share of the query's
+word weight a document matches (COORDINATION, off as shipped). `relevance_order()` then adds
+a term-proximity score (proximity.py) to the best BM25F documents and orders them: more
+matched words, and words close together, rank higher unless one word's evidence is
+overwhelming.
 """
 from __future__ import annotations
 
+import copy
 import math
 import re
+import weakref
 
 import numpy as np
 from rapidfuzz import process
@@ -18,15 +25,27 @@ from whoosh import query as wq
 
 from . import facetspec, limits
 from .models import SearchkitError
+from .proximity import proximity_scores
 from .request_schema import parse_day
 from .store.columns import TEXT_FIELDS, decode
 
-#: BM25F parameters, tuned on Cranfield and checked on Reuters topics
-#: (benchmarks/bench_ranking.py): per-word BM25F wants a larger K1 than the usual 1.2.
-K1 = 2.0
+#: BM25F parameters, chosen on Cranfield, CISI and Reuters topics at once, leave one
+#: collection out (benchmarks/bench_ranking.py --tune; the grid, the rule and the figures
+#: are in benchmarks/README.md, "Ranking quality").
+K1 = 1.5
 B = 0.75
 #: How much a word in each field weighs against the same word in the body text.
 FIELD_WEIGHTS = {"title": 4.0, "text": 1.0}
+#: Coordination: an OR of words multiplies a document's score by (matched share of the
+#: words' idf) ** COORDINATION. Off: on all three collections it only lowered the figures
+#: (long questions match no document fully); BM25's sum and proximity already rank more
+#: words, and words close together, first.
+COORDINATION = 0.0
+#: Term proximity (proximity.py) added to BM25F, times this weight; 0 turns it off.
+PROXIMITY_WEIGHT = 0.5
+#: How many of the best BM25F documents get the proximity score (the rest keep BM25F
+#: order below them): proximity reads token streams, so it is kept to the top.
+PROXIMITY_CANDIDATES = 50
 
 
 class Evaluator:
@@ -35,7 +54,6 @@ class Evaluator:
     def __init__(self, snapshot, facets):
         self.snapshot, self.facets = snapshot, facets
         self.n_live = max(snapshot.live_count, 1)
-        self._avg_length: dict[str, float] = {}
         self.warnings: list[str] = []
         self.expansions = limits.Expansions()  # of the one query this evaluator evaluates
 
@@ -92,11 +110,12 @@ class Evaluator:
         if isinstance(q, wq.And):
             return self._all(self._node(c) for c in q.subqueries)
         if isinstance(q, (wq.Or, wq.DisjunctionMax)):
-            return self._any(self._or_parts(q.subqueries))
+            return self._coordinated(list(self._or_parts(q.subqueries)))
         raise limits.refuse(f"this query uses a construct searchkit cannot run ({type(q).__name__})")
 
     def _or_parts(self, queries):
-        """Score an Or's children, one BM25F per word across the fields it is sought in.
+        """Score an Or's children, one BM25F per word across the fields it is sought in;
+        yields (mask, scores, weight), the weight being what coordination counts.
 
         whoosh flattens `(title:a OR text:a) OR (title:b OR text:b)` into one Or of four
         terms, so the plain terms are regrouped by word here.
@@ -106,34 +125,52 @@ class Evaluator:
             if type(q) is wq.Term and q.fieldname in TEXT_FIELDS:
                 words.setdefault(q.text, []).append((q.fieldname, q.text, q.boost))
             else:
-                yield self._node(q)
+                mask, scores = self._node(q)
+                # Not a plain word (a phrase, a group): weighs what it can add, in idf units.
+                yield mask, scores, float(scores.max(initial=0.0)) / (K1 + 1.0)
         for terms in words.values():
-            yield self._bm25f(terms)
+            yield self._weighted_bm25f(terms)
+
+    def _coordinated(self, parts):
+        """Combine an Or's parts: summed scores times the matched share of the parts'
+        weights to the power COORDINATION (Lucene's classic coord factor, weighted by idf
+        so that a rare word still outweighs a common one)."""
+        mask, scores = self._any((m, s) for m, s, _ in parts)
+        if COORDINATION == 0 or len(parts) < 2:
+            return mask, scores
+        matched, total = self._zeros(), 0.0
+        for part_mask, _, weight in parts:
+            matched += np.float32(weight) * part_mask
+            total += weight
+        if total > 0:
+            scores *= (matched / np.float32(total)) ** np.float32(COORDINATION)
+        return mask, scores
 
     def _bm25f(self, terms: list[tuple[str, str, float]]) -> tuple[np.ndarray, np.ndarray]:
-        """BM25F of one word over several fields: field frequencies are length-normalised,
-        weighted and summed before one saturation, so a word found in both title and text
-        is not counted as two words."""
+        mask, scores, _ = self._weighted_bm25f(terms)
+        return mask, scores
+
+    def _weighted_bm25f(self, terms: list[tuple[str, str, float]]):
+        """BM25F of one word over several fields: (mask, scores, idf times boost).
+
+        Field frequencies are length-normalised, weighted and summed before one saturation,
+        so a word found in both title and text is not counted as two words."""
+        # A boost multiplies the word's score (whoosh's and Lucene's meaning; a word repeated
+        # in the query counts that many times); boosts that differ between the fields of
+        # one word act inside, like field weights.
+        boost = max(b for _, _, b in terms)
         pseudo = self._zeros()
-        for field, text, boost in terms:
+        for field, text, field_boost in terms:
             docs, freqs = self.snapshot.fields[field].lookup(_text(text))
-            if len(docs):
+            if len(docs) and field_boost > 0:
                 lengths = self.snapshot.fields[field].lengths[docs]
-                norm = 1.0 - B + B * lengths / self._avg(field)
-                pseudo[docs] += boost * FIELD_WEIGHTS.get(field, 1.0) * freqs / norm
+                norm = 1.0 - B + B * lengths / average_length(self.snapshot, field)
+                pseudo[docs] += field_boost / boost * FIELD_WEIGHTS.get(field, 1.0) * freqs / norm
         mask = (pseudo > 0) & self.snapshot.live
         df = int(mask.sum())
         idf = math.log(1.0 + (self.n_live - df + 0.5) / (df + 0.5))
-        return mask, (idf * (K1 + 1.0) * pseudo / (pseudo + K1)).astype(np.float32)
-
-    def _avg(self, field: str) -> float:
-        """Average length of the field over the live documents that have it (titles are
-        often missing; counting those as zero would punish every titled document)."""
-        if field not in self._avg_length:
-            lengths = self.snapshot.fields[field].lengths[self.snapshot.live]
-            present = lengths[lengths > 0]
-            self._avg_length[field] = float(present.mean()) if len(present) else 1.0
-        return self._avg_length[field]
+        scores = (boost * idf * (K1 + 1.0) * pseudo / (pseudo + K1)).astype(np.float32)
+        return mask, scores, boost * idf
 
     def _phrase(self, q: wq.Phrase):
         words = [_text(w) for w in q.words]
@@ -337,4 +374,96 @@ def top_documents(mask: np.ndarray, keys: np.ndarray, count: int | None, tiebrea
     return candidates[order][:count]
 
 
-__all__ = ["B", "Evaluator", "FIELD_WEIGHTS", "K1", "SearchkitError", "top_documents"]
+def relevance_order(snapshot, mask: np.ndarray, scores: np.ndarray, count: int | None,
+                    q: wq.Query | None) -> np.ndarray:
+    """The docnums of the `count` (None: all) best documents in `mask`, best first.
+
+    The best PROXIMITY_CANDIDATES by BM25F (`scores`) get the proximity score of the
+    query's words added (in place in `scores`, so hits show the score they were ranked by)
+    and are ordered by it; the rest follow in BM25F order, which the bonus cannot cross.
+    The set re-ranked does not depend on `count`, so pages agree. Ties go to the id order.
+
+    >>> relevance_order(snapshot, m.final, m.scores, 10, build_query(request))  # doctest: +SKIP
+    """
+    words = query_words(q) if q is not None else []
+    if len(words) < 2 or PROXIMITY_WEIGHT <= 0 or PROXIMITY_CANDIDATES <= 0:
+        return top_documents(mask, scores, count, snapshot.id_rank)
+    if count is not None and count <= 0:
+        return np.zeros(0, dtype=np.int64)
+    head = top_documents(mask, scores, PROXIMITY_CANDIDATES, snapshot.id_rank)
+    bonus = proximity_scores(snapshot, head, words, k1=K1, b=B, field_weights=FIELD_WEIGHTS,
+                             avg_lengths={f: average_length(snapshot, f) for f in FIELD_WEIGHTS})
+    scores[head] += (PROXIMITY_WEIGHT * bonus).astype(scores.dtype)
+    head = head[np.lexsort((snapshot.id_rank[head], -scores[head]))]
+    if count is not None and count <= len(head):
+        return head[:count]
+    rest = mask.copy()
+    rest[head] = False
+    more = None if count is None else count - len(head)
+    return np.concatenate([head, top_documents(rest, scores, more, snapshot.id_rank)])
+
+
+def weigh_repeats(q: wq.Query) -> wq.Query:
+    """An unnormalised whoosh query with repeated alternatives merged into one whose words
+    are boosted by the count: BM25's query term frequency, which normalising would drop
+    ("titles ... titles" weighs a word twice in FTS5, bm25s and the BM25 papers).
+
+    >>> str(weigh_repeats(parser.parse("war of wars", normalize=False)).normalize())  # doctest: +SKIP
+    '(title:war^2.0 OR text:war^2.0)'
+    """
+    if not q.is_leaf():
+        q = q.apply(weigh_repeats)
+    if type(q) not in (wq.And, wq.Or):
+        return q
+    counts: dict[wq.Query, int] = {}
+    for child in q.subqueries:
+        counts[child] = counts.get(child, 0) + 1
+    merged = copy.copy(q)  # keeps the group's own settings (boost, minmatch, scale)
+    merged.subqueries = [_scaled(child, n) for child, n in counts.items()]
+    return merged
+
+
+def _scaled(q: wq.Query, factor: float) -> wq.Query:
+    """The query with the boost of every leaf multiplied (the evaluator reads leaf boosts)."""
+    if factor == 1:
+        return q
+    if not q.is_leaf():
+        return q.apply(lambda child: _scaled(child, factor))
+    return q.with_boost(q.boost * factor)
+
+
+def query_words(q: wq.Query) -> list[str]:
+    """The distinct plain words a document must or may hold for the query (in query
+    order): what proximity measures. Excluded words, expansions and facet prefixes are not."""
+    if isinstance(q, (wq.Not, wq.AndNot)):
+        return query_words(q.a) if isinstance(q, wq.AndNot) else []
+    if isinstance(q, wq.Term):
+        return [_text(q.text)] if q.fieldname in TEXT_FIELDS else []
+    if isinstance(q, wq.Phrase):
+        return [_text(w) for w in q.words] if q.fieldname in TEXT_FIELDS else []
+    if isinstance(q, wq.MultiTerm):
+        return []
+    words = []
+    for child in q.children():
+        words.extend(w for w in query_words(child) if w not in words)
+    return words
+
+
+#: Average field lengths per snapshot (a snapshot's documents never change).
+_AVERAGES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def average_length(snapshot, field: str) -> float:
+    """Average length of the field over the live documents that have it (titles are
+    often missing; counting those as zero would punish every titled document)."""
+    cached = _AVERAGES.setdefault(snapshot, {})
+    if field not in cached:
+        lengths = snapshot.fields[field].lengths[snapshot.live]
+        present = lengths[lengths > 0]
+        cached[field] = float(present.mean()) if len(present) else 1.0
+    return cached[field]
+
+
+__all__ = ["B", "COORDINATION", "Evaluator", "FIELD_WEIGHTS", "K1", "PROXIMITY_CANDIDATES",
+           "PROXIMITY_WEIGHT", "SearchkitError", "average_length", "query_words",
+           "relevance_order", "top_documents", "weigh_repeats"]

@@ -17,7 +17,7 @@ from whoosh import qparser, query as wq
 from . import facetspec, limits, store
 from .facets import Facets
 from .models import ALL_FACETS, FacetValue, Hit, SearchkitError, SearchRequest, SearchResult
-from .ranking import Evaluator, top_documents
+from .ranking import Evaluator, relevance_order, top_documents, weigh_repeats
 from .request_schema import parse_day
 from .snippets import make_snippet
 from .store import rows as row_codec
@@ -72,7 +72,7 @@ def build_query(request: SearchRequest, schema=None) -> wq.Query:
                for name in facetspec.FACET_NAMES}
     parser.add_plugin(qparser.FieldAliasPlugin({**aliases, "date": ["day"]}))
     try:
-        q = parser.parse(text)
+        q = weigh_repeats(parser.parse(text, normalize=False)).normalize()
     except Exception as exc:  # noqa: BLE001 - whoosh's parser raises many kinds; all mean "bad query"
         raise limits.refuse(f"cannot read the query: {type(exc).__name__}: {exc}") from None
     limits.check_query(q)
@@ -372,7 +372,9 @@ class Index:
     def _ranked(request: SearchRequest, m: "_Matched", wanted: int | None) -> np.ndarray:
         """Docnums of the best `wanted` matches (None: all), best first; ties by id."""
         if request.sort == "relevance" and m.scores.any():
-            return top_documents(m.final, m.scores, wanted, m.snapshot.id_rank)
+            # Proximity re-ranks the best BM25F hits (not for --like: its words are no phrase).
+            return relevance_order(m.snapshot, m.final, m.scores, wanted,
+                                   None if request.like else m.query)
         # Newest first when asked, or when there is nothing to rank by; undated last.
         dates = m.snapshot.dates
         if request.sort == "oldest":

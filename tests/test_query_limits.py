@@ -62,7 +62,9 @@ def corpus() -> list[dict]:
 
 @pytest.fixture(scope="module")
 def index_dir(tmp_path_factory):
-    return index_records(tmp_path_factory.mktemp("query-limits"), corpus())
+    folder = index_records(tmp_path_factory.mktemp("query-limits"), corpus())
+    run_cli("query", "--index", str(folder), "drone~1 *ile qqqqzzzz")  # imports and caches once
+    return folder
 
 
 @pytest.fixture(scope="module")
