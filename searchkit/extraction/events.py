@@ -297,6 +297,7 @@ class _CompiledRule:
             self.matcher.add("rule", [tokens])
             self.links = None
             self.anchors = _anchor_sets(t for t in tokens if _required(t))
+            self.labels = _label_sets(t for t in tokens if _required(t))
         else:
             nodes = [{**n, "RIGHT_ATTRS": _any_case(n.get("RIGHT_ATTRS", {}))} for n in rule["dep"]]
             names = [n["RIGHT_ID"] for n in nodes]
@@ -307,6 +308,7 @@ class _CompiledRule:
             # (index of the node it hangs from, operator) for every node after the first
             self.links = [(names.index(n["LEFT_ID"]), n["REL_OP"]) for n in nodes[1:]]
             self.anchors = _anchor_sets(n["RIGHT_ATTRS"] for n in nodes)
+            self.labels = _label_sets(n["RIGHT_ATTRS"] for n in nodes)
 
     def find(self, doc, sent) -> list[frozenset[int]]:
         """The token sets (doc indexes) of every match of this rule inside `sent`."""
@@ -354,6 +356,18 @@ def _anchor_sets(tokens: Iterable[dict]) -> tuple[frozenset[str], ...]:
                 options.append(frozenset(str(v).lower() for v in value["IN"]))
         if options:
             sets.append(min(options, key=len))
+    return tuple(sets)
+
+
+def _label_sets(tokens: Iterable[dict]) -> tuple[frozenset[str], ...]:
+    """For each token constrained to entity labels, the labels it accepts."""
+    sets = []
+    for token in tokens:
+        value = token.get("ENT_TYPE")
+        if isinstance(value, str) and value:
+            sets.append(frozenset([value]))
+        elif isinstance(value, dict) and isinstance(value.get("IN"), list):
+            sets.append(frozenset(value["IN"]))
     return tuple(sets)
 
 
@@ -411,6 +425,12 @@ class _RuleIndex:
         return [self.rules[ri] for ri in sorted(picked)
                 if all(not anchor.isdisjoint(words) for anchor in self.rules[ri].anchors)]
 
+    def may_fire(self, words: set[str], labels: set[str]) -> bool:
+        """Whether some trigger rule has every anchor word and entity label it needs here."""
+        return any(rule.kind == "patterns"
+                   and all(not anchor.isdisjoint(labels) for anchor in rule.labels)
+                   for rule in self.candidates(words))
+
 
 # --------------------------------------------------------------------------- detection
 
@@ -443,6 +463,11 @@ class EventDetector:
         context = {(t.type_index, t.sent_index) for t in found["context"]}
         return self._events(doc, sents, *self._score(kept, context))
 
+    def may_fire(self, words: set[str], labels: set[str]) -> bool:
+        """Whether a sentence with these words (and guessed lemmas) and entity labels could
+        hold a trigger: what two-stage parsing asks before parsing it."""
+        return self._index.may_fire(words, labels)
+
     def triggers(self, doc, sents=None) -> Iterator[Trigger]:
         """Every rule match (triggers, negatives, context) sentence by sentence, to explain results.
 
@@ -451,6 +476,8 @@ class EventDetector:
         [('Prisoner exchange', 'swap-prisoners')]
         """
         for si, sent in enumerate(sents if sents is not None else _sentences(doc)):
+            if not sent[0].tag:
+                continue  # not parsed: two-stage parsing found no rule that could fire here
             words = {t.lemma_.lower() for t in sent} | {t.lower_ for t in sent}
             for rule in self._index.candidates(words):
                 for tokens in rule.find(doc, sent):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Iterable, Iterator
 
 from ..models import Extraction, SearchkitError
 from .amounts import AmountFinder
@@ -48,13 +49,26 @@ def load_nlp():
 
 
 class Extractor:
-    """Doc -> Extraction: entities (canonical, with places resolved), amounts, event types."""
+    """Texts -> Docs (`parse`) -> Extraction: entities (canonical, with places resolved),
+    amounts, event types."""
 
     def __init__(self, nlp, aliases: AliasTable, events: tuple[Path, ...] = ()):
+        from .parse_needs import ParseNeeds
+        from .stages import TwoStageParser
+
+        self.nlp = nlp
         self.entities = EntityFinder(aliases, _overlay(aliases), _dictionary(nlp),
                                      _recheck(nlp))
         self.amounts = AmountFinder()
         self.events = _event_detector(nlp, events)
+        self.two_stage = TwoStageParser(nlp, ParseNeeds(nlp, self))
+
+    def parse(self, texts: Iterable[str], *, batch_size: int = 32,
+              full: bool = False) -> Iterator:
+        """Parsed Docs for `texts`, in order: two-stage (see stages.py), or `full` parse."""
+        if full:
+            return self.nlp.pipe(texts, batch_size=batch_size)
+        return self.two_stage.pipe(texts, batch_size=batch_size)
 
     def __call__(self, doc) -> Extraction:
         return Extraction(mentions=tuple(self.entities(doc)),
