@@ -112,13 +112,13 @@ def stage_costs(articles: list[Article]) -> tuple[dict[str, float], float]:
         start = time.perf_counter()
         for doc in docs:
             _mend_boundaries(doc)
-        plans = [(doc, two._chosen(doc)) for doc in docs]
+        plans = [(doc, *two._plan(doc)) for doc in docs]
         add("choose sentences", time.perf_counter() - start)
-        for doc, tokens in plans:
-            chosen += len(tokens)
+        for doc, _tokens, real in plans:
+            chosen += int(real.sum())
             total += len(doc)
         start = time.perf_counter()
-        subs = [two._subdoc(doc, tokens) for doc, tokens in plans if len(tokens)]
+        subs = [two._subdoc(doc, tokens) for doc, tokens, _real in plans if len(tokens)]
         add("build stage-two docs", time.perf_counter() - start)
         for name, proc in two.stage_two:
             start = time.perf_counter()
@@ -126,9 +126,9 @@ def stage_costs(articles: list[Article]) -> tuple[dict[str, float], float]:
             add(f"stage two: {name}", time.perf_counter() - start)
         start = time.perf_counter()
         parsed = iter(subs)
-        for doc, tokens in plans:
+        for doc, tokens, real in plans:
             if len(tokens):
-                two._write_back(doc, tokens, next(parsed))
+                two._write_back(doc, tokens, real, next(parsed))
         add("write back", time.perf_counter() - start)
         docs_out.extend(docs)
     for name in ("entities", "amounts", "events"):

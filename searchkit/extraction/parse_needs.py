@@ -23,6 +23,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+import numpy
+
 from .amounts import SCALES, parse_number
 from .canonical import key
 from .places import looks_like_demonym
@@ -124,23 +126,25 @@ class ParseNeeds:
     # -- entities -------------------------------------------------------------------
     def _entity_sentences(self, doc) -> set[int]:
         """Indexes of sentences where an entity rule reads the parse (see module docstring)."""
-        sent_of = {}
-        for si, sent in enumerate(doc.sents):
-            sent_of.update(dict.fromkeys(range(sent.start, sent.end), si))
-        spans = [_trimmed(e, self.aliases) for e in doc.ents if e.label_ in NAME_LABELS]
-        spans = [(e, s) for e, s in zip((e for e in doc.ents if e.label_ in NAME_LABELS), spans)
+        from spacy.attrs import ENT_IOB, IS_ALPHA, SENT_START
+
+        values = doc.to_array([SENT_START, ENT_IOB, IS_ALPHA])
+        sent_of = numpy.cumsum(values[:, 0] == 1) - 1
+        ents = [e for e in doc.ents if e.label_ in NAME_LABELS]
+        spans = [(e.label_, s) for e, s in zip(ents, (_trimmed(e, self.aliases) for e in ents))
                  if s is not None]
-        people = [s for e, s in spans if e.label_ == "PERSON"]
-        surnames = {key(s[-1].text) for s in people if len(s) > 1}
+        people = [s for label, s in spans if label == "PERSON"]
+        full = {key(s[-1].text) for s in people if len(s) > 1}
         given = {key(s[0].text) for s in people if len(s) > 1}
         singles = {key(s.text) for s in people if len(s) == 1}
-        wanted = set()
-        for ent, span in spans:
-            if self._span_reads_parse(ent.label_, span, surnames | given):
-                wanted.add(sent_of[span.start])
-        for tok in doc:
-            if tok.ent_iob_ == "O" and self._may_be_untagged_name(doc, tok, surnames | singles):
-                wanted.add(sent_of[tok.i])
+        wanted = {int(sent_of[span.start]) for label, span in spans
+                  if self._span_reads_parse(label, span, full | given)}
+        words = [t.text_with_ws for t in doc]
+        outside = values[:, 1] == 2  # IOB "O": no entity of any label
+        for i in numpy.flatnonzero(outside & (values[:, 2] == 1)):
+            if words[i][0].isupper() and int(sent_of[i]) not in wanted \
+                    and self._may_be_untagged_name(words, outside, i, full | singles):
+                wanted.add(int(sent_of[i]))
         return wanted
 
     def _span_reads_parse(self, label: str, span, person_words: set[str]) -> bool:
@@ -176,19 +180,19 @@ class ParseNeeds:
         """spans.is_word without the lemma: could the word or one of its lemmas be English?"""
         return any(form in self.dictionary for form in self.lemmas(tok.lower_))
 
-    def _may_be_untagged_name(self, doc, tok, person_keys: set[str]) -> bool:
-        """untagged.UntaggedNames without its POS test: could a name start at this word?"""
-        if not tok.text[:1].isupper() or not tok.is_alpha or self.aliases.is_title(tok.text) \
-                or self.aliases.is_not_name(tok.text):
+    def _may_be_untagged_name(self, words: list[str], outside, i: int,
+                              person_keys: set[str]) -> bool:
+        """untagged.UntaggedNames without its POS test: could a name start at word i?"""
+        word = words[i].rstrip()
+        if self.aliases.is_title(word) or self.aliases.is_not_name(word):
             return False
-        if key(tok.text) in person_keys:
+        if key(word) in person_keys:
             return True
-        end = tok.i + 1
-        while end < len(doc) and end - tok.i < 3 and doc[end].ent_iob_ == "O" \
-                and doc[end].text[:1].isupper():
+        end = i + 1
+        while end < len(words) and end - i < 3 and outside[end] and words[end][:1].isupper():
             end += 1
-        for stop in range(end, tok.i, -1):
-            text = doc[tok.i:stop].text
+        for stop in range(end, i, -1):
+            text = "".join(words[i:stop]).rstrip()
             if self.aliases.find(text) or self.gaz.lookup(text, primary=True) is not None:
                 return True
         return False

@@ -30,6 +30,11 @@ STAGE_ONE = ("senter", "ner")
 #: Pipes stage two runs on the chosen sentences, in the model's order.
 STAGE_TWO = ("tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer")
 
+#: Tokens of context taken along on each side of a stretch of chosen sentences: the model's
+#: token vectors see 4 tokens each way (4 layers of window 1). With that context and the
+#: boundaries preset, tags and trees equal those of parsing every sentence (tested).
+CONTEXT = 4
+
 Needs = Callable[[object], list]  # Doc -> one bool per sentence (doc.sents order)
 
 
@@ -62,40 +67,53 @@ class TwoStageParser:
         """The batch with stage two run on the sentences `needs` asks for."""
         for doc in batch:
             _mend_boundaries(doc)
-        plans = [(doc, self._chosen(doc)) for doc in batch]
-        subdocs = [self._subdoc(doc, tokens) for doc, tokens in plans if len(tokens)]
+        plans = [(doc, *self._plan(doc)) for doc in batch]
+        subdocs = [self._subdoc(doc, tokens) for doc, tokens, _real in plans if len(tokens)]
         for _name, proc in self.stage_two:
             subdocs = list(proc.pipe(subdocs, batch_size=batch_size))
         parsed = iter(subdocs)
-        for doc, tokens in plans:
+        for doc, tokens, real in plans:
             if len(tokens):
-                self._write_back(doc, tokens, next(parsed))
+                self._write_back(doc, tokens, real, next(parsed))
         return batch
 
-    def _chosen(self, doc) -> numpy.ndarray:
-        """Indexes of the tokens of every sentence that needs the parse."""
-        sents = list(doc.sents)
-        wanted = self.needs(doc)
-        ranges = [numpy.arange(s.start, s.end) for s, want in zip(sents, wanted) if want]
-        return numpy.concatenate(ranges) if ranges else numpy.zeros(0, dtype=int)
+    def _plan(self, doc) -> tuple[numpy.ndarray, numpy.ndarray]:
+        """Token indexes of the stage-two Doc, and which of them belong to chosen sentences.
+
+        Each stretch of chosen sentences takes CONTEXT tokens of its neighbours along, so
+        that its words see the same neighbours as in a parse of the whole text.
+        """
+        chosen = numpy.zeros(len(doc), dtype=bool)
+        for sent, want in zip(doc.sents, self.needs(doc)):
+            if want:
+                chosen[sent.start:sent.end] = True
+        if not chosen.any():
+            return numpy.zeros(0, dtype=int), chosen[:0]
+        near = numpy.convolve(chosen, numpy.ones(2 * CONTEXT + 1), mode="same") > 0
+        tokens = numpy.flatnonzero(near)
+        return tokens, chosen[tokens]
 
     def _subdoc(self, doc, tokens: numpy.ndarray):
-        """A Doc of the chosen sentences (with their token norms and boundaries)."""
+        """A Doc of the given tokens with their norms; sentence starts where the text had
+        them and where the stretch jumps, and none elsewhere (the parser keeps them)."""
         from spacy.tokens import Doc
 
         words = [doc[i].text for i in tokens]
         spaces = [bool(doc[i].whitespace_) for i in tokens]
         sub = Doc(doc.vocab, words=words, spaces=spaces)
         values = doc.to_array(self._norm_start)[tokens].astype("int64")
-        values[:, 1] = numpy.where(values[:, 1] == 1, 1, -1)  # the parser keeps these
+        jump = numpy.ones(len(tokens), dtype=bool)
+        jump[1:] = numpy.diff(tokens) != 1
+        values[:, 1] = numpy.where((values[:, 1] == 1) | jump, 1, -1)
         sub.from_array(self._norm_start, values.astype("uint64"))
         return sub
 
-    def _write_back(self, doc, tokens: numpy.ndarray, sub) -> None:
-        """Copy tags, lemmas and the tree of `sub` into `doc`, keeping every sentence start."""
+    def _write_back(self, doc, tokens: numpy.ndarray, real: numpy.ndarray, sub) -> None:
+        """Copy tags, lemmas and the tree of the chosen tokens of `sub` into `doc`, keeping
+        every sentence start of `doc`."""
         starts = doc.to_array(self._sent_start)
         values = numpy.zeros((len(doc), len(self._copied)), dtype="uint64")
-        values[tokens] = sub.to_array(self._copied)
+        values[tokens[real]] = sub.to_array(self._copied)[real]
         doc.from_array(self._copied, values)
         doc.from_array(self._sent_start, starts)
 
