@@ -79,6 +79,7 @@ def extract_here(articles: Iterable[Article], *, aliases: str | Path | None = No
         # Texts beyond the model's limit are cut: offsets stay valid, the tail goes unread.
         docs = extractor.parse((a.text[:limit] for a in batch), batch_size=batch_size,
                                full=full_parse)
-        for article, doc in zip(batch, docs):
-            yield article, extractor(doc)
+        titles = extractor.parse_titles([a.title for a in batch], batch_size=batch_size)
+        for article, doc, title in zip(batch, docs, titles):
+            yield article, extractor(doc, title=title, date=article.date)
 

@@ -70,9 +70,21 @@ class Extractor:
             return self.nlp.pipe(texts, batch_size=batch_size)
         return self.two_stage.pipe(texts, batch_size=batch_size)
 
-    def __call__(self, doc) -> Extraction:
+    def parse_titles(self, titles: list[str], *, batch_size: int = 32) -> list:
+        """Parsed titles (fully: they are short and every word of a headline counts), or None
+        for an empty one. Only events read titles."""
+        wanted = [t for t in titles if t.strip()] if self.events is not None else []
+        parsed = iter(self.nlp.pipe(wanted, batch_size=batch_size))
+        return [next(parsed) if t.strip() and self.events is not None else None
+                for t in titles]
+
+    def __call__(self, doc, *, title=None, date: str | None = None) -> Extraction:
+        """The Extraction of a parsed text; `title` (parsed) and `date` inform event types."""
+        events, main = self.events.detect(doc, title=title, date=date) \
+            if self.events is not None else ([], None)
         return Extraction(mentions=tuple(self.entities(doc)),
-                          amounts=tuple(self.amounts(doc)), events=tuple(self.events(doc)))
+                          amounts=tuple(self.amounts(doc)), events=tuple(events),
+                          main_event=main)
 
 
 _EXTRACTORS: dict[tuple, tuple[AliasTable, Extractor]] = {}

@@ -83,13 +83,13 @@ class TwoStageParser:
         Each stretch of chosen sentences takes CONTEXT tokens of its neighbours along, so
         that its words see the same neighbours as in a parse of the whole text.
         """
-        chosen = numpy.zeros(len(doc), dtype=bool)
+        n = len(doc)
+        chosen = numpy.zeros(n, dtype=bool)
+        near = numpy.zeros(n, dtype=bool)
         for sent, want in zip(doc.sents, self.needs(doc)):
             if want:
                 chosen[sent.start:sent.end] = True
-        if not chosen.any():
-            return numpy.zeros(0, dtype=int), chosen[:0]
-        near = numpy.convolve(chosen, numpy.ones(2 * CONTEXT + 1), mode="same") > 0
+                near[max(0, sent.start - CONTEXT):min(n, sent.end + CONTEXT)] = True
         tokens = numpy.flatnonzero(near)
         return tokens, chosen[tokens]
 
