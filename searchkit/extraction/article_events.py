@@ -9,11 +9,11 @@ attack add little). Per type and article, these features summarise the evidence:
 - support: log(1 + the number of further sentences whose asserted evidence reaches
   `support_min`): independent sentences that agree;
 - title / lead: the strongest asserted evidence in the title / in the lead sentences;
-- share: its part of all the asserted event evidence of the article;
+- share: its part of all the asserted event evidence of the article, times best;
 - detail: its strongest asserted evidence times the share of time, place and number its
   sentence names (a concrete report says when, where and how many);
-- coverage: the share of the article's sentences of prose that carry its evidence (a short
-  text that is all headline and lead is about what it reports).
+- coverage: the share of the article's sentences of prose that bear on it, times best (a
+  short text that is all headline and lead is about what it reports).
 
 The confidence is a logistic function of these with coefficients from
 `data/event_calibration.json`, fitted on labelled articles so that it reads as the
@@ -97,9 +97,9 @@ def load_calibration(path: str | Path = CALIBRATION_FILE) -> Calibration:
     if not _is_number(data["bias"]):
         raise SearchkitError(f"{path}: 'bias' must be a number")
     for key in _SCALARS:
-        if not _is_number(data[key]) or not 0 <= data[key] <= (1 if key != "main_lead" and
-                                                             key != "main_title" else 10):
-            raise SearchkitError(f"{path}: {key!r} must be a number in [0, 1]")
+        high = 10 if key in ("main_title", "main_lead") else 1
+        if not _is_number(data[key]) or not 0 <= data[key] <= high:
+            raise SearchkitError(f"{path}: {key!r} must be a number in [0, {high}]")
     if data["report"] > data["attach"]:
         raise SearchkitError(f"{path}: 'report' must not exceed 'attach'")
     return Calibration(float(data["bias"]), {k: float(v) for k, v in weights.items()},
@@ -124,9 +124,14 @@ def features(items: list[Evidence], support_min: float, total: float = 0.0,
         "support": math.log1p(max(agreeing - 1, 0)),
         "title": max((e.asserted for e in items if e.role == TITLE), default=0.0),
         "lead": max((e.asserted for e in items if e.role == LEAD), default=0.0),
-        "share": mass / total if total > 0 else 0.0,
+        # share and coverage scale with `best`: being all a short text is about says little
+        # when what it says is weak ("Britain would impose sanctions")
+        "share": best * mass / total if total > 0 else 0.0,
         "detail": max((e.asserted * e.detail for e in items), default=0.0),
-        "coverage": min(agreeing / sentences, 1.0) if sentences else 0.0,
+        # every sentence that bears on it counts (a threshold here would let one more weak
+        # sentence, longer text but no more agreeing, lower the confidence)
+        "coverage": best * min(len({e.text for e in items if e.asserted > 0}) / sentences, 1.0)
+        if sentences else 0.0,
     }
 
 

@@ -397,27 +397,36 @@ class EventDetector:
             else:
                 start, end = _evidence(doc, sents[si], place.anchor)
                 text = doc.text[start:end]
-            out.append(Evidence(ti, roles[si], etype["weight"] * _combined(place.raw, boost),
-                                etype["weight"] * _combined(place.asserted, boost),
+            strength = etype["weight"] * _combined(place.raw, boost)
+            out.append(Evidence(ti, roles[si], strength, strength * place.factor(),
                                 start, end, text, place.cue, _detail(sents[si])))
         return out
 
 
 class _Place:
-    """The triggers of one type in one sentence: best weight per rule, before and after
-    assertion, the first token of the strongest, and the cue that weakened it."""
+    """The triggers of one type in one sentence: best weight per rule, the assertion factor
+    of each, the first token of the strongest, and the cue that weakened it."""
 
     def __init__(self):
         self.raw: dict[str, float] = {}
-        self.asserted: dict[str, float] = {}
+        self.factors: dict[str, float] = {}
         self._best = (-1.0, 0)
         self.anchor = 0
         self.cue: str | None = None
 
+    def factor(self) -> float:
+        """The share of the sentence's evidence that stands: the rules' factors averaged by
+        weight. (Overlapping triggers of one phrase share its cue; combining their weakened
+        weights as if independent would raise the evidence back up.)"""
+        total = sum(self.raw.values())
+        return sum(self.raw[r] * self.factors[r] for r in self.raw) / total if total else 0.0
+
     def add(self, hit: Trigger, judged) -> None:
         rule, weight = hit.rule["id"], hit.rule["weight"]
+        if weight >= self.raw.get(rule, 0.0):
+            self.factors[rule] = max(judged.factor, self.factors.get(rule, 0.0)) \
+                if weight == self.raw.get(rule) else judged.factor
         self.raw[rule] = max(self.raw.get(rule, 0.0), weight)
-        self.asserted[rule] = max(self.asserted.get(rule, 0.0), weight * judged.factor)
         if (weight, -min(hit.tokens)) > self._best:
             self._best = (weight, -min(hit.tokens))
             self.anchor = min(hit.tokens)
