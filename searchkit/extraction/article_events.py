@@ -13,7 +13,9 @@ attack add little). Per type and article, these features summarise the evidence:
 - detail: its strongest asserted evidence times the share of time, place and number its
   sentence names (a concrete report says when, where and how many);
 - coverage: the share of the article's sentences of prose that bear on it, times best (a
-  short text that is all headline and lead is about what it reports).
+  short text that is all headline and lead is about what it reports);
+- topic: its strongest asserted evidence in a sentence that opens a paragraph (where news
+  writing puts what the paragraph reports).
 
 The confidence is a logistic function of these with coefficients from
 `data/event_calibration.json`, fitted on labelled articles so that it reads as the
@@ -37,7 +39,7 @@ from typing import Iterable
 from ..models import Event, SearchkitError
 
 CALIBRATION_FILE = Path(__file__).resolve().parent / "data" / "event_calibration.json"
-FEATURES = ("best", "support", "title", "lead", "share", "detail", "coverage")
+FEATURES = ("best", "support", "title", "lead", "share", "detail", "coverage", "topic")
 _SCALARS = ("support_min", "attach", "report", "main_title", "main_lead", "main_min")
 TITLE, LEAD = "title", "lead"
 
@@ -55,6 +57,7 @@ class Evidence:
     text: str
     cue: str | None = None  # the assertion cue that weakened it most
     detail: float = 0.0  # share of time, place and number the sentence names (0-1)
+    opens_paragraph: bool = False  # the first sentence of its paragraph
 
 
 @dataclass(frozen=True)
@@ -128,6 +131,8 @@ def features(items: list[Evidence], support_min: float, total: float = 0.0,
         # when what it says is weak ("Britain would impose sanctions")
         "share": best * mass / total if total > 0 else 0.0,
         "detail": max((e.asserted * e.detail for e in items), default=0.0),
+        "topic": max((e.asserted for e in items if e.opens_paragraph and e.role != TITLE),
+                     default=0.0),
         # every sentence that bears on it counts (a threshold here would let one more weak
         # sentence, longer text but no more agreeing, lower the confidence)
         "coverage": best * min(len({e.text for e in items if e.asserted > 0}) / sentences, 1.0)

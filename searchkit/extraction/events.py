@@ -330,6 +330,7 @@ class EventDetector:
         sents = sents if sents is not None else _sentences(doc)
         if roles is None:
             roles = [TITLE] * len(sents) if in_title else self.passages.roles(doc, sents)
+        opens = [False] * len(sents) if in_title else self.passages.opens_paragraph(doc, sents)
         found: dict[str, list[Trigger]] = {kind: [] for kind in RULE_LISTS}
         for trigger in self.triggers(doc, sents):
             if roles[trigger.sent_index] != BOILERPLATE and not self._in_name(doc, trigger):
@@ -338,7 +339,7 @@ class EventDetector:
         reach = self.assertion.cues.context_reach
         context = {(t.type_index, t.sent_index + k) for t in found["context"]
                    for k in range(reach + 1)}
-        return self._scored(doc, sents, roles, kept, context, year)
+        return self._scored(doc, sents, roles, opens, kept, context, year)
 
     def _in_name(self, doc, trigger: Trigger) -> bool:
         """A trigger wholly inside a name ("Hailstorm" the product) is no event word."""
@@ -376,7 +377,7 @@ class EventDetector:
                 for tokens in rule.find(doc, sent):
                     yield Trigger(rule.kind, rule.type_index, rule.rule, si, tokens)
 
-    def _scored(self, doc, sents, roles, triggers: list[Trigger], context: set,
+    def _scored(self, doc, sents, roles, opens, triggers: list[Trigger], context: set,
                 year: int | None) -> list[Evidence]:
         """Strength before and after assertion per (type, sentence), with its evidence."""
         places: dict[tuple[int, int], _Place] = {}
@@ -399,7 +400,7 @@ class EventDetector:
                 text = doc.text[start:end]
             strength = etype["weight"] * _combined(place.raw, boost)
             out.append(Evidence(ti, roles[si], strength, strength * place.factor(),
-                                start, end, text, place.cue, _detail(sents[si])))
+                                start, end, text, place.cue, _detail(sents[si]), opens[si]))
         return out
 
 

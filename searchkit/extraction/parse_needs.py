@@ -55,7 +55,7 @@ class LemmaGuess:
         for table in lookups.get_table("lemma_exc").values():
             for word, lemmas in table.items():
                 self.exceptions.setdefault(word, set()).update(lemmas)
-        for word, lemma in _ruler_lemmas(nlp).items():
+        for word, lemma in _ruler_lemmas(nlp):
             self.exceptions.setdefault(word, set()).add(lemma)
         self.guess = lru_cache(maxsize=200_000)(self._guess)
 
@@ -73,9 +73,9 @@ class LemmaGuess:
         return frozenset(forms)
 
 
-def _ruler_lemmas(nlp) -> dict[str, str]:
-    """Lemmas the attribute ruler sets by word form ("is" -> "be", "n't" -> "not")."""
-    out: dict[str, str] = {}
+def _ruler_lemmas(nlp) -> list[tuple[str, str]]:
+    """(word, lemma) the attribute ruler may set by word form ("'s" -> "be", "n't" -> "not")."""
+    out: list[tuple[str, str]] = []
     if "attribute_ruler" not in nlp.component_names:
         return out
     for entry in nlp.get_pipe("attribute_ruler").patterns:
@@ -84,8 +84,7 @@ def _ruler_lemmas(nlp) -> dict[str, str]:
             at = pattern[entry.get("index", 0)] if lemma else None
             lower = at.get("LOWER") if at else None
             words = lower.get("IN", []) if isinstance(lower, dict) else [lower] if lower else []
-            for word in words:
-                out[word] = lemma.lower()
+            out.extend((word, lemma.lower()) for word in words if isinstance(word, str))
     return out
 
 

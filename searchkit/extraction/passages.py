@@ -58,6 +58,14 @@ class Passages:
                 roles.append(BODY)
         return roles
 
+    @staticmethod
+    def opens_paragraph(doc, sents: list) -> list[bool]:
+        """Per sentence, whether it is the first of its paragraph (the text before it since
+        the last line break is blank): a paragraph's topic sentence."""
+        text = doc.text
+        return [not text[text.rfind("\n", 0, s.start_char) + 1:s.start_char].strip()
+                for s in sents]
+
     def boilerplate_spans(self, text: str) -> list[tuple[int, int]]:
         """Character ranges of the boilerplate lines of `text`."""
         spans, in_links = [], False
