@@ -1,6 +1,6 @@
 """Event types: lemma and dependency rules, loaded from data files, applied to a parsed Doc.
 
-The taxonomy lives in `extract/data/events*.json` (every built-in file is read, in name
+The taxonomy lives in `extraction/data/events*.json` (every built-in file is read, in name
 order) and in any extra files a user passes; entries are merged by their `type` label
 (rules are appended, other keys override, `"enabled": false` removes a type).
 A file is an object `{"types": [...], "lexicon": {...}}` (or a bare list of types). One entry:
@@ -26,11 +26,14 @@ maps UPPER_CASE names to word lists that any file may use inside IN lists as "$N
 LEMMA values match capitalised, upper-case and plural proper-noun forms too, because the
 small English model lemmatises proper nouns to their text.
 
-Rules match within one sentence. A trigger is ignored when it is negated ("has not claimed
-responsibility", "found no explosives"). Confidence of a type in a sentence is
+Rules match within one sentence (`event_matching.py`), and not in boilerplate lines
+(`passages.py`) nor inside names. The evidence of a type in a sentence is
 `weight * (1 - prod(1 - w_i))` over the distinct triggers matched there, raised by
-`context_boost` of the remainder when a context rule matches too; a document keeps the best
-sentence, nudged up when more sentences agree, and drops types below MIN_CONFIDENCE.
+`context_boost` of the remainder when a context rule matches too; it is also weighed by how
+far the sentence reports the event as happening (`assertion.py`: negated, threatened,
+planned, conditional, historical, metaphorical...). `article_events.py` turns each type's
+evidence over the article (title, lead, agreeing sentences) into a calibrated confidence,
+decides which types tag the article and picks its main event.
 
 >>> detector = EventDetector(nlp)                        # doctest: +SKIP
 >>> [e.type for e in detector(nlp("Russia and Ukraine swapped 390 prisoners."))]  # doctest: +SKIP
@@ -318,7 +321,7 @@ class EventDetector:
         """The evidence of an article's text and title, and its number of prose sentences."""
         year = _reference_year(date, doc, title)
         sents = _sentences(doc)
-        roles = self.passages.roles(doc, sents)
+        roles = self.passages.roles(doc, sents, doc.text)
         evidence = self.evidence(doc, year=year, sents=sents, roles=roles)
         if title is not None and len(title):
             evidence += self.evidence(title, year=year, in_title=True)
@@ -327,10 +330,12 @@ class EventDetector:
     def evidence(self, doc, *, year: int | None = None, in_title: bool = False,
                  sents=None, roles=None) -> list[Evidence]:
         """One Evidence per (type, sentence) with a trigger, boilerplate left out."""
+        text = doc.text  # Doc.text joins every token anew: read it once
         sents = sents if sents is not None else _sentences(doc)
         if roles is None:
-            roles = [TITLE] * len(sents) if in_title else self.passages.roles(doc, sents)
-        opens = [False] * len(sents) if in_title else self.passages.opens_paragraph(doc, sents)
+            roles = [TITLE] * len(sents) if in_title else self.passages.roles(doc, sents, text)
+        opens = [False] * len(sents) if in_title else \
+            self.passages.opens_paragraph(doc, sents, text)
         found: dict[str, list[Trigger]] = {kind: [] for kind in RULE_LISTS}
         for trigger in self.triggers(doc, sents):
             if roles[trigger.sent_index] != BOILERPLATE and not self._in_name(doc, trigger):
@@ -339,7 +344,7 @@ class EventDetector:
         reach = self.assertion.cues.context_reach
         context = {(t.type_index, t.sent_index + k) for t in found["context"]
                    for k in range(reach + 1)}
-        return self._scored(doc, sents, roles, opens, kept, context, year)
+        return self._scored(doc, text, sents, roles, opens, kept, context, year)
 
     def _in_name(self, doc, trigger: Trigger) -> bool:
         """A trigger wholly inside a name ("Hailstorm" the product) is no event word."""
@@ -377,8 +382,8 @@ class EventDetector:
                 for tokens in rule.find(doc, sent):
                     yield Trigger(rule.kind, rule.type_index, rule.rule, si, tokens)
 
-    def _scored(self, doc, sents, roles, opens, triggers: list[Trigger], context: set,
-                year: int | None) -> list[Evidence]:
+    def _scored(self, doc, text: str, sents, roles, opens, triggers: list[Trigger],
+                context: set, year: int | None) -> list[Evidence]:
         """Strength before and after assertion per (type, sentence), with its evidence."""
         places: dict[tuple[int, int], _Place] = {}
         for hit in triggers:
@@ -394,13 +399,13 @@ class EventDetector:
             etype = self.types[ti]
             boost = etype["context_boost"] if (ti, si) in context else 0.0
             if roles[si] == TITLE:
-                start, end, text = 0, 0, doc.text.strip()
+                start, end, shown = 0, 0, text.strip()
             else:
-                start, end = _evidence(doc, sents[si], place.anchor)
-                text = doc.text[start:end]
+                start, end = _evidence(text, sents[si], doc[place.anchor].idx)
+                shown = text[start:end]
             strength = etype["weight"] * _combined(place.raw, boost)
             out.append(Evidence(ti, roles[si], strength, strength * place.factor(),
-                                start, end, text, place.cue, _detail(sents[si]), opens[si]))
+                                start, end, shown, place.cue, _detail(sents[si]), opens[si]))
         return out
 
 
@@ -484,14 +489,14 @@ def _sentences(doc) -> list:
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 
 
-def _evidence(doc, sent, token: int) -> tuple[int, int]:
-    """Offsets of the evidence: the sentence, cut at blank lines around the trigger token.
+def _evidence(text: str, sent, at: int) -> tuple[int, int]:
+    """Offsets of the evidence: the sentence, cut at blank lines around the trigger (at
+    character `at` of `text`).
 
     A parse sometimes runs a sentence over a paragraph break ("ADVERTISEMENT\n\nRussia
     launched..."); the paragraph that holds the trigger is the sentence a reader expects.
     """
-    text, start, end = doc.text, sent.start_char, sent.end_char
-    at = doc[token].idx
+    start, end = sent.start_char, sent.end_char
     for gap in _BLANK_LINE.finditer(text, start, end):
         if gap.end() <= at:
             start = gap.end()

@@ -43,9 +43,9 @@ class Passages:
         self.short = int(numbers["short_line_words"])
         self.furniture = int(numbers["furniture_words"])
 
-    def roles(self, doc, sents: list) -> list[str]:
-        """One role per sentence, in order."""
-        spans = self.boilerplate_spans(doc.text)
+    def roles(self, doc, sents: list, text: str | None = None) -> list[str]:
+        """One role per sentence, in order (`text` is doc.text, when the caller has it)."""
+        spans = self.boilerplate_spans(doc.text if text is None else text)
         roles, lead_left = [], self.lead_sentences
         for sent in sents:
             middle = (sent.start_char + sent.end_char) // 2
@@ -59,10 +59,10 @@ class Passages:
         return roles
 
     @staticmethod
-    def opens_paragraph(doc, sents: list) -> list[bool]:
+    def opens_paragraph(doc, sents: list, text: str | None = None) -> list[bool]:
         """Per sentence, whether it is the first of its paragraph (the text before it since
         the last line break is blank): a paragraph's topic sentence."""
-        text = doc.text
+        text = doc.text if text is None else text  # Doc.text joins every token: once
         return [not text[text.rfind("\n", 0, s.start_char) + 1:s.start_char].strip()
                 for s in sents]
 
