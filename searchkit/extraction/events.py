@@ -340,10 +340,12 @@ class EventDetector:
         for trigger in self.triggers(doc, sents):
             if roles[trigger.sent_index] != BOILERPLATE and not self._in_name(doc, trigger):
                 found[trigger.kind].append(trigger)
-        kept = self._precedence(doc, _drop_vetoed(found["patterns"], found["negative"]))
         reach = self.assertion.cues.context_reach
         context = {(t.type_index, t.sent_index + k) for t in found["context"]
                    for k in range(reach + 1)}
+        counted = [t for t in _drop_vetoed(found["patterns"], found["negative"])
+                   if not t.rule["needs_context"] or (t.type_index, t.sent_index) in context]
+        kept = self._precedence(doc, counted)
         return self._scored(doc, text, sents, roles, opens, kept, context, year)
 
     def _in_name(self, doc, trigger: Trigger) -> bool:
@@ -388,8 +390,6 @@ class EventDetector:
         places: dict[tuple[int, int], _Place] = {}
         for hit in triggers:
             key = (hit.type_index, hit.sent_index)
-            if hit.rule["needs_context"] and key not in context:
-                continue
             etype = self.types[hit.type_index]
             judged = self.assertion.judge(doc, sents[hit.sent_index], hit.tokens,
                                           group=etype["group"], reference_year=year)
