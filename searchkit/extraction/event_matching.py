@@ -169,11 +169,19 @@ class RuleIndex:
         return [self.rules[ri] for ri in sorted(picked)
                 if all(not anchor.isdisjoint(words) for anchor in self.rules[ri].anchors)]
 
-    def may_fire(self, words: set[str], labels: set[str]) -> bool:
-        """Whether some trigger rule has every anchor word and entity label it needs here."""
-        return any(rule.kind == "patterns"
-                   and all(not anchor.isdisjoint(labels) for anchor in rule.labels)
-                   for rule in self.candidates(words))
+    def may_fire(self, words: set[str], labels: set[str], *, context_here: bool = True) -> bool:
+        """Whether some trigger rule has every anchor word and entity label it needs here.
+
+        A trigger that needs context counts only if a context rule of its type may match
+        too; with `context_here` false (context may come from another sentence) it always
+        may.
+        """
+        fitting = [rule for rule in self.candidates(words)
+                   if all(not anchor.isdisjoint(labels) for anchor in rule.labels)]
+        context = {rule.type_index for rule in fitting if rule.kind == "context"}
+        return any(rule.kind == "patterns" and (
+            not rule.rule["needs_context"] or not context_here or rule.type_index in context)
+            for rule in fitting)
 
 
 def _any_case(token: dict) -> dict:

@@ -367,7 +367,8 @@ class EventDetector:
     def may_fire(self, words: set[str], labels: set[str]) -> bool:
         """Whether a sentence with these words (and guessed lemmas) and entity labels could
         hold a trigger: what two-stage parsing asks before parsing it."""
-        return self._index.may_fire(words, labels)
+        return self._index.may_fire(words, labels,
+                                    context_here=self.assertion.cues.context_reach == 0)
 
     def triggers(self, doc, sents=None) -> Iterator[Trigger]:
         """Every rule match (triggers, negatives, context) sentence by sentence, to explain results.
