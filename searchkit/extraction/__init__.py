@@ -14,7 +14,7 @@ from typing import Iterable, Iterator
 
 from ..models import Article, Extraction
 
-__all__ = ["extract_text", "extract_articles", "load_nlp"]
+__all__ = ["extract_text", "extract_articles", "extract_here", "load_nlp"]
 
 
 def load_nlp():
@@ -28,9 +28,10 @@ def extract_text(text: str, *, title: str = "", aliases: str | Path | None = Non
                  events: Iterable[str | Path] = ()) -> Extraction:
     """Extract mentions, amounts and event types from one text; offsets point into `text`.
 
-    `title` is accepted for symmetry with articles but names found only in a title are
-    not mentions. `aliases` is a user alias file merged over the built-in one; `events`
-    are user event-type files merged over the built-in taxonomy.
+    Names found only in `title` are not mentions, but the title is evidence for event
+    types and the main event (`Extraction.main_event`). `aliases` is a user alias file
+    merged over the built-in one; `events` are user event-type files merged over the
+    built-in taxonomy.
 
     >>> extract_text("Kiev was hit.").facets()["places"]    # doctest: +SKIP
     ['Kyiv']

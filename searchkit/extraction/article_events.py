@@ -29,7 +29,6 @@ max(title * main_title, lead * main_lead), if it reaches `main_min`; else None.
 """
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from functools import lru_cache
@@ -37,6 +36,7 @@ from pathlib import Path
 from typing import Iterable
 
 from ..models import Event, SearchkitError
+from .datafiles import read_json
 
 CALIBRATION_FILE = Path(__file__).resolve().parent / "data" / "event_calibration.json"
 FEATURES = ("best", "support", "title", "lead", "share", "detail", "coverage", "topic")
@@ -82,12 +82,7 @@ class Calibration:
 def load_calibration(path: str | Path = CALIBRATION_FILE) -> Calibration:
     """Read and validate a calibration file (the built-in one by default)."""
     path = Path(path)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise SearchkitError(f"{path}: cannot read event calibration: {exc.strerror or exc}")
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise SearchkitError(f"{path}: not valid JSON: {exc}")
+    data = read_json(path, "event calibration")
     allowed = {"about", "bias", "weights", *_SCALARS}
     if not isinstance(data, dict) or set(data) - allowed or not set(allowed) - {"about"} <= set(data):
         raise SearchkitError(f"{path}: expected an object with exactly the keys "

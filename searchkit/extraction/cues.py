@@ -12,13 +12,13 @@ the key, so a bad edit fails at start-up rather than quietly changing results.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Mapping
 
 from ..models import SearchkitError
+from .datafiles import read_json
 
 CUES_FILE = Path(__file__).resolve().parent / "data" / "event_cues.json"
 
@@ -69,12 +69,7 @@ class Cues:
 def load_cues(path: str | Path = CUES_FILE) -> Cues:
     """Read and validate a cue file (the built-in one by default)."""
     path = Path(path)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise SearchkitError(f"{path}: cannot read cue words: {exc.strerror or exc}")
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise SearchkitError(f"{path}: not valid JSON: {exc}")
+    data = read_json(path, "cue words")
     where = str(path)
     _keys(data, {"about", "assertion", "passages", "triggers"}, where,
           required={"assertion", "passages", "triggers"})

@@ -41,7 +41,6 @@ decides which types tag the article and picks its main event.
 """
 from __future__ import annotations
 
-import json
 import math
 import re
 from pathlib import Path
@@ -51,6 +50,7 @@ from ..models import Event, SearchkitError
 from .article_events import TITLE, Evidence, decide, load_calibration
 from .assertion import AssertionRules, clause_head, year_of
 from .cues import load_cues
+from .datafiles import read_json
 from .event_matching import CompiledRule, RuleIndex, Trigger, _any_case  # noqa: F401
 from .passages import BOILERPLATE, Passages
 
@@ -109,12 +109,7 @@ def load_taxonomy(extra: Iterable[str | Path] = ()) -> list[dict]:
 
 def _read_file(path: Path) -> tuple[dict[str, list[str]], list]:
     """The lexicon and the list of type entries of one taxonomy file."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise SearchkitError(f"{path}: cannot read event taxonomy: {exc.strerror or exc}")
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise SearchkitError(f"{path}: not valid JSON: {exc}")
+    data = read_json(path, "event taxonomy")
     if isinstance(data, list):
         return {}, data
     if not isinstance(data, dict) or not isinstance(data.get("types", []), list):
