@@ -12,6 +12,7 @@ snippets and on the long articles of `../shared/data/news/ukraine_war.jsonl`.
     python benchmarks/bench_events.py                 # figures
     python benchmarks/bench_events.py --errors odd    # also list the misclassified odd-id snippets
     python benchmarks/bench_events.py --extra my_events.json
+    python benchmarks/bench_events.py --articles [...]   # the article level: bench_event_articles.py
 
 Prints figures; asserts nothing.
 """
@@ -115,6 +116,17 @@ def parse(nlp, texts: list[str]) -> tuple[list, float]:
 
 
 def main() -> None:
+    import sys
+
+    if "--articles" in sys.argv[1:]:
+        sys.argv.remove("--articles")
+        import importlib.util
+
+        spec = importlib.util.spec_from_file_location(
+            "bench_event_articles", Path(__file__).with_name("bench_event_articles.py"))
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module.main()
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--extra", action="append", default=[], help="extra taxonomy file")
     parser.add_argument("--errors", choices=("odd", "even", "all"),

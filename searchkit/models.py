@@ -83,15 +83,24 @@ class Event:
     evidence: str
     start: int
     end: int
+    # Whether the article is tagged with this type: its confidence reached the attach
+    # threshold (extraction/data/event_calibration.json). Detections below it are kept with
+    # their confidence so an index can filter by --min-confidence instead.
+    attached: bool = True
 
 
 @dataclass(frozen=True)
 class Extraction:
-    """Everything extraction found in one text."""
+    """Everything extraction found in one text.
+
+    `main_event` is the attached event type the title and lead are about (None when they
+    report none); it comes first in `facets()["event_types"]`.
+    """
 
     mentions: tuple[Mention, ...] = ()
     amounts: tuple[Amount, ...] = ()
     events: tuple[Event, ...] = ()
+    main_event: str | None = None
     #: (short, long) acronyms the text defines: ("ICC", "International Criminal Court").
     acronyms: tuple[tuple[str, str], ...] = ()
 
@@ -111,8 +120,10 @@ class Extraction:
             values = out[kinds[m.kind]]
             if m.canonical not in values:
                 values.append(m.canonical)
+        if self.main_event is not None:
+            out["event_types"].append(self.main_event)
         for e in sorted(self.events, key=lambda e: -e.confidence):
-            if e.type not in out["event_types"]:
+            if e.attached and e.type not in out["event_types"]:
                 out["event_types"].append(e.type)
         for a in self.amounts:
             key = amount_key(a.unit, a.value)
@@ -134,6 +145,7 @@ class Extraction:
                 {k: v for k, v in asdict(m).items() if v is not None} for m in self.mentions
             ],
             "events": [asdict(e) for e in self.events],
+            "main_event": self.main_event,
         }
 
 

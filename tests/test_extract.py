@@ -1,14 +1,17 @@
 """Extraction end to end with the real English model: the seed article, offsets, the API."""
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
+from itertools import islice
 from pathlib import Path
 
 import pytest
 
 from searchkit.extraction import extract_articles, extract_text, load_nlp
 from searchkit.models import Article, Extraction
+from conftest import shared_file
 
 SEED = Path(__file__).resolve().parents[1] / "seeds" / "kyiv-prisoner-exchange.md"
 
@@ -79,13 +82,16 @@ def test_seed_offsets_slice_back_to_the_text(seed):
     assert text[kyiv.start:kyiv.end] == "Kyiv"
 
 
-def test_seed_event_types_when_the_detector_is_present(seed):
-    from searchkit.extraction import pipeline
-
-    if pipeline._event_detector(load_nlp()) is None:
-        pytest.skip("searchkit/extraction/events.py is not present yet")
+def test_seed_event_types_are_detected_and_facets_hold_the_attached_ones(seed):
     _text, ex = seed
-    assert "Prisoner exchange" in ex.facets()["event_types"]
+    by_type = {e.type: e for e in ex.events}
+    assert "Prisoner exchange" in by_type
+    assert "prisoner exchange" in by_type["Prisoner exchange"].evidence
+    attached = [e.type for e in ex.events if e.attached]
+    expected = ([ex.main_event] if ex.main_event else []) + \
+        [t for t in attached if t != ex.main_event]
+    assert ex.facets()["event_types"] == expected
+    assert ex.to_dict()["main_event"] == ex.main_event
 
 
 def test_extract_articles_streams_in_order_with_offsets_into_the_text():
@@ -140,3 +146,100 @@ def test_searchkit_extract_stays_the_function_on_every_call_and_old_imports_work
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "['Kyiv'] ['Kyiv'] ['Kyiv']"
+
+
+# ----------------------------------------------------------------------------- main event
+
+def test_the_headline_event_is_the_main_event_and_comes_first():
+    text = ("Police arrested 12 people in Minsk on Sunday, the interior ministry said. "
+            "Earlier, a car bomb exploded near a market in the south of the city on Saturday, "
+            "killing two people, and a second car bomb was defused by police nearby.")
+    ex = extract_text(text, title="Car bomb kills two at market in Minsk")
+    assert ex.main_event == "Remote explosive / IED"
+    assert ex.facets()["event_types"][0] == "Remote explosive / IED"
+
+
+def test_no_main_event_when_title_and_lead_report_none():
+    text = ("The museum opened a new wing dedicated to medieval tapestries on Friday. "
+            "Visitors queued for hours. The curator said the collection took years to build. "
+            "Separately, police arrested two men in the city centre on Friday night after a "
+            "fight outside a bar, and both were charged with assault.")
+    ex = extract_text(text, title="Museum opens tapestry wing")
+    assert ex.main_event is None
+
+
+def test_short_texts_report_their_event():
+    """The README example: a one-sentence text is all headline and lead."""
+    ex = extract_text("Kyiv was hit by drones.")
+    assert ex.facets()["event_types"] == ["Drone or missile attack"]
+    assert ex.main_event == "Drone or missile attack"
+
+
+# ----------------------------------------------------------------------------- two stages
+
+def real_articles(n_bbc: int = 12, n_war: int = 12) -> list[Article]:
+    rows = []
+    for corpus, n in (("bbc", n_bbc), ("ukraine_war", n_war)):
+        with shared_file(f"news/{corpus}.jsonl").open(encoding="utf-8") as handle:
+            rows += [json.loads(line) for line in islice(handle, n)]
+    return [Article(id=r["id"], text=r["text"], title=r.get("title") or "", date=r.get("date"))
+            for r in rows]
+
+
+def test_two_stage_output_equals_parsing_every_sentence_on_real_articles():
+    """Choosing sentences for the parse changes nothing a rule reads: the Extractions equal
+    those of the same pipeline with every sentence parsed (same sentence boundaries)."""
+    from searchkit.extraction.pipeline import get_extractor
+    from searchkit.extraction.stages import TwoStageParser
+
+    articles = real_articles()
+    extractor = get_extractor()
+    everything = TwoStageParser(extractor.nlp, lambda doc: [True] * len(list(doc.sents)))
+    chosen = [sum(extractor.two_stage.needs(d)) for d in extractor.parse(
+        [a.text for a in articles])]
+    assert 0 < sum(chosen)
+    for article, doc_all, doc_two in zip(articles, everything.pipe([a.text for a in articles]),
+                                         extractor.parse([a.text for a in articles])):
+        assert extractor(doc_two, date=article.date) == extractor(doc_all, date=article.date), \
+            article.id
+
+
+def test_parsed_sentences_match_a_full_parse_where_boundaries_agree():
+    """Tags, lemmas and trees of the sentences stage two parses equal the full pipeline's
+    wherever both put the same sentence boundaries (the 4 tokens of context suffice)."""
+    from searchkit.extraction.pipeline import get_extractor
+
+    extractor = get_extractor()
+    texts = [a.text for a in real_articles(8, 8)]
+    compared = 0
+    for two, full in zip(extractor.parse(texts), extractor.parse(texts, full=True)):
+        spans = {(s.start, s.end) for s in full.sents}
+        for sent, wanted in zip(two.sents, extractor.two_stage.needs(two)):
+            if wanted and (sent.start, sent.end) in spans:
+                for tok in sent:
+                    other = full[tok.i]
+                    assert (tok.tag_, tok.pos_, tok.lemma_, tok.dep_, tok.head.i) == \
+                        (other.tag_, other.pos_, other.lemma_, other.dep_, other.head.i)
+                    compared += 1
+    assert compared > 500
+
+
+def test_worker_processes_give_the_same_extractions_in_order():
+    articles = real_articles(4, 4)
+    here = list(extract_articles(articles, batch_size=3))
+    there = list(extract_articles(articles, batch_size=3, n_process=2))
+    assert [a.id for a, _ in there] == [a.id for a in articles]
+    assert [ex for _, ex in there] == [ex for _, ex in here]
+
+
+def test_resolve_workers():
+    import os
+
+    from searchkit.extraction.workers import resolve_workers
+    from searchkit.models import SearchkitError
+
+    assert resolve_workers("auto") == (os.cpu_count() or 1)
+    assert resolve_workers(3) == 3 and resolve_workers("2") == 2
+    for bad in (0, "-1", "many", 1.5):
+        with pytest.raises(SearchkitError, match="workers"):
+            resolve_workers(bad)

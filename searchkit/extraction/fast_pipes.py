@@ -1,0 +1,164 @@
+"""Faster stand-ins for two spaCy pipes whose cost is Python work per token, same output.
+
+- `FastAttributeRuler`: the attribute ruler spends ~90% of its time in its Matcher (179
+  patterns over every token), though all but a handful of its patterns look at one token's
+  tag, lower-case form, dependency label and whitespace flag. Those are decided once per
+  distinct (tag, lower, dep, space) and cached; the few multi-token patterns keep a small
+  Matcher. The ruler's own `set_annotations` then applies the matches, so precedence and
+  attribute handling are spaCy's.
+- `FastLemmatizer`: the rule lemmatizer already caches by (word, POS, morphology); this
+  reads those three as arrays and looks each token up once, calling the real lemmatizer
+  only for a combination not seen before.
+
+Either falls back to the original pipe when the model's patterns use something it does not
+handle (so another model still gets the right output, just not faster).
+"""
+from __future__ import annotations
+
+import re
+from typing import Iterable, Iterator
+
+#: Token-pattern keys the single-token evaluator understands, and the array attribute of each.
+_KEYS = ("TAG", "LOWER", "DEP", "IS_SPACE")
+
+
+class FastAttributeRuler:
+    """`nlp.get_pipe("attribute_ruler")` with a cached one-token matcher (see module doc)."""
+
+    def __init__(self, ruler):
+        from spacy.attrs import DEP, IS_SPACE, LOWER, TAG
+        from spacy.matcher import Matcher
+
+        self.ruler = ruler
+        self.vocab = ruler.vocab
+        self._array_attrs = [TAG, LOWER, DEP, IS_SPACE]
+        self.single: list[tuple[int, int, dict]] = []  # (attr_id, match key, token pattern)
+        self.multi = Matcher(self.vocab)
+        self.usable = True
+        for attr_id, patterns in enumerate(_patterns_by_entry(ruler)):
+            key = self.vocab.strings.add(str(attr_id))
+            for pattern in patterns:
+                if len(pattern) == 1 and _understood(pattern[0]):
+                    self.single.append((attr_id, key, pattern[0]))
+                elif len(pattern) == 1:
+                    self.usable = False
+                else:
+                    self.multi.add(key, [pattern])
+        self._cache: dict[tuple, list[tuple[int, int]]] = {}
+        # Each one-token pattern filed under the words (or else the tags) it accepts, so a
+        # new (tag, lower, dep, space) is checked against a few patterns, not all of them.
+        self._by_lower: dict[str, list[int]] = {}
+        self._by_tag: dict[str, list[int]] = {}
+        self._always: list[int] = []
+        for n, (_attr_id, _key, token) in enumerate(self.single):
+            for name, table in (("LOWER", self._by_lower), ("TAG", self._by_tag)):
+                values = _listed(token.get(name))
+                if values is not None:
+                    for value in values:
+                        table.setdefault(value, []).append(n)
+                    break
+            else:
+                self._always.append(n)
+
+    def pipe(self, docs: Iterable, *, batch_size: int = 64) -> Iterator:
+        if not self.usable:
+            yield from self.ruler.pipe(docs, batch_size=batch_size)
+            return
+        for doc in docs:
+            self.ruler.set_annotations(doc, self.match(doc))
+            yield doc
+
+    def match(self, doc) -> list[tuple[int, int, int, int]]:
+        """The ruler's `match(doc)`: (attr_id, match key, start, end), sorted."""
+        strings = self.vocab.strings
+        found = []
+        for i, row in enumerate(doc.to_array(self._array_attrs).tolist()):
+            hits = self._cache.get(tuple(row))
+            if hits is None:
+                tag, lower, dep = (strings[v] if v else "" for v in row[:3])
+                picks = sorted({*self._by_lower.get(lower, ()), *self._by_tag.get(tag, ()),
+                                *self._always})
+                hits = [self.single[n][:2] for n in picks
+                        if _fits(self.single[n][2], tag, lower, dep, bool(row[3]))]
+                self._cache[tuple(row)] = hits
+            found.extend((attr_id, key, i, i + 1) for attr_id, key in hits)
+        for key, start, end in self.multi(doc, allow_missing=True):
+            found.append((int(strings[key]), key, start, end))
+        found.sort()
+        return found
+
+
+def _patterns_by_entry(ruler) -> list[list[list[dict]]]:
+    """The token patterns of each ruler entry, in the order the ruler added them."""
+    return [ruler.matcher.get(ruler.vocab.strings[str(i)])[1]
+            for i in range(len(ruler.attrs))]
+
+
+def _listed(value) -> list | None:
+    """The values a pattern value accepts when it is a plain value or an IN list."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict) and set(value) == {"IN"}:
+        return list(value["IN"])
+    return None
+
+
+def _understood(token: dict) -> bool:
+    """Whether `_fits` can evaluate this token pattern exactly."""
+    for name, value in token.items():
+        if name not in _KEYS:
+            return False
+        if isinstance(value, dict) and not set(value) <= {"IN", "NOT_IN", "REGEX"}:
+            return False
+        if not isinstance(value, (str, bool, dict)):
+            return False
+    return True
+
+
+def _fits(token: dict, tag: str, lower: str, dep: str, space: bool) -> bool:
+    values = {"TAG": tag, "LOWER": lower, "DEP": dep, "IS_SPACE": space}
+    for name, want in token.items():
+        have = values[name]
+        if isinstance(want, dict):
+            if "IN" in want and have not in want["IN"]:
+                return False
+            if "NOT_IN" in want and have in want["NOT_IN"]:
+                return False
+            if "REGEX" in want and not re.search(want["REGEX"], str(have)):
+                return False
+        elif have != want:
+            return False
+    return True
+
+
+class FastLemmatizer:
+    """`nlp.get_pipe("lemmatizer")` (rule mode) looked up once per (word, POS, morphology)."""
+
+    def __init__(self, lemmatizer):
+        from spacy.attrs import LEMMA, MORPH, ORTH, POS
+
+        self.lemmatizer = lemmatizer
+        self.usable = getattr(lemmatizer, "mode", None) == "rule" and not lemmatizer.overwrite
+        self._attrs = [ORTH, POS, MORPH, LEMMA]
+        self._lemma = [LEMMA]
+        self._cache: dict[tuple[int, int, int], int] = {}
+
+    def pipe(self, docs: Iterable, *, batch_size: int = 64) -> Iterator:
+        if not self.usable:
+            yield from self.lemmatizer.pipe(docs, batch_size=batch_size)
+            return
+        strings = self.lemmatizer.vocab.strings
+        for doc in docs:
+            values = doc.to_array(self._attrs)
+            lemmas = values[:, 3].copy()
+            for i, (orth, pos, morph, lemma) in enumerate(values.tolist()):
+                if lemma:
+                    continue  # set by the attribute ruler; the lemmatizer keeps it too
+                key = (orth, pos, morph)
+                found = self._cache.get(key)
+                if found is None:
+                    found = strings.add(self.lemmatizer.lemmatize(doc[i])[0])
+                    self._cache[key] = found
+                lemmas[i] = found
+            doc.from_array(self._lemma, lemmas.reshape(-1, 1))
+            yield doc

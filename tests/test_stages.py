@@ -1,0 +1,79 @@
+"""Two-stage parsing parts on real articles: the fast attribute ruler and lemmatizer give
+spaCy's own output, lemma guesses cover the model's lemmas, sentence boundaries end at
+blank lines, and a sentence where a trigger fires in a full parse is always chosen."""
+from __future__ import annotations
+
+import json
+from itertools import islice
+
+import numpy
+import pytest
+
+from conftest import shared_file
+from searchkit.extraction.pipeline import get_extractor, load_nlp
+
+
+@pytest.fixture(scope="module")
+def texts() -> list[str]:
+    out = []
+    for corpus in ("bbc", "ukraine_war"):
+        with shared_file(f"news/{corpus}.jsonl").open(encoding="utf-8") as handle:
+            out += [json.loads(line)["text"] for line in islice(handle, 10)]
+    return out
+
+
+def test_fast_attribute_ruler_and_lemmatizer_equal_spacy(texts):
+    from spacy.attrs import LEMMA, MORPH, POS, TAG
+
+    from searchkit.extraction.fast_pipes import FastAttributeRuler, FastLemmatizer
+
+    nlp = load_nlp()
+    ruler, lemmatizer = nlp.get_pipe("attribute_ruler"), nlp.get_pipe("lemmatizer")
+    fast_ruler, fast_lemmatizer = FastAttributeRuler(ruler), FastLemmatizer(lemmatizer)
+    assert fast_ruler.usable and fast_lemmatizer.usable
+    tagged = list(nlp.pipe(texts, disable=["attribute_ruler", "lemmatizer", "ner"]))
+    for doc in tagged:
+        ours, theirs = doc.copy(), doc.copy()
+        assert fast_ruler.match(ours) == ruler.match(theirs)
+        ours = next(fast_lemmatizer.pipe(fast_ruler.pipe([ours])))
+        theirs = lemmatizer(ruler(theirs))
+        attrs = [TAG, POS, MORPH, LEMMA]
+        assert numpy.array_equal(ours.to_array(attrs), theirs.to_array(attrs))
+
+
+def test_lemma_guesses_cover_the_model_s_lemmas(texts):
+    extractor = get_extractor()
+    guess = extractor.two_stage.needs.lemmas
+    missed = [(t.text, t.lemma_) for doc in extractor.parse(texts, full=True) for t in doc
+              if t.lemma_ and t.lemma_.lower() not in guess(t.lower_)
+              and t.lemma_.lower() != t.norm_]
+    assert missed == []
+
+
+def test_every_sentence_a_trigger_fires_in_is_chosen(texts):
+    """The prefilter may choose too much, never too little: parse everything, and every
+    sentence where a trigger counts (its context, if it needs one, matched too) was among
+    those the stage-one Doc chose."""
+    extractor = get_extractor()
+    detector = extractor.events
+    for full, two in zip(extractor.parse(texts, full=True), extractor.parse(texts)):
+        chosen = {(s.start_char, s.end_char) for s, want in
+                  zip(two.sents, extractor.two_stage.needs(two)) if want}
+        chosen_chars = [range(a, b) for a, b in chosen]
+        triggers = list(detector.triggers(full))
+        context = {(t.type_index, t.sent_index) for t in triggers if t.kind == "context"}
+        for trigger in triggers:
+            counts = not trigger.rule["needs_context"] or \
+                (trigger.type_index, trigger.sent_index) in context
+            if trigger.kind == "patterns" and counts:
+                at = full[min(trigger.tokens)].idx
+                assert any(at in r for r in chosen_chars), full[min(trigger.tokens)].sent.text
+
+
+def test_stage_one_sentences_end_at_blank_lines():
+    extractor = get_extractor()
+    doc = next(extractor.parse(["Heavy shelling near Bakhmut\n\nUkrainian troops held the "
+                                "line on Monday, the army said."]))
+    starts = [s.text.strip() for s in doc.sents]
+    assert starts[0] == "Heavy shelling near Bakhmut"
+    assert not any(t.is_space for s in doc.sents for t in s[:1]) or len(doc) == 0
