@@ -263,8 +263,9 @@ class EventList(ValueList):
                  if keep[i]]
         return self.group_names(encode([names[i] for i in order])) if order else []
 
-    def main_event(self, doc: int) -> str | None:
-        values = self.hit_values(doc)
+    def main_event(self, doc: int, values: Sequence[str] | None = None) -> str | None:
+        """The article's main event when it counts (`values`: its hit_values, if known)."""
+        values = self.hit_values(doc) if values is None else values
         main = self.snapshot.doc_extras("events", doc, "main")
         names = self.snapshot.doc_values("events", doc)
         return next((n for n, m in zip(names, main) if m and n in values), None)

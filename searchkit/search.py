@@ -64,19 +64,31 @@ def build_query(request: SearchRequest, schema=None) -> wq.Query:
     if not text:
         return wq.Every()
     limits.check_text(text)
-    group = qparser.OrGroup if request.match == "any" else qparser.AndGroup
-    parser = qparser.MultifieldParser(list(TEXT_FIELDS), schema or _SCHEMA, group=group)
-    parser.add_plugin(qparser.FuzzyTermPlugin())
-    parser.add_plugin(qparser.PlusMinusPlugin())
-    aliases = {name: [p for p in facetspec.spec(name).prefixes if p != name]
-               for name in facetspec.FACET_NAMES}
-    parser.add_plugin(qparser.FieldAliasPlugin({**aliases, "date": ["day"]}))
+    parser = _parser(request.match, schema)
     try:
         q = weigh_repeats(parser.parse(text, normalize=False)).normalize()
     except Exception as exc:  # noqa: BLE001 - whoosh's parser raises many kinds; all mean "bad query"
         raise limits.refuse(f"cannot read the query: {type(exc).__name__}: {exc}") from None
     limits.check_query(q)
     return q
+
+
+_PARSERS: dict[Any, qparser.QueryParser] = {}
+
+
+def _parser(match: str, schema=None) -> qparser.QueryParser:
+    """The query parser of a match mode (made once: whoosh builds its plugins per parser)."""
+    key = (match, id(schema))
+    if key not in _PARSERS:
+        group = qparser.OrGroup if match == "any" else qparser.AndGroup
+        parser = qparser.MultifieldParser(list(TEXT_FIELDS), schema or _SCHEMA, group=group)
+        parser.add_plugin(qparser.FuzzyTermPlugin())
+        parser.add_plugin(qparser.PlusMinusPlugin())
+        aliases = {name: [p for p in facetspec.spec(name).prefixes if p != name]
+                   for name in facetspec.FACET_NAMES}
+        parser.add_plugin(qparser.FieldAliasPlugin({**aliases, "date": ["day"]}))
+        _PARSERS[key] = parser
+    return _PARSERS[key]
 
 
 def request_from(options: dict[str, Any]) -> SearchRequest:
@@ -258,11 +270,11 @@ class Index:
 
     def _current(self):
         """The snapshot of the newest generation (reopened when a writer committed)."""
-        state = store.state_of(self.dir) if self._snapshot is not None else None
+        state = store.state_of(self.dir)
         if self._snapshot is None or state != self._state:
             self.close()
             self._snapshot = store.open_snapshot(self.dir)
-            self._state = (self._snapshot.store, self._snapshot.generation)
+            self._state = state  # taken before opening: a commit in between reopens next time
             self._tables = ReadTables(self._snapshot.store, self._snapshot.manifest)
             self._suggester = None
         return self._snapshot
@@ -443,6 +455,8 @@ class Index:
         events = facets[facetspec.EVENTS.name]
         spans = self._tables.boilerplate_spans(article.source, article.url, article.text)
         copies = [row_codec.restore(snapshot.payload(d))[0] for d in folded]
+        listed = {s.hit_field: tuple(facets[s.name].hit_values(doc)) for s in facetspec.FACETS
+                  if s.kind in ("names", "events") or s is facetspec.TAGS}
         return Hit(
             id=article.id, title=display_title(article.title, article.text),
             date=row_codec.date_text(int(snapshot.dates[doc])), source=article.source,
@@ -450,9 +464,7 @@ class Index:
             snippet=make_snippet(blank(article.text, spans), terms),
             duplicates=tuple(c.id for c in copies),
             duplicate_titles=tuple(c.source or display_title(c.title, c.text, 40) for c in copies),
-            **{s.hit_field: tuple(facets[s.name].hit_values(doc)) for s in facetspec.FACETS
-               if s.kind in ("names", "events") or s.name == "tags"},
-            main_event=events.main_event(doc),
+            **listed, main_event=events.main_event(doc, listed[facetspec.EVENTS.hit_field]),
             amounts=tuple({"text": a.text, "value": a.value, "unit": a.unit, "kind": a.kind}
                           for a in (extraction.amounts if extraction else ())),
         )

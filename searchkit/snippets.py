@@ -22,11 +22,7 @@ def make_snippet(text: str, terms: set[str]) -> str:
     >>> make_snippet("Prisoners were exchanged.", {"exchang"})
     'Prisoners were <mark>exchanged</mark>.'
     """
-    # Lower-casing and suffix stemming keep a word's first two letters, so only words that
-    # start like a query term need analysing.
-    starts = {term[:2] for term in terms}
-    marks = [(m.start(), m.end()) for m in _WORD.finditer(text)
-             if m.group()[:2].lower() in starts and normal(m.group()) in terms]
+    marks = _marks(text, terms)
     if not marks:
         return _passage(text, 0, PASSAGE_CHARS, []) + ("…" if len(text) > PASSAGE_CHARS else "")
     windows = _best_windows(marks)
@@ -35,6 +31,39 @@ def make_snippet(text: str, terms: set[str]) -> str:
     lead = "…" if windows[0][0] > 0 else ""
     tail = "…" if windows[-1][1] < len(text) else ""
     return lead + " … ".join(passages) + tail
+
+
+def _marks(text: str, terms: set[str]) -> list[tuple[int, int]]:
+    """(start, end) of the words of `text` whose index term is in `terms`, in order.
+
+    Porter stemming rewrites at most the last letters of a word (y -> i), so a word whose
+    term is `t` starts with t[:-2]: str.find jumps to those places, and only the words
+    found there are analysed (a Python loop over every word of a text cost ~0.15 ms a hit;
+    checked identical on every distinct word of the four news corpora).
+    """
+    lower = text.lower()
+    if len(lower) != len(text):  # a few characters lower-case to two: scan word by word
+        return [(m.start(), m.end()) for m in _WORD.finditer(text) if normal(m.group()) in terms]
+    found = set()
+    for head in {t[:max(2, len(t) - 2)] for t in terms}:
+        at = lower.find(head)
+        while at >= 0:
+            if _starts_word(text, at):
+                m = _WORD.match(text, at)
+                if normal(m.group()) in terms:
+                    found.add((m.start(), m.end()))
+            at = lower.find(head, at + 1)
+    return sorted(found)
+
+
+def _starts_word(text: str, at: int) -> bool:
+    """True when the index's word expression, scanning from the left, starts a word at `at`."""
+    if at == 0:
+        return True
+    before = text[at - 1]
+    if before.isalnum() or before in "_*" or _WORD.match(before):
+        return False
+    return not (before == "." and at >= 2 and _WORD.match(text[at - 2]))
 
 
 def _best_windows(marks: list[tuple[int, int]]) -> list[tuple[int, int]]:

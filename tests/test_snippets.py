@@ -1,5 +1,7 @@
 """Snippets: marked words found through the index's own analysis, escaped, trimmed."""
 
+from hypothesis import given, settings, strategies as st
+
 from searchkit.snippets import PASSAGE_CHARS, make_snippet
 
 
@@ -30,3 +32,20 @@ def test_no_match_gives_the_opening():
     text = "Opening words of the article. " * 30
     out = make_snippet(text, {"absent"})
     assert out.startswith("Opening words") and out.endswith("…") and "<mark>" not in out
+
+
+WORDS = ["exchanged", "exchange", "prisoners", "happy", "happily", "running", "relational",
+         "hoping", "hopping", "U.S", "e.g", "Kyiv's", "drones", "drone", "ceasefire", "agreed"]
+
+
+@given(st.lists(st.one_of(st.sampled_from(WORDS), st.sampled_from(list(" .,-_*'\n")),
+                          st.text(alphabet="abcxyzÉé.1*", max_size=4)), max_size=40).map("".join),
+       st.sets(st.sampled_from(WORDS), min_size=1, max_size=4))
+@settings(max_examples=300, deadline=None)
+def test_marks_found_by_jumping_equal_a_word_by_word_scan(text, words):
+    from searchkit.snippets import _marks, normal
+    from searchkit.store.analysis import WORD
+
+    terms = {normal(w) for w in words} - {None}
+    expected = [(m.start(), m.end()) for m in WORD.finditer(text) if normal(m.group()) in terms]
+    assert _marks(text, terms) == expected

@@ -17,7 +17,7 @@ from whoosh.analysis import StemmingAnalyzer
 import searchkit
 from searchkit.build import delete_articles
 from searchkit.models import SearchkitError
-from searchkit.store import IndexWriter, analysis, layout, writer as writer_module
+from searchkit.store import IndexWriter, analysis, layout, tiers, writer as writer_module
 from searchkit.build import repair as repair_index
 from searchkit.store.check import check_index
 
@@ -131,7 +131,7 @@ def observe(ix_dir: Path) -> dict:
 def test_any_sequence_of_runs_equals_a_fresh_build(tmp_path_factory, monkeypatch, ops):
     # Tiny batches and merge tiers, so a handful of records makes many segments and merges.
     monkeypatch.setattr(writer_module, "FLUSH_ROWS", 2)
-    monkeypatch.setattr(writer_module, "MERGE_FACTOR", 2)
+    monkeypatch.setattr(tiers, "MERGE_FACTOR", 2)
     tmp = tmp_path_factory.mktemp("runs")
     folder, ix_dir = tmp / "corpus", tmp / "ix"
     folder.mkdir()

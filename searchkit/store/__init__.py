@@ -32,12 +32,15 @@ def index_exists(index_dir: str | Path) -> bool:
 
 
 def state_of(index_dir: str | Path) -> tuple[Path | None, int]:
-    """(store folder, generation) an index is at now: a reader compares it to refresh."""
+    """What a reader compares to notice a commit: the store CURRENT names and the time its
+    folder last changed (every commit adds files to it). One read and one stat, so a long-
+    lived Index can look before every query."""
     path = Path(index_dir)
     store = layout.current_store(path)
-    if store is None or not StoredArticles.exists(store):
+    try:
+        return store, (store.stat().st_mtime_ns if store is not None else -1)
+    except OSError:
         return store, -1
-    return store, StoredArticles(store).generation()
 
 
 def open_snapshot(index_dir: str | Path) -> Snapshot:

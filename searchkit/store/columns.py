@@ -115,17 +115,51 @@ def _offsets(lengths) -> np.ndarray:
 
 def postings(arrays: dict[str, np.ndarray], field: str, n_docs: int) -> dict[str, np.ndarray]:
     """The inverted lists of a field, derived from its token stream: for term i, the
-    documents `docs[term_offsets[i]:term_offsets[i+1]]` (ascending) and their `freqs`."""
+    documents `docs[term_offsets[i]:term_offsets[i+1]]` (ascending) and their `freqs`.
+
+    Documents are inverted in runs of about POSTING_RUN tokens, each run's (term, document)
+    pairs placed straight into their final slots, so memory stays a few bytes a pair
+    instead of a whole-field sort of 64-bit keys (a 40,000-article merge took 480 MB)."""
     offsets, tokens = arrays[f"{field}.offsets"], arrays[f"{field}.values"]
     n_terms = len(arrays[f"{field}.vocab"])
-    doc_of = np.repeat(np.arange(n_docs, dtype=np.int64), np.diff(offsets))
-    keys, freqs = np.unique(tokens.astype(np.int64) * max(n_docs, 1) + doc_of, return_counts=True)
-    term_of = keys // max(n_docs, 1)
-    return {
-        f"{field}.term_offsets": np.searchsorted(term_of, np.arange(n_terms + 1)).astype(np.int64),
-        f"{field}.docs": (keys % max(n_docs, 1)).astype(np.int32),
-        f"{field}.freqs": freqs.astype(np.int32),
-    }
+    runs = []
+    for first, last in _runs(offsets, POSTING_RUN):
+        lo, hi = int(offsets[first]), int(offsets[last])
+        width = last - first
+        local = np.repeat(np.arange(width, dtype=np.int64), np.diff(offsets[first:last + 1]))
+        keys, freqs = np.unique(tokens[lo:hi].astype(np.int64) * max(width, 1) + local,
+                                return_counts=True)
+        runs.append(((keys // max(width, 1)).astype(np.int32), (keys % max(width, 1) + first).astype(np.int32),
+                     freqs.astype(np.int32)))
+    per_term = np.zeros(n_terms, dtype=np.int64)
+    for terms, _, _ in runs:
+        per_term += np.bincount(terms, minlength=n_terms)
+    term_offsets = _offsets(per_term)
+    docs = np.empty(int(term_offsets[-1]), dtype=np.int32)
+    freqs_out = np.empty(len(docs), dtype=np.int32)
+    cursor = term_offsets[:-1].copy()
+    for terms, run_docs, run_freqs in runs:  # runs ascend by document: slots fill in order
+        first_of_term = np.searchsorted(terms, terms)  # pairs of a run are sorted by term
+        slots = cursor[terms] + (np.arange(len(terms)) - first_of_term)
+        docs[slots], freqs_out[slots] = run_docs, run_freqs
+        cursor += np.bincount(terms, minlength=n_terms)
+    return {f"{field}.term_offsets": term_offsets, f"{field}.docs": docs,
+            f"{field}.freqs": freqs_out}
+
+
+#: Tokens inverted at a time by `postings`.
+POSTING_RUN = 1_000_000
+
+
+def _runs(offsets: np.ndarray, size: int):
+    """(first, last) document ranges holding about `size` tokens each (at least one doc)."""
+    n_docs = len(offsets) - 1
+    first = 0
+    while first < n_docs:
+        last = int(np.searchsorted(offsets, offsets[first] + size, side="right")) - 1
+        last = min(max(last, first + 1), n_docs)
+        yield first, last
+        first = last
 
 
 def _words(per_doc: Sequence[frozenset[str]]) -> dict[str, np.ndarray]:
@@ -174,11 +208,14 @@ def _merge_list(name: str, segments, keeps) -> dict[str, np.ndarray]:
         values.append(remap[segment.array(f"{name}.values")[kept_pairs]])
         for extra in extras:
             extras[extra].append(segment.array(f"{name}.{extra}")[kept_pairs])
-    values = _concat(values).astype(np.int64)
-    used = np.unique(values)  # values only deleted rows had leave the vocabulary
+    merged = np.concatenate(values) if values else np.zeros(0, np.int32)
+    del values
+    # Values only deleted rows had leave the vocabulary (int32 counts, no sort).
+    used = np.bincount(merged, minlength=len(vocab)) > 0
+    renumber = (np.cumsum(used) - 1).astype(np.int32)
     out = {f"{name}.offsets": _offsets(_concat(lengths)),
-           f"{name}.values": np.searchsorted(used, values).astype(np.int32),
-           f"{name}.vocab": vocab[used] if len(used) else encode([])}
+           f"{name}.values": renumber[merged] if len(merged) else merged.astype(np.int32),
+           f"{name}.vocab": vocab[used] if used.any() else encode([])}
     for extra, parts in extras.items():
         out[f"{name}.{extra}"] = _concat(parts).astype(EXTRAS[name][extra])
     return out
@@ -217,9 +254,10 @@ class Segment:
     def array(self, name: str) -> np.ndarray:
         array = self._arrays.get(name)
         if array is None:
-            array = np.load(self.folder / f"{name}.npy", mmap_mode="r", allow_pickle=False)
-            if array.dtype.kind != "S" and array.size == 0:
-                array = np.asarray(array)  # an empty memory map cannot be indexed in numpy 1.x
+            mapped = np.load(self.folder / f"{name}.npy", mmap_mode="r", allow_pickle=False)
+            # A plain ndarray view of the map: slicing a numpy.memmap costs ~4 us in its
+            # Python hooks, and a hit slices its columns dozens of times.
+            array = np.asarray(mapped)
             self._arrays[name] = array
         return array
 

@@ -8,6 +8,7 @@ Nothing here writes a file.
 """
 from __future__ import annotations
 
+import bisect
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -88,6 +89,7 @@ class Snapshot:
                          for e in manifest["segments"]]
         sizes = [s.docs for s in self.segments]
         self.bases = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+        self._starts = [int(b) for b in self.bases[:-1]] or [0]
         self.size = int(self.bases[-1])
         self._deleted = [self._load_deleted(e) for e in manifest["segments"]]
         self._lists: dict[str, ListView] = {}
@@ -185,8 +187,9 @@ class Snapshot:
     # ------------------------------------------------------------ documents by id
 
     def locate(self, doc: int) -> tuple[Segment, int]:
-        i = int(np.searchsorted(self.bases, doc, side="right")) - 1
-        return self.segments[i], int(doc - self.bases[i])
+        """The segment holding global document `doc`, and its row there."""
+        i = bisect.bisect_right(self._starts, doc) - 1
+        return self.segments[i], doc - self._starts[i]
 
     def id_of(self, doc: int) -> str:
         segment, row = self.locate(doc)

@@ -19,6 +19,7 @@ from whoosh.reading import SegmentReader
 from whoosh.writing import LockError
 
 from ..models import SearchkitError
+from .tiers import whoosh_merge_policy
 
 INDEX_NAME = "articles"
 
@@ -59,7 +60,6 @@ class StoredArticles:
                 "`searchkit check --repair` cannot restore it, rebuild from your files with "
                 "`searchkit index PATH... --rebuild`") from None
         self._searcher = None
-        self._seen_generation = None
 
     @staticmethod
     def exists(store: Path) -> bool:
@@ -69,7 +69,8 @@ class StoredArticles:
         return self._ix.latest_generation()
 
     def get(self, article_id: str) -> dict[str, Any] | None:
-        """The stored payload of an article, or None when the id is not stored."""
+        """The stored payload of an article, or None when the id is not stored (read from
+        the generation this object first read: a snapshot's articles do not change)."""
         searcher = self._current_searcher()
         docnum = searcher.document_number(id=article_id)
         return None if docnum is None else searcher.stored_fields(docnum)["payload"]
@@ -112,11 +113,8 @@ class StoredArticles:
             self._searcher = None
 
     def _current_searcher(self):
-        generation = self._ix.latest_generation()
-        if self._searcher is None or generation != self._seen_generation:
-            self.close()
+        if self._searcher is None:
             self._searcher = self._ix.searcher()
-            self._seen_generation = generation
         return self._searcher
 
 
@@ -147,7 +145,7 @@ class StoredWriter:
         self._writer.delete_by_term("id", article_id)
 
     def commit(self) -> None:
-        self._writer.commit()
+        self._writer.commit(mergetype=whoosh_merge_policy)
 
     def cancel(self) -> None:
         try:

@@ -24,14 +24,9 @@ from ..models import SearchkitError
 from . import columns, layout
 from .rows import Row
 from .snapshot import Snapshot
+from .tiers import plan_merge
 from .whoosh_store import StoredArticles
 
-#: Segments of the same size tier (a power of this) that trigger a merge into one.
-MERGE_FACTOR = 8
-#: A segment whose share of deleted rows reaches this is rewritten without them.
-EXPUNGE_SHARE = 0.3
-#: Merging stops growing segments beyond this many rows (bounds a merge's memory).
-MAX_MERGED_DOCS = 200_000
 #: Rows buffered before they are committed as a segment, and the term count that also
 #: triggers a commit (memory stays bounded by the batch, not the corpus).
 FLUSH_ROWS = 5_000
@@ -158,6 +153,7 @@ class IndexWriter:
         if not self._rows and not self._deletes and not self._touched:
             return
         rows, deletes = self._dedup_rows(), set(self._deletes)
+        self._rows = []  # the commit holds the batch now, and frees it as soon as it can
         try:
             self._commit(rows, deletes)
         except OSError as exc:
@@ -214,18 +210,21 @@ class IndexWriter:
                 if self.tables is not None:
                     arrays.update(self.tables.extra_columns(arrays, [r.id for r in rows], removed_ids))
                 entries.append(self._write_segment(arrays, written))
-            entries = self._merged(entries, generation, written)
-            manifest = {"format": layout.FORMAT, "segments": entries,
-                        "written": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
+                del arrays
+            fields: dict = {}
             if self.tables is not None:
                 fields, files = self.tables.commit(rows, removed, generation)
                 written += files
-                manifest.update(fields)
-            written.append(layout.write_manifest(self.store, generation, manifest))
             for article_id in sorted(removed_ids):
                 stored.delete(article_id)
             for row in rows:
                 stored.add(row.id, dict(row.payload))
+            rows.clear()  # the batch's Python objects go before the merges need memory
+            entries = self._merged(entries, generation, written)
+            manifest = {"format": layout.FORMAT, "segments": entries,
+                        "written": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+                        **fields}
+            written.append(layout.write_manifest(self.store, generation, manifest))
             stored.commit()  # the commit point: generation g is now the index
         except BaseException:
             stored.cancel()
@@ -277,12 +276,14 @@ class IndexWriter:
         written.append(folder)
         files = columns.write_segment(folder, arrays)
         return {"name": folder.name, "docs": int(len(arrays["ids"])), "files": files,
-                "deleted": None, "deleted_count": 0}
+                "deleted": None, "deleted_count": 0,
+                "tokens": int(sum(len(arrays[f"{f}.values"]) for f in columns.TEXT_FIELDS))}
 
     def _merged(self, entries: list[dict], generation: int, written: list[Path]) -> list[dict]:
         """Merge segments while the policy asks for it (see `plan_merge`)."""
         while True:
-            group = plan_merge([(e["docs"], e.get("deleted_count", 0)) for e in entries])
+            group = plan_merge([(e["docs"], e.get("deleted_count", 0), e.get("tokens", 0))
+                                for e in entries])
             if not group:
                 return entries
             manifest = {"segments": [entries[i] for i in group]}
@@ -301,30 +302,6 @@ class IndexWriter:
             if entry.get("deleted"):
                 names.add(entry["deleted"])
         return names
-
-
-def plan_merge(segments: list[tuple[int, int]]) -> list[int]:
-    """Positions of the segments to merge next ((rows, deleted rows) each), or [].
-
-    Segments are grouped in tiers by live rows (tier k holds up to MERGE_FACTOR**k rows);
-    MERGE_FACTOR segments in one tier merge into one of the next tier, as in Lucene's
-    LogMergePolicy. A segment with EXPUNGE_SHARE of its rows deleted is rewritten alone.
-    """
-    live = [docs - deleted for docs, deleted in segments]
-    for i, (docs, deleted) in enumerate(segments):
-        if docs and (deleted / docs >= EXPUNGE_SHARE or live[i] == 0):
-            return [i]
-    tiers: dict[int, list[int]] = {}
-    for i, n in enumerate(live):
-        if n < MAX_MERGED_DOCS:
-            tiers.setdefault(int(math.log(max(n, 1), MERGE_FACTOR)), []).append(i)
-    for tier in sorted(tiers):
-        members = tiers[tier]
-        if len(members) >= MERGE_FACTOR:
-            group = sorted(members, key=lambda i: live[i])[:MERGE_FACTOR]
-            if sum(live[i] for i in group) <= MAX_MERGED_DOCS:
-                return sorted(group)
-    return []
 
 
 def _remove_legacy(index_dir: Path) -> None:
