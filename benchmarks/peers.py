@@ -64,6 +64,13 @@ def write_jsonl(records: list[dict], path: Path) -> Path:
     return path
 
 
+def copies(records: list[dict], n: int) -> list[dict]:
+    """The records `n` times over: copy 0 as it is, copy k with ids `<id>-c<k>` (the issue-8
+    corpora: Reuters' 19,043 articles with text x 5 = 95,215)."""
+    return [rec if k == 0 else {**rec, "id": f"{rec['id']}-c{k}"}
+            for k in range(n) for rec in records]
+
+
 def top_counts(counts: dict, n: int = TOP) -> list[tuple[str, int]]:
     """The n largest (value, count) pairs, ties by value so every engine orders alike."""
     return heapq.nsmallest(n, counts.items(), key=lambda kv: (-kv[1], kv[0]))
