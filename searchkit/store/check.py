@@ -101,36 +101,74 @@ def repair_index(index_dir: str | Path, *, tables=None) -> Report:
 
 
 def _salvage(path: Path) -> tuple[Iterator[tuple[str, Any]], list[str], list[str]]:
-    """(readable stored payloads, problems, ids the damaged index claims to hold)."""
+    """(readable stored payloads, problems, ids the damaged index claims to hold).
+
+    Payloads come from whoosh's stored articles, and for articles whoosh cannot give back,
+    from the segments' payload columns: either copy restores an article."""
     if layout.is_legacy(path):
         return _legacy_payloads(path)
     store = layout.current_store(path)
     if store is None:
         raise SearchkitError(f"no index at {path}")
+    problems: list[str] = []
+    found: dict[str, Any] = {}
+    generation = None
     try:
         articles = StoredArticles(store)
+        generation = articles.generation()
+        stored, problems = articles.salvage()
+        found.update(stored)
+        articles.close()
     except SearchkitError as exc:
-        raise SearchkitError(f"{exc}: the stored articles cannot be read, so the index cannot be "
-                             f"repaired; rebuild it from your files with `searchkit index PATH... "
-                             f"--rebuild --index {path}`") from None
-    found, problems = articles.salvage()
-    expected = _column_ids(store, articles) or [i for i, _ in found]
-    articles.close()
-    return iter(found), problems, expected
+        problems.append(str(exc))
+    columns_found, expected, column_problems = _column_payloads(store, generation)
+    problems += column_problems
+    for article_id, payload in columns_found:
+        found.setdefault(article_id, payload)
+    if not found and (problems or expected):
+        raise SearchkitError(f"neither the stored articles nor the column files of {path} can be "
+                             f"read, so the index cannot be repaired; rebuild it from your files "
+                             f"with `searchkit index PATH... --rebuild --index {path}`")
+    return iter(found.items()), problems, sorted(set(expected) | set(found))
 
 
-def _column_ids(store: Path, articles: StoredArticles) -> list[str]:
-    """The live ids the column files hold, as far as they can be read."""
+def _column_payloads(store: Path, generation: int | None):
+    """(id, payload) of the live rows of every readable segment, the live ids the columns
+    hold, and a problem per segment that cannot be read."""
+    found, ids, problems = [], [], []
     try:
-        manifest = layout.read_manifest(store, articles.generation()) or {"segments": []}
-        snapshot = Snapshot(store.parent, store, articles, -1, manifest)
-        ids = []
-        for i, segment in enumerate(snapshot.segments):
-            live = ~snapshot.deleted_mask(i)
-            ids += [decode(v) for v in np.asarray(segment.array("ids"))[live]]
-        return ids
-    except Exception:  # noqa: BLE001 - damaged columns: the stored articles decide
-        return []
+        manifest = layout.read_manifest(store, generation) if generation is not None else None
+        manifest = manifest or _newest_manifest(store)
+    except layout.DamagedIndex as exc:
+        return found, ids, exc.problems
+    if manifest is None:
+        return found, ids, problems
+    for entry in manifest["segments"]:
+        segment = Segment(store / entry["name"], entry["docs"], entry["files"])
+        try:
+            live = ~_deleted(store, entry)
+            rows = np.flatnonzero(live)
+            ids_here = [decode(v) for v in np.asarray(segment.array("ids"))[rows]]
+            ids += ids_here
+            for article_id, row in zip(ids_here, rows):
+                payload = segment.payload(int(row))
+                if payload is not None:
+                    found.append((article_id, payload))
+        except Exception as exc:  # noqa: BLE001 - a damaged segment costs only itself
+            problems.append(f"{segment.folder}: unreadable ({type(exc).__name__})")
+    return found, ids, problems
+
+
+def _deleted(store: Path, entry: dict) -> np.ndarray:
+    if not entry.get("deleted"):
+        return np.zeros(entry["docs"], dtype=bool)
+    return np.load(store / entry["deleted"], allow_pickle=False)
+
+
+def _newest_manifest(store: Path):
+    numbers = sorted(int(p.stem.split("-")[1]) for p in store.glob("manifest-*.json")
+                     if p.stem.split("-")[1].isdigit())
+    return layout.read_manifest(store, numbers[-1]) if numbers else None
 
 
 def _segment_problems(segment: Segment) -> list[str]:
@@ -152,7 +190,23 @@ def _segment_problems(segment: Segment) -> list[str]:
     for field_name in TEXT_FIELDS:
         if not _list_problems(segment, field_name, docs):
             problems += _posting_problems(segment, field_name, docs)
+    problems += _payload_problems(segment)
     return problems
+
+
+def _payload_problems(segment: Segment) -> list[str]:
+    """Every stored payload of the segment decompressed and parsed."""
+    if "payload.bytes.npy" not in segment.files:
+        return []
+    offsets = segment.array("payload.offsets")
+    if len(offsets) != segment.docs + 1 or offsets[-1] != len(segment.array("payload.bytes")):
+        return [f"{segment.folder / 'payload.offsets.npy'}: does not cover the payload bytes"]
+    for row in range(segment.docs):
+        try:
+            segment.payload(row)
+        except Exception as exc:  # noqa: BLE001 - zlib and json raise several kinds
+            return [f"{segment.folder / 'payload.bytes.npy'}: row {row} unreadable ({type(exc).__name__})"]
+    return []
 
 
 def _list_problems(segment: Segment, column: str, docs: int) -> list[str]:

@@ -211,7 +211,11 @@ class Snapshot:
         return found
 
     def payload(self, doc: int) -> dict[str, Any] | None:
-        return self.articles.get(self.id_of(doc))
+        """The stored article and extraction of a document: from its segment's payload
+        column, else (segments written without one) from whoosh by its id."""
+        segment, row = self.locate(doc)
+        found = segment.payload(row)
+        return found if found is not None else self.articles.get(self.id_of(doc))
 
     # ------------------------------------------------------------ internals
 
