@@ -329,7 +329,7 @@ class Index:
         if found[0] < 0:
             raise SearchkitError(f"no article with id {article_id!r} in the index", exit_code=2)
         article, _ = row_codec.restore(snapshot.payload(int(found[0])))
-        text = blank(article.text, self._tables.boilerplate_spans(article.source, article.url, article.text))
+        text = blank(article.text, self._boilerplate(snapshot, int(found[0]), article))
         counts: dict[str, int] = {}
         for term in analysis.analyse(f"{article.title}\n{text}"):
             counts[term] = counts.get(term, 0) + 1
@@ -453,7 +453,7 @@ class Index:
         snapshot, facets, score, terms = m.snapshot, m.facets, float(m.scores[doc]), m.terms
         article, extraction = row_codec.restore(snapshot.payload(doc))
         events = facets[facetspec.EVENTS.name]
-        spans = self._tables.boilerplate_spans(article.source, article.url, article.text)
+        spans = self._boilerplate(snapshot, doc, article)
         copies = [row_codec.restore(snapshot.payload(d))[0] for d in folded]
         listed = {s.hit_field: tuple(facets[s.name].hit_values(doc)) for s in facetspec.FACETS
                   if s.kind in ("names", "events") or s is facetspec.TAGS}
@@ -468,6 +468,13 @@ class Index:
             amounts=tuple({"text": a.text, "value": a.value, "unit": a.unit, "kind": a.kind}
                           for a in (extraction.amounts if extraction else ())),
         )
+
+    def _boilerplate(self, snapshot, doc: int, article) -> list[tuple[int, int]]:
+        """A document's boilerplate spans: stored with it, else from the index's model."""
+        spans = snapshot.boilerplate(doc)
+        if spans is None:
+            spans = self._tables.boilerplate_spans(article.source, article.url, article.text)
+        return spans
 
     def _suggest(self, snapshot, text: str) -> str | None:
         if self._suggester is None:

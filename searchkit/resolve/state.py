@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 import numpy as np
 
 from ..facetspec import NAME_FACETS
-from ..store.columns import decode, encode
+from ..store.columns import decode, encode, span_column
 from .boilerplate import BoilerplateModel
 from .duplicates import DuplicateIndex, DuplicateSettings, hash_tokens, signatures
 from .edits import Edits, read_edits
@@ -66,10 +66,12 @@ class IndexTables:
         """The writer committed `manifest`: keep what is loaded, read from the new snapshot."""
         self._manifest, self._snapshot = manifest, snapshot
 
-    def extra_columns(self, arrays: dict[str, np.ndarray], ids: Sequence[str],
+    def extra_columns(self, arrays: dict[str, np.ndarray], rows: Sequence,
                       removed: Sequence[str]) -> dict[str, np.ndarray]:
-        """Per-document arrays a new segment keeps: MinHash signatures and the cluster
-        each article joined (the duplicate index learns the new articles here)."""
+        """Per-document arrays a new segment keeps: MinHash signatures, the cluster each
+        article joined (the duplicate index learns the new articles here) and its
+        boilerplate spans (the boilerplate model learns their passages here)."""
+        ids = [r.id for r in rows]
         vocab = [decode(t) for t in arrays["text.vocab"]]
         term_hashes = hash_tokens(vocab, self._token_hashes) if vocab else np.zeros(0, np.uint64)
         sigs = signatures(term_hashes[arrays["text.values"]], arrays["text.offsets"],
@@ -78,7 +80,18 @@ class IndexTables:
         duplicates.remove(removed)
         clusters = duplicates.add(list(ids), sigs)
         self._dirty.add("duplicates")
-        return {"minhash": sigs, "dup": encode(clusters)}
+        return {"minhash": sigs, "dup": encode(clusters), **self._boilerplate_spans(rows)}
+
+    def _boilerplate_spans(self, rows: Sequence) -> dict[str, np.ndarray]:
+        """Observe the rows' passages, then each text's boilerplate spans as now known (the
+        query path reads them instead of fingerprinting every hit's text again)."""
+        texts = [(source_key(r.payload["article"]["source"], r.payload["article"]["url"]),
+                  r.payload["article"]["text"]) for r in rows]
+        for source, text in texts:
+            self.boilerplate.observe(source, text)
+        self._dirty.add("boilerplate")
+        return span_column("boilerplate", [self.boilerplate.spans(source, text)
+                                           for source, text in texts])
 
     def commit(self, added: Sequence, removed: Sequence[int], generation: int
                ) -> tuple[dict[str, Any], list[Path]]:
@@ -93,11 +106,6 @@ class IndexTables:
         if delta.values or delta.acronyms:
             self.entities.update(delta)
             self._dirty.add("entities")
-        for row in added:
-            article = row.payload["article"]
-            self.boilerplate.observe(source_key(article["source"], article["url"]), article["text"])
-        if added:
-            self._dirty.add("boilerplate")
         return self._save(generation)
 
     def reset(self) -> None:

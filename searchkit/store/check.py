@@ -196,16 +196,16 @@ def _segment_problems(segment: Segment) -> list[str]:
 
 def _payload_problems(segment: Segment) -> list[str]:
     """Every stored payload of the segment decompressed and parsed."""
-    if "payload.bytes.npy" not in segment.files:
+    if "payload.data.npy" not in segment.files:
         return []
     offsets = segment.array("payload.offsets")
-    if len(offsets) != segment.docs + 1 or offsets[-1] != len(segment.array("payload.bytes")):
+    if len(offsets) != segment.docs + 1 or offsets[-1] != len(segment.array("payload.data")):
         return [f"{segment.folder / 'payload.offsets.npy'}: does not cover the payload bytes"]
     for row in range(segment.docs):
         try:
             segment.payload(row)
         except Exception as exc:  # noqa: BLE001 - zlib and json raise several kinds
-            return [f"{segment.folder / 'payload.bytes.npy'}: row {row} unreadable ({type(exc).__name__})"]
+            return [f"{segment.folder / 'payload.data.npy'}: row {row} unreadable ({type(exc).__name__})"]
     return []
 
 

@@ -13,9 +13,11 @@ A segment is a folder written once, from Rows (`segment_arrays`) or by merging s
   the positions phrase and proximity scoring need);
 - postings derived from the token streams: `X.term_offsets`, `X.docs`, `X.freqs`;
 - `words.vocab`/`words.df`: surface words for "did you mean";
-- `payload.offsets`/`payload.bytes`: each row's stored payload (the article and its
-  extraction, zlib-compressed JSON), so that a hit is read from the segment it was found
-  in (looking it up by id in whoosh's stored articles was a quarter of a query's time).
+- ragged columns (`X.offsets` per row, `X.data`): `payload`, each row's stored payload
+  (the article and its extraction, zlib-compressed JSON), so that a hit is read from the
+  segment it was found in (looking it up by id in whoosh's stored articles was a quarter
+  of a query's time); `boilerplate`, the (start, end) spans of each text's boilerplate as
+  the index knew it when the row was written (snippets and more-like-this leave them out).
 
 Strings are stored as UTF-8 bytes (numpy "S"), whose byte order is code point order, so a
 sorted vocabulary is searched with `np.searchsorted` on the encoded query string.
@@ -48,6 +50,8 @@ LIST_COLUMNS = ("sources", "origins", *NAME_COLUMNS.values(), "events", "tags", 
 #: Arrays with one row per document (some segments may lack the optional ones: the
 #: MinHash signatures and duplicate cluster the index-level tables add).
 PER_DOC = ("ids", "hashes", "dates", "dup", "minhash")
+#: Ragged per-row columns (X.offsets, X.data), merged by copying each kept row's slice.
+RAGGED = ("payload", "boilerplate")
 
 
 def encode(values: Iterable[str]) -> np.ndarray:
@@ -96,7 +100,14 @@ def segment_arrays(rows: Sequence[Row]) -> dict[str, np.ndarray]:
 def _payloads(payloads: Sequence) -> dict[str, np.ndarray]:
     blobs = [pack_payload(p) for p in payloads]
     return {"payload.offsets": _offsets([len(b) for b in blobs]),
-            "payload.bytes": np.frombuffer(b"".join(blobs), dtype=np.uint8).copy()}
+            "payload.data": np.frombuffer(b"".join(blobs), dtype=np.uint8).copy()}
+
+
+def span_column(name: str, per_row: Sequence[Sequence[tuple[int, int]]]) -> dict[str, np.ndarray]:
+    """A ragged column of (start, end) spans per row."""
+    flat = [span for spans in per_row for span in spans]
+    return {f"{name}.offsets": _offsets([len(spans) for spans in per_row]),
+            f"{name}.data": np.array(flat, dtype=np.int32).reshape(len(flat), 2)}
 
 
 def pack_payload(payload) -> bytes:
@@ -203,8 +214,9 @@ def merge_arrays(segments: Sequence["Segment"], keeps: Sequence[np.ndarray]) -> 
         if all(f"{name}.npy" in s.files for s in segments):
             arrays[name] = _concat([np.asarray(s.array(name))[k] for s, k in zip(segments, keeps)])
     arrays["ids.order"] = np.argsort(arrays["ids"], kind="stable").astype(np.int32)
-    if all("payload.bytes.npy" in s.files for s in segments):
-        arrays.update(_merge_blobs("payload", segments, keeps))
+    for name in RAGGED:
+        if all(f"{name}.data.npy" in s.files for s in segments):
+            arrays.update(_merge_ragged(name, segments, keeps))
     for column in LIST_COLUMNS:
         arrays.update(_merge_list(column, segments, keeps))
     n_docs = len(arrays["ids"])
@@ -245,15 +257,14 @@ def _merge_list(name: str, segments, keeps) -> dict[str, np.ndarray]:
     return out
 
 
-def _merge_blobs(name: str, segments, keeps) -> dict[str, np.ndarray]:
-    """A per-row byte column of the kept rows (their bytes copied as they are)."""
+def _merge_ragged(name: str, segments, keeps) -> dict[str, np.ndarray]:
+    """A ragged per-row column of the kept rows (their slices copied as they are)."""
     lengths, data = [], []
     for segment, keep in zip(segments, keeps):
         per_row = np.diff(segment.array(f"{name}.offsets"))
         lengths.append(per_row[keep])
-        data.append(segment.array(f"{name}.bytes")[np.repeat(keep, per_row)])
-    return {f"{name}.offsets": _offsets(_concat(lengths)),
-            f"{name}.bytes": np.concatenate(data) if data else np.zeros(0, np.uint8)}
+        data.append(segment.array(f"{name}.data")[np.repeat(keep, per_row)])
+    return {f"{name}.offsets": _offsets(_concat(lengths)), f"{name}.data": np.concatenate(data)}
 
 
 def _concat(parts: list[np.ndarray]) -> np.ndarray:
@@ -304,10 +315,17 @@ class Segment:
 
     def payload(self, row: int):
         """The stored payload of a row (None when this segment keeps no payloads)."""
-        if "payload.bytes.npy" not in self.files:
+        if "payload.data.npy" not in self.files:
             return None
         offsets = self.array("payload.offsets")
-        return unpack_payload(self.array("payload.bytes")[offsets[row]:offsets[row + 1]].tobytes())
+        return unpack_payload(self.array("payload.data")[offsets[row]:offsets[row + 1]].tobytes())
+
+    def boilerplate(self, row: int) -> list[tuple[int, int]] | None:
+        """The boilerplate spans of a row's text (None when this segment keeps none)."""
+        if "boilerplate.data.npy" not in self.files:
+            return None
+        offsets = self.array("boilerplate.offsets")
+        return [tuple(span) for span in self.array("boilerplate.data")[offsets[row]:offsets[row + 1]].tolist()]
 
     def lookup(self, ids: np.ndarray) -> np.ndarray:
         """Row of each of the encoded `ids` in this segment, -1 where absent."""

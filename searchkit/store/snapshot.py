@@ -210,6 +210,11 @@ class Snapshot:
             found[hit] = rows[hit] + base
         return found
 
+    def boilerplate(self, doc: int) -> list[tuple[int, int]] | None:
+        """A document's boilerplate spans as stored with it (None: not stored)."""
+        segment, row = self.locate(doc)
+        return segment.boilerplate(row)
+
     def payload(self, doc: int) -> dict[str, Any] | None:
         """The stored article and extraction of a document: from its segment's payload
         column, else (segments written without one) from whoosh by its id."""

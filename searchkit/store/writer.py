@@ -39,7 +39,7 @@ class IndexWriter:
     def __init__(self, index_dir: str | Path, *, rebuild: bool = False, tables=None):
         """`tables` is the hook for index-level tables kept per generation (entities,
         boilerplate, duplicates: resolve/state.py); the store knows only its interface:
-        open(store, manifest, snapshot), extra_columns(arrays, ids, removed_ids),
+        open(store, manifest, snapshot), extra_columns(arrays, rows, removed_ids),
         commit(rows, removed_docs, generation) -> (manifest fields, files),
         advance(manifest, snapshot) after a commit, reset() after a failed one."""
         self.index_dir = Path(index_dir)
@@ -208,7 +208,7 @@ class IndexWriter:
             if rows:
                 arrays = columns.segment_arrays(rows)
                 if self.tables is not None:
-                    arrays.update(self.tables.extra_columns(arrays, [r.id for r in rows], removed_ids))
+                    arrays.update(self.tables.extra_columns(arrays, rows, removed_ids))
                 entries.append(self._write_segment(arrays, written))
                 del arrays
             fields: dict = {}
