@@ -190,33 +190,50 @@ class Names(ValueList):
         group_of_id: dict[str, int] = {}
         docs, groups = [], []
         self.raw_groups = {}
+        kind_of_column = {s.column: s.entity_kind for s in facetspec.NAME_FACETS}
         for column in self.columns:
             view = snapshot.list_view(column)
-            of = np.array([self._group(decode(v), group_of_id) for v in view.vocab], dtype=np.int64)
+            of = np.array([self._group(decode(v), kind_of_column[column], group_of_id)
+                           for v in view.vocab], dtype=np.int64)
             self.raw_groups[column] = (view.vocab, of)
             pair_groups = of[view.values] if len(view.values) else np.zeros(0, np.int64)
             keep = (pair_groups >= 0) & snapshot.live[view.docs]
             docs.append(view.docs[keep])
             groups.append(pair_groups[keep])
-        self.values = [self.table.get(i).value for i in self.entity_ids]
+        self.values = [i[len("value:"):] if i.startswith("value:") else self.table.get(i).value
+                       for i in self.entity_ids]
         n = max(len(self.values), 1)
         pairs = np.unique(np.concatenate(docs) * n + np.concatenate(groups))
         self.docs, self.groups = pairs // n, pairs % n
 
-    def _group(self, value: str, group_of_id: dict[str, int]) -> int:
+    def _group(self, value: str, column_kind: str, group_of_id: dict[str, int]) -> int:
+        """The facet's group of a value: its entity's, when the entity is of this kind; a
+        value the table does not know yet (a run still writing it) stands for itself."""
         entity = self.table.entity(value)
-        if entity is None or entity.kind != self.kind:
+        if entity is not None:
+            key, kind = entity.id, entity.kind
+        elif value not in self.table.junk:
+            key, kind = f"value:{value}", column_kind
+        else:
             return -1
-        if entity.id not in group_of_id:
-            group_of_id[entity.id] = len(self.entity_ids)
-            self.entity_ids.append(entity.id)
-        return group_of_id[entity.id]
+        if kind != self.kind:
+            return -1
+        if key not in group_of_id:
+            group_of_id[key] = len(self.entity_ids)
+            self.entity_ids.append(key)
+        return group_of_id[key]
 
     def match(self, text: str) -> np.ndarray:
         if self.table is None:
             return super().match(text)
-        wanted = {i for i in self.table.match(self.kind, text)}
+        wanted = set(self.table.match(self.kind, text)) | {f"value:{v}" for v in self._folds_raw(text)}
         return np.array([g for g, i in enumerate(self.entity_ids) if i in wanted], dtype=np.int64)
+
+    def _folds_raw(self, text: str) -> list[str]:
+        """Values the table does not know yet that fold like `text`."""
+        key = fold(text)
+        return [i[len("value:"):] for i in self.entity_ids
+                if i.startswith("value:") and fold(i[len("value:"):]) == key]
 
     def hit_values(self, doc: int) -> list[str]:
         if self.table is None:

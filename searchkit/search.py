@@ -234,8 +234,9 @@ class Index:
             everything = facet.count(snapshot.live, np.zeros(0, np.int64), None)
             by_value = {v.value: v.count for v in everything}
             for entity_id in getattr(facet, "entity_ids", []):
-                entity = table.get(entity_id)
-                counts[entity_id] = (entity, by_value.get(entity.value, 0))
+                if entity_id in table.entities:  # (values the table does not know yet are not listed)
+                    entity = table.get(entity_id)
+                    counts[entity_id] = (entity, by_value.get(entity.value, 0))
         rows = [{"id": e.id, "kind": e.kind, "value": e.value, "articles": n,
                  "variants": dict(e.variants)} for e, n in counts.values() if n]
         return sorted(rows, key=lambda r: (-r["articles"], r["value"]))

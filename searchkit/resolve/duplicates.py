@@ -385,6 +385,10 @@ class DuplicateIndex:
             groups.setdefault(self._find(self._assigned[row]), []).append(key)
         return {cid: members for cid, members in groups.items() if len(members) > 1}
 
+    def merges(self) -> dict[str, str]:
+        """Cluster merges so far: cluster id -> the cluster it merged into."""
+        return dict(self._parent)
+
     def to_arrays(self) -> dict[str, np.ndarray]:
         """The state as named numpy arrays (for `np.savez`; no pickling needed to load)."""
         rows = np.array(sorted(self._row_of.values()), dtype=np.int64)

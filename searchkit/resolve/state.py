@@ -31,6 +31,10 @@ from .duplicates import DuplicateIndex, DuplicateSettings, hash_tokens, signatur
 from .edits import Edits, read_edits
 from .entities import EntityTable, Observations
 
+#: Commits between two writes of the entities table and the boilerplate model within one
+#: writer session (each is written whole, so writing them at every commit of a long run
+#: would cost the table's size each time); the last commit of a session always writes them.
+SAVE_EVERY = 8
 ENTITIES = "entities-{}.json"
 BOILERPLATE = "boilerplate-{}.npz"
 MERGES = "dupmerges-{}.npy"
@@ -54,6 +58,7 @@ class IndexTables:
         self._token_hashes: dict[str, int] = {}
         self._store = self._manifest = None
         self._dirty: set[str] = set()
+        self._unsaved_commits = 0
 
     # ------------------------------------------------------------ the writer's calls
 
@@ -61,6 +66,11 @@ class IndexTables:
         """The tables of the generation a writer starts from (loaded when first used)."""
         self._store, self._manifest, self._snapshot = store, manifest, snapshot
         self._entities = self._boilerplate = self._duplicates = None
+        self._unsaved_commits = 0
+
+    def pending(self) -> bool:
+        """True when changes wait for a commit that writes them (the writer's last one)."""
+        return bool(self._dirty)
 
     def advance(self, manifest: dict[str, Any], snapshot) -> None:
         """The writer committed `manifest`: keep what is loaded, read from the new snapshot."""
@@ -93,11 +103,12 @@ class IndexTables:
         return span_column("boilerplate", [self.boilerplate.spans(source, text)
                                            for source, text in texts])
 
-    def commit(self, added: Sequence, removed: Sequence[int], generation: int
-               ) -> tuple[dict[str, Any], list[Path]]:
+    def commit(self, added: Sequence, removed: Sequence[int], generation: int, *,
+               final: bool = True) -> tuple[dict[str, Any], list[Path]]:
         """Update the tables with a commit's added rows and the removed articles (docnums of
-        the writer's snapshot); write them for `generation`. Returns (manifest fields,
-        files written)."""
+        the writer's snapshot); write them for `generation` when `final` (the session's
+        last commit) or every SAVE_EVERY commits. Returns (manifest fields, files written);
+        a manifest whose entities table was not written says so ("entities_stale")."""
         delta = Observations()
         for names in removed_names(self._snapshot, removed).values():
             delta.remove_article(**names)
@@ -106,7 +117,15 @@ class IndexTables:
         if delta.values or delta.acronyms:
             self.entities.update(delta)
             self._dirty.add("entities")
-        return self._save(generation)
+        self._unsaved_commits += 1
+        if final or self._unsaved_commits >= SAVE_EVERY:
+            self._unsaved_commits = 0
+            return self._save(generation)
+        manifest = self._manifest or {}
+        fields = {k: manifest[k] for k in ("entities", "boilerplate", "dupmerges") if manifest.get(k)}
+        if "entities" in self._dirty:
+            fields["entities_stale"] = True
+        return fields, []
 
     def reset(self) -> None:
         """Forget what was loaded or changed (after a failed commit): reload from disk."""
@@ -142,6 +161,10 @@ class IndexTables:
                     self._dirty.add("entities")
             else:
                 self._entities = EntityTable(aliases=aliases, edits=edits)
+            if (self._manifest or {}).get("entities_stale") and self._snapshot is not None:
+                # A run ended before writing the table: count the articles again.
+                self._entities.update(_resync(self._entities, inventory(self._snapshot)))
+                self._dirty.add("entities")
         return self._entities
 
     @property
@@ -213,15 +236,48 @@ class IndexTables:
             fields["boilerplate"] = path.name
             written.append(path)
         if "duplicates" in self._dirty:
-            merges = self.duplicates.to_arrays()
+            merges = self.duplicates.merges()
             path = self._store / MERGES.format(generation)
-            np.save(path, np.stack([merges["merged_from"].astype(str), merges["merged_into"].astype(str)])
-                    if len(merges["merged_from"]) else np.zeros((2, 0), dtype=str), allow_pickle=False)
+            pairs = np.array([list(merges), list(merges.values())], dtype=str) if merges \
+                else np.zeros((2, 0), dtype=str)
+            np.save(path, pairs, allow_pickle=False)
             fields["dupmerges"] = path.name
             written.append(path)
         self._dirty.clear()
         self._manifest = {**manifest, **fields}
         return fields, written
+
+
+def inventory(snapshot) -> Observations:
+    """What the entities table counts, read from the columns: articles per (value, kind)
+    and per acronym definition, over the live articles."""
+    found = Observations()
+    for spec in NAME_FACETS:
+        view = snapshot.list_view(spec.column)
+        live = snapshot.live[view.docs]
+        counts = np.bincount(view.values[live], minlength=len(view.vocab))
+        for value, n in zip(view.strings(), counts.tolist()):
+            if n:
+                found.values[value, spec.entity_kind] += n
+    shorts, longs = snapshot.list_view("acronyms.short"), snapshot.list_view("acronyms.long")
+    live = snapshot.live[shorts.docs]
+    short_names, long_names = shorts.strings(), longs.strings()
+    pairs = set(zip(shorts.docs[live].tolist(), shorts.values[live].tolist(), longs.values[live].tolist()))
+    for _, short, long in pairs:
+        found.acronyms[short_names[short], long_names[long]] += 1
+    return found
+
+
+def _resync(table: EntityTable, counted: Observations) -> Observations:
+    """The delta that makes the table's counts equal `counted`."""
+    delta = Observations()
+    have = {(v, k): n for v, kinds in table.counts.items() for k, n in kinds.items()}
+    for key in set(have) | set(counted.values):
+        delta.values[key] = counted.values.get(key, 0) - have.get(key, 0)
+    defined = {(s, l): n for l, shorts in table.definitions.items() for s, n in shorts.items()}
+    for key in set(defined) | set(counted.acronyms):
+        delta.acronyms[key] = counted.acronyms.get(key, 0) - defined.get(key, 0)
+    return delta
 
 
 def _row_names(row) -> dict[str, Any]:

@@ -68,6 +68,10 @@ def check_index(index_dir: str | Path) -> Report:
         report.problems += exc.problems
         return report
     report.problems += snapshot.problems()
+    if manifest.get("entities_stale"):
+        report.problems.append(f"{layout.manifest_path(store, generation)}: the entities table lags "
+                               "behind the articles (a run ended early); the next `searchkit index` "
+                               "or `check --repair` brings it up to date")
     for segment in snapshot.segments:
         report.problems += _segment_problems(segment)
     stored, problems = articles.salvage()

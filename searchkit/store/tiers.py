@@ -38,11 +38,21 @@ def plan_merge(segments: list[tuple[int, ...]]) -> list[int]:
     for tier in sorted(tiers):
         members = tiers[tier]
         if len(members) >= MERGE_FACTOR:
-            group = sorted(members, key=lambda i: live[i])[:MERGE_FACTOR]
-            if sum(live[i] for i in group) <= MAX_MERGED_DOCS and \
-                    sum(tokens[i] for i in group) <= MAX_MERGED_TOKENS:
+            group = _fitting(sorted(members, key=lambda i: live[i])[:MERGE_FACTOR], live, tokens)
+            if len(group) >= 2:
                 return sorted(group)
     return []
+
+
+def _fitting(group: list[int], live: list[int], tokens: list[float]) -> list[int]:
+    """The smallest members of `group` whose merge stays within the size bounds."""
+    fit, docs, words = [], 0, 0.0
+    for i in group:
+        if docs + live[i] > MAX_MERGED_DOCS or words + tokens[i] > MAX_MERGED_TOKENS:
+            break
+        fit.append(i)
+        docs, words = docs + live[i], words + tokens[i]
+    return fit
 
 
 def whoosh_merge_policy(writer, segments):

@@ -40,8 +40,9 @@ class IndexWriter:
         """`tables` is the hook for index-level tables kept per generation (entities,
         boilerplate, duplicates: resolve/state.py); the store knows only its interface:
         open(store, manifest, snapshot), extra_columns(arrays, rows, removed_ids),
-        commit(rows, removed_docs, generation) -> (manifest fields, files),
-        advance(manifest, snapshot) after a commit, reset() after a failed one."""
+        commit(rows, removed_docs, generation, final=...) -> (manifest fields, files),
+        pending() -> bool, advance(manifest, snapshot) after a commit, reset() after a
+        failed one."""
         self.index_dir = Path(index_dir)
         self.tables = tables
         self._lock = layout.write_lock(self.index_dir)
@@ -62,6 +63,7 @@ class IndexWriter:
         self._terms = 0
         self._deletes: set[str] = set()
         self._touched = False
+        self._closing = False  # the session's last commit writes the tables
         self.commits = 0
 
     # ------------------------------------------------------------ opening
@@ -166,6 +168,9 @@ class IndexWriter:
         """Commit (when `ok`), finish a rebuild by switching to the new store, unlock."""
         try:
             if ok:
+                self._closing = True
+                if self.tables is not None and self.tables.pending():
+                    self.touch()  # what the tables held back for the session's last commit
                 self.commit()
                 if self.rebuilding:
                     try:
@@ -213,7 +218,7 @@ class IndexWriter:
                 del arrays
             fields: dict = {}
             if self.tables is not None:
-                fields, files = self.tables.commit(rows, removed, generation)
+                fields, files = self.tables.commit(rows, removed, generation, final=self._closing)
                 written += files
             for article_id in sorted(removed_ids):
                 stored.delete(article_id)
