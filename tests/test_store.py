@@ -235,6 +235,46 @@ def test_delete_and_prune(tmp_path):
     assert keep.exists()
 
 
+def _strip_column(ix_dir: Path, column: str) -> int:
+    """Make every segment of the current generation look written by a searchkit that had no
+    `column`: its files gone and unlisted in the manifest. Returns the segments changed."""
+    store = layout.current_store(ix_dir)
+    generation = searchkit.store.StoredArticles(store).generation()
+    manifest = layout.read_manifest(store, generation)
+    for entry in manifest["segments"]:
+        for name in [n for n in entry["files"] if n.startswith(f"{column}.")]:
+            (store / entry["name"] / name).unlink()
+            del entry["files"][name]
+    layout.write_manifest(store, generation, manifest)
+    return len(manifest["segments"])
+
+
+@pytest.mark.parametrize("column", ["acronyms.short", "events", "money", "names.org"])
+def test_segments_of_a_version_without_a_column_read_as_empty_and_merge(tmp_path, monkeypatch, column):
+    # An index written before a list column existed: its segments lack the column's files and
+    # their manifest never listed them. Queries, merges and check must go on, as if each old
+    # article had no value there, and articles added later carry theirs.
+    monkeypatch.setattr(writer_module, "FLUSH_ROWS", 3)
+    monkeypatch.setattr(tiers, "MERGE_FACTOR", 2)
+    ix_dir = tmp_path / "ix"
+    old = write_jsonl(tmp_path / "old.jsonl", [
+        {"id": f"o{i}", "text": f"grain talks {i}", "orgs": ["Grain Board"], "event_types": ["Agreement"]}
+        for i in range(7)])
+    searchkit.index_paths([str(old)], index_dir=ix_dir, extract=False)
+    assert _strip_column(ix_dir, column) >= 2
+    assert check_index(ix_dir).problems == []
+    assert searchkit.open_index(ix_dir).search("grain").total == 7
+    new = write_jsonl(tmp_path / "new.jsonl", [
+        {"id": f"n{i}", "text": f"grain talks {i}", "orgs": ["Grain Board"]} for i in range(7)])
+    searchkit.index_paths([str(new)], index_dir=ix_dir, extract=False)  # merges old with new
+    assert check_index(ix_dir).problems == []
+    result = searchkit.open_index(ix_dir).search("grain", limit=None, collapse=False)
+    assert result.total == 14
+    orgs = {h.id: list(h.orgs) for h in result.hits}
+    assert all(orgs[f"n{i}"] == ["Grain Board"] for i in range(7))
+    assert all(orgs[f"o{i}"] == ([] if column == "names.org" else ["Grain Board"]) for i in range(7))
+
+
 # ---------------------------------------------------------------- damage
 
 

@@ -24,6 +24,7 @@ sorted vocabulary is searched with `np.searchsorted` on the encoded query string
 """
 from __future__ import annotations
 
+import errno
 import json
 import os
 import zlib
@@ -300,12 +301,29 @@ class Segment:
     def array(self, name: str) -> np.ndarray:
         array = self._arrays.get(name)
         if array is None:
-            mapped = np.load(self.folder / f"{name}.npy", mmap_mode="r", allow_pickle=False)
-            # A plain ndarray view of the map: slicing a numpy.memmap costs ~4 us in its
-            # Python hooks, and a hit slices its columns dozens of times.
-            array = np.asarray(mapped)
+            if self.files and f"{name}.npy" not in self.files:
+                array = self._column_added_later(name)
+            else:
+                mapped = np.load(self.folder / f"{name}.npy", mmap_mode="r", allow_pickle=False)
+                # A plain ndarray view of the map: slicing a numpy.memmap costs ~4 us in its
+                # Python hooks, and a hit slices its columns dozens of times.
+                array = np.asarray(mapped)
             self._arrays[name] = array
         return array
+
+    def _column_added_later(self, name: str) -> np.ndarray:
+        """A list column this segment's manifest never listed: the segment was written by a
+        version of searchkit without it, so each of its documents has no value there (a
+        file the manifest lists but the folder lacks is damage, which `problems` reports)."""
+        column, _, part = name.rpartition(".")
+        if column not in LIST_COLUMNS or column in TEXT_FIELDS:
+            raise FileNotFoundError(errno.ENOENT, "missing column file", str(self.folder / f"{name}.npy"))
+        if part == "vocab":
+            return encode([])
+        if part == "offsets":
+            return np.zeros(self.docs + 1, dtype=np.int64)
+        dtype = EXTRAS.get(column, {}).get(part, np.int32)
+        return np.zeros(0, dtype=dtype)
 
     def problems(self) -> list[str]:
         """Missing or truncated files, named (a cheap check: sizes only)."""
