@@ -146,6 +146,24 @@ def test_remove_and_readd_and_persistence(tmp_path):
     assert loaded.add(["d3"], sig[3:4]) == [loaded.cluster_of("d2")]
 
 
+@pytest.mark.parametrize("reload", [False, True])
+def test_an_article_replaced_by_a_new_text_leaves_its_copies(tmp_path, reload):
+    # The first article of a cluster names it; replaced by an unrelated text it must start a
+    # cluster of its own, not rejoin its former copies through the name (found by the
+    # store's property test: 'd0' rewritten as 'alpha' still folded its old copy 'd3').
+    rng = random.Random(7)
+    story, other = [rng.getrandbits(63) for _ in range(80)], [rng.getrandbits(63) for _ in range(80)]
+    index = DuplicateIndex()
+    assert index.add(["d0", "d3"], sigs_of([story, story[:75]])) == ["d0", "d0"]
+    if reload:
+        np.savez(tmp_path / "dup.npz", **index.to_arrays())
+        with np.load(tmp_path / "dup.npz") as stored:
+            index = DuplicateIndex.from_arrays(stored)
+    [new_cluster] = index.add(["d0"], sigs_of([other]))
+    assert new_cluster != index.cluster_of("d3") and index.clusters() == {}
+    assert index.add(["copy"], sigs_of([story])) == [index.cluster_of("d3")]
+
+
 def test_index_stays_correct_through_many_batches_and_compaction():
     docs, truth = stories(random.Random(5), n_stories=40, copies=2)
     keys = [f"d{i}" for i in range(len(docs))]

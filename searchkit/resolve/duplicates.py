@@ -327,6 +327,7 @@ class DuplicateIndex:
         self._row_of: dict[str, int] = {}
         self._assigned: list[str] = []              # row -> cluster id given at add time
         self._parent: dict[str, str] = {}           # cluster id -> the cluster it merged into
+        self._names_taken: set[str] = set()         # every cluster id handed out or loaded
         self._sigs = np.empty((0, self.settings.num_perm), dtype=np.uint32)
         self._alive = np.empty(0, dtype=bool)
         self._n = 0
@@ -413,6 +414,7 @@ class DuplicateIndex:
         index._assigned[first:] = [str(c) for c in arrays["clusters"]]
         index._parent = dict(zip((str(k) for k in arrays["merged_from"]),
                                  (str(v) for v in arrays["merged_into"])))
+        index._names_taken = {*index._assigned, *index._parent, *index._parent.values()}
         bkeys, rows = _sorted_band_keys(sigs, settings)
         index._bands.add(bkeys, rows)
         return index
@@ -459,13 +461,23 @@ class DuplicateIndex:
 
     def _cluster_for(self, key: str, found: Sequence[tuple[float, int]]) -> str:
         if not found:
-            return key
+            return self._new_cluster_id(key)
         roots = [self._find(self._assigned[row]) for _, row in found]
         best = roots[0]
         for other in roots[1:]:
             if other != best:
                 self._parent[other] = best
         return best
+
+    def _new_cluster_id(self, key: str) -> str:
+        """A cluster named by its first article's key, unless that name is taken: an article
+        replaced by a new text leaves its old cluster (and name) to the copies it had."""
+        cid, n = key, 1
+        while cid in self._names_taken:
+            n += 1
+            cid = f"{key}~{n}"
+        self._names_taken.add(cid)
+        return cid
 
     def _find(self, cid: str) -> str:
         path = []
