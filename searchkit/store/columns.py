@@ -1,7 +1,7 @@
 """Per-segment column files: what the query path reads, one numpy file per array.
 
 A segment is a folder written once, from Rows (`segment_arrays`) or by merging segments
-(`merge_arrays`), and then only read (memory-mapped). Every array is per document or per
+(`merge_columns`), and then only read (memory-mapped). Every array is per document or per
 (document, value) pair, in the segment's own document order:
 
 - scalars: `ids` (UTF-8 bytes), `ids.order` (argsort of ids, for lookups), `hashes`,
@@ -29,7 +29,7 @@ import json
 import os
 import zlib
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -208,29 +208,45 @@ def _words(per_doc: Sequence[frozenset[str]]) -> dict[str, np.ndarray]:
 # ---------------------------------------------------------------- merging segments
 
 
-def merge_arrays(segments: Sequence["Segment"], keeps: Sequence[np.ndarray]) -> dict[str, np.ndarray]:
-    """The arrays of one segment holding the kept documents of `segments`, in order."""
-    arrays: dict[str, np.ndarray] = {}
+def merge_columns(segments: Sequence["Segment"], keeps: Sequence[np.ndarray]) -> Iterator[dict[str, np.ndarray]]:
+    """The arrays of one segment holding the kept documents of `segments`, in order, a few
+    columns at a time. The caller writes each part before asking for the next, and the input
+    arrays a part read are released once it is made, so a merge holds about one column's
+    inputs and outputs at a time instead of the whole segment twice (a 40,000-article merge:
+    ~350 MB of inputs and outputs)."""
+    per_doc: dict[str, np.ndarray] = {}
     for name in PER_DOC:
         if all(f"{name}.npy" in s.files for s in segments):
-            arrays[name] = _concat([np.asarray(s.array(name))[k] for s, k in zip(segments, keeps)])
-    arrays["ids.order"] = np.argsort(arrays["ids"], kind="stable").astype(np.int32)
+            per_doc[name] = _concat([np.asarray(s.array(name))[k] for s, k in zip(segments, keeps)])
+    per_doc["ids.order"] = np.argsort(per_doc["ids"], kind="stable").astype(np.int32)
+    n_docs = len(per_doc["ids"])
+    yield per_doc
+    del per_doc
+    _release(segments, PER_DOC)
     for name in RAGGED:
         if all(f"{name}.data.npy" in s.files for s in segments):
-            arrays.update(_merge_ragged(name, segments, keeps))
+            yield _merge_ragged(name, segments, keeps)
+            _release(segments, (name,))
     for column in LIST_COLUMNS:
-        arrays.update(_merge_list(column, segments, keeps))
-    n_docs = len(arrays["ids"])
-    for field in TEXT_FIELDS:
-        arrays.update(postings(arrays, field, n_docs))
+        part = _merge_list(column, segments, keeps)
+        _release(segments, (column,))
+        if column in TEXT_FIELDS:
+            part.update(postings(part, column, n_docs))
+        yield part
+        del part
     # Word counts of deleted documents cannot be taken out (only their sum is kept); they
     # only rank "did you mean" candidates, so the small excess is harmless.
     vocab, where = np.unique(_concat([s.array("words.vocab") for s in segments]),
                              return_inverse=True)
     df = np.zeros(len(vocab), dtype=np.int64)
     np.add.at(df, where, _concat([s.array("words.df") for s in segments]))
-    arrays["words.vocab"], arrays["words.df"] = vocab, df.astype(np.int32)
-    return arrays
+    yield {"words.vocab": vocab, "words.df": df.astype(np.int32)}
+
+
+def _release(segments: Sequence["Segment"], columns: Iterable[str]) -> None:
+    for segment in segments:
+        for column in columns:
+            segment.release(column)
 
 
 def _merge_list(name: str, segments, keeps) -> dict[str, np.ndarray]:
@@ -275,18 +291,20 @@ def _concat(parts: list[np.ndarray]) -> np.ndarray:
 # ---------------------------------------------------------------- files
 
 
-def write_segment(folder: Path, arrays: dict[str, np.ndarray]) -> dict[str, int]:
-    """Write `arrays` into a new folder; returns each file's size (the manifest keeps them
-    so that a truncated or missing file is noticed when the segment is opened)."""
+def write_segment(folder: Path, parts: dict[str, np.ndarray] | Iterable[dict[str, np.ndarray]]) -> dict[str, int]:
+    """Write the arrays of `parts` (one dict, or dicts made one after the other) into a new
+    folder; returns each file's size (the manifest keeps them so that a truncated or missing
+    file is noticed when the segment is opened)."""
     folder.mkdir(parents=True)
     sizes = {}
-    for name, array in arrays.items():
-        path = folder / f"{name}.npy"
-        with open(path, "wb") as f:
-            np.save(f, np.ascontiguousarray(array), allow_pickle=False)
-            f.flush()
-            os.fsync(f.fileno())
-        sizes[path.name] = path.stat().st_size
+    for arrays in ([parts] if isinstance(parts, dict) else parts):
+        for name, array in arrays.items():
+            path = folder / f"{name}.npy"
+            with open(path, "wb") as f:
+                np.save(f, np.ascontiguousarray(array), allow_pickle=False)
+                f.flush()
+                os.fsync(f.fileno())
+            sizes[path.name] = path.stat().st_size
     return sizes
 
 
@@ -324,6 +342,11 @@ class Segment:
             return np.zeros(self.docs + 1, dtype=np.int64)
         dtype = EXTRAS.get(column, {}).get(part, np.int32)
         return np.zeros(0, dtype=dtype)
+
+    def release(self, column: str) -> None:
+        """Drop the arrays of `column` read so far (their memory maps close when unused)."""
+        for name in [n for n in self._arrays if n == column or n.startswith(column + ".")]:
+            del self._arrays[name]
 
     def problems(self) -> list[str]:
         """Missing or truncated files, named (a cheap check: sizes only)."""

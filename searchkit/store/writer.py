@@ -276,13 +276,24 @@ class IndexWriter:
             entries.append(entry)
         return entries
 
-    def _write_segment(self, arrays: dict[str, np.ndarray], written: list[Path]) -> dict:
+    def _write_segment(self, parts: dict[str, np.ndarray] | Iterable[dict[str, np.ndarray]],
+                       written: list[Path]) -> dict:
+        """Write a new segment from its arrays (one dict, or parts made one after another)."""
         folder = layout.new_segment_dir(self.store)
         written.append(folder)
-        files = columns.write_segment(folder, arrays)
-        return {"name": folder.name, "docs": int(len(arrays["ids"])), "files": files,
-                "deleted": None, "deleted_count": 0,
-                "tokens": int(sum(len(arrays[f"{f}.values"]) for f in columns.TEXT_FIELDS))}
+        counted = {"docs": 0, "tokens": 0}
+
+        def counting(parts):
+            for arrays in [parts] if isinstance(parts, dict) else parts:
+                if "ids" in arrays:
+                    counted["docs"] = int(len(arrays["ids"]))
+                counted["tokens"] += sum(int(len(arrays[f"{f}.values"])) for f in columns.TEXT_FIELDS
+                                         if f"{f}.values" in arrays)
+                yield arrays
+
+        files = columns.write_segment(folder, counting(parts))
+        return {"name": folder.name, "docs": counted["docs"], "files": files,
+                "deleted": None, "deleted_count": 0, "tokens": counted["tokens"]}
 
     def _merged(self, entries: list[dict], generation: int, written: list[Path]) -> list[dict]:
         """Merge segments while the policy asks for it (see `plan_merge`)."""
@@ -294,7 +305,7 @@ class IndexWriter:
             manifest = {"segments": [entries[i] for i in group]}
             snapshot = Snapshot(self.index_dir, self.store, self.articles, generation, manifest)
             keeps = [~snapshot.deleted_mask(i) for i in range(len(group))]
-            merged = self._write_segment(columns.merge_arrays(snapshot.segments, keeps), written)
+            merged = self._write_segment(columns.merge_columns(snapshot.segments, keeps), written)
             entries = [e for i, e in enumerate(entries) if i not in group]
             entries.insert(group[0], merged)
 
