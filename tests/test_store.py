@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 from whoosh.analysis import StemmingAnalyzer
@@ -143,6 +144,24 @@ def test_any_sequence_of_runs_equals_a_fresh_build(tmp_path_factory, monkeypatch
         searchkit.index_paths([str(fresh.with_suffix(".jsonl"))], index_dir=fresh, extract=False)
         assert observe(ix_dir) == observe(fresh), (op, arg)
         assert check_index(ix_dir).problems == []
+
+
+@given(st.lists(st.lists(st.integers(0, 9), max_size=12), min_size=1, max_size=12),
+       st.integers(1, 40))
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_postings_equal_a_brute_force_inversion(monkeypatch, docs, run):
+    # Runs of any size (one token to all of them) must give the same inverted lists.
+    from searchkit.store import columns
+
+    monkeypatch.setattr(columns, "POSTING_RUN", run)
+    arrays = {"f.offsets": columns._offsets([len(d) for d in docs]),
+              "f.values": np.array([t for d in docs for t in d], dtype=np.int32),
+              "f.vocab": np.arange(10)}
+    got = columns.postings(arrays, "f", len(docs))
+    for term in range(10):
+        lo, hi = got["f.term_offsets"][term], got["f.term_offsets"][term + 1]
+        expected = [(d, doc.count(term)) for d, doc in enumerate(docs) if term in doc]
+        assert list(zip(got["f.docs"][lo:hi].tolist(), got["f.freqs"][lo:hi].tolist())) == expected
 
 
 # ---------------------------------------------------------------- regressions of issue 8

@@ -151,34 +151,41 @@ def postings(arrays: dict[str, np.ndarray], field: str, n_docs: int) -> dict[str
     """The inverted lists of a field, derived from its token stream: for term i, the
     documents `docs[term_offsets[i]:term_offsets[i+1]]` (ascending) and their `freqs`.
 
-    Documents are inverted in runs of about POSTING_RUN tokens, each run's (term, document)
-    pairs placed straight into their final slots, so memory stays a few bytes a pair
-    instead of a whole-field sort of 64-bit keys (a 40,000-article merge took 480 MB)."""
+    Documents are inverted in runs of about POSTING_RUN tokens, twice: once to count each
+    term's documents, once to place each run's (term, document) pairs straight into their
+    final slots. Memory stays a run's pairs beside the output (keeping every run's pairs
+    between the passes took 80 MB in a 40,000-article merge; a whole-field sort, 480 MB)."""
     offsets, tokens = arrays[f"{field}.offsets"], arrays[f"{field}.values"]
     n_terms = len(arrays[f"{field}.vocab"])
-    runs = []
-    for first, last in _runs(offsets, POSTING_RUN):
-        lo, hi = int(offsets[first]), int(offsets[last])
-        width = last - first
-        local = np.repeat(np.arange(width, dtype=np.int64), np.diff(offsets[first:last + 1]))
-        keys, freqs = np.unique(tokens[lo:hi].astype(np.int64) * max(width, 1) + local,
-                                return_counts=True)
-        runs.append(((keys // max(width, 1)).astype(np.int32), (keys % max(width, 1) + first).astype(np.int32),
-                     freqs.astype(np.int32)))
+    runs = list(_runs(offsets, POSTING_RUN))
+    one_run = [_invert(offsets, tokens, *runs[0])] if len(runs) == 1 else None
     per_term = np.zeros(n_terms, dtype=np.int64)
-    for terms, _, _ in runs:
+    for run in runs:
+        terms = (one_run or [_invert(offsets, tokens, *run)])[0][0]
         per_term += np.bincount(terms, minlength=n_terms)
     term_offsets = _offsets(per_term)
     docs = np.empty(int(term_offsets[-1]), dtype=np.int32)
     freqs_out = np.empty(len(docs), dtype=np.int32)
     cursor = term_offsets[:-1].copy()
-    for terms, run_docs, run_freqs in runs:  # runs ascend by document: slots fill in order
+    for run in runs:  # runs ascend by document: slots fill in order
+        terms, run_docs, run_freqs = (one_run or [_invert(offsets, tokens, *run)])[0]
         first_of_term = np.searchsorted(terms, terms)  # pairs of a run are sorted by term
         slots = cursor[terms] + (np.arange(len(terms)) - first_of_term)
         docs[slots], freqs_out[slots] = run_docs, run_freqs
         cursor += np.bincount(terms, minlength=n_terms)
     return {f"{field}.term_offsets": term_offsets, f"{field}.docs": docs,
             f"{field}.freqs": freqs_out}
+
+
+def _invert(offsets: np.ndarray, tokens: np.ndarray, first: int, last: int):
+    """(term, document, frequency) of the documents first..last-1, sorted by term then
+    document, as int32 arrays."""
+    lo, hi = int(offsets[first]), int(offsets[last])
+    width = max(last - first, 1)
+    local = np.repeat(np.arange(last - first, dtype=np.int64), np.diff(offsets[first:last + 1]))
+    keys, freqs = np.unique(tokens[lo:hi].astype(np.int64) * width + local, return_counts=True)
+    return ((keys // width).astype(np.int32), (keys % width + first).astype(np.int32),
+            freqs.astype(np.int32))
 
 
 #: Tokens inverted at a time by `postings`.
@@ -251,37 +258,78 @@ def _release(segments: Sequence["Segment"], columns: Iterable[str]) -> None:
 
 def _merge_list(name: str, segments, keeps) -> dict[str, np.ndarray]:
     vocab = np.unique(_concat([s.array(f"{name}.vocab") for s in segments]))
-    lengths, values, extras = [], [], {e: [] for e in EXTRAS.get(name, {})}
+    lengths, extras = [], {e: [] for e in EXTRAS.get(name, {})}
     for segment, keep in zip(segments, keeps):
-        offsets = segment.array(f"{name}.offsets")
-        per_doc = np.diff(offsets)
-        kept_pairs = np.repeat(keep, per_doc)
+        lengths.append(np.diff(segment.array(f"{name}.offsets"))[keep])
+    offsets = _offsets(_concat(lengths))
+    # The merged values are written into one array, segment by segment, then renumbered in
+    # place a chunk at a time: the text column of a 40,000-article merge is 43 MB, and
+    # concatenating copies of it cost three times that.
+    merged = np.empty(int(offsets[-1]), dtype=np.int32)
+    at = 0
+    for segment, keep in zip(segments, keeps):
+        per_doc = np.diff(segment.array(f"{name}.offsets"))
         remap = np.searchsorted(vocab, segment.array(f"{name}.vocab")).astype(np.int32)
-        lengths.append(per_doc[keep])
-        values.append(remap[segment.array(f"{name}.values")[kept_pairs]])
+        values = segment.uncached(f"{name}.values")  # its pages leave with it (RSS)
+        kept_pairs = None if keep.all() else np.repeat(keep, per_doc)
+        for lo in range(0, len(values), CHUNK):
+            part = values[lo:lo + CHUNK]
+            if kept_pairs is not None:
+                part = part[kept_pairs[lo:lo + CHUNK]]
+            merged[at:at + len(part)] = remap[part]
+            at += len(part)
         for extra in extras:
-            extras[extra].append(segment.array(f"{name}.{extra}")[kept_pairs])
-    merged = np.concatenate(values) if values else np.zeros(0, np.int32)
-    del values
-    # Values only deleted rows had leave the vocabulary (int32 counts, no sort).
-    used = np.bincount(merged, minlength=len(vocab)) > 0
+            column = segment.array(f"{name}.{extra}")
+            extras[extra].append(column if kept_pairs is None else column[kept_pairs])
+    # Values only deleted rows had leave the vocabulary (a mark per value: no sort, and no
+    # int64 copy of the values as np.bincount would make).
+    used = np.zeros(len(vocab), dtype=bool)
+    used[merged] = True
     renumber = (np.cumsum(used) - 1).astype(np.int32)
-    out = {f"{name}.offsets": _offsets(_concat(lengths)),
-           f"{name}.values": renumber[merged] if len(merged) else merged.astype(np.int32),
+    for lo in range(0, len(merged), CHUNK):
+        merged[lo:lo + CHUNK] = renumber[merged[lo:lo + CHUNK]]
+    out = {f"{name}.offsets": offsets, f"{name}.values": merged,
            f"{name}.vocab": vocab[used] if used.any() else encode([])}
     for extra, parts in extras.items():
         out[f"{name}.{extra}"] = _concat(parts).astype(EXTRAS[name][extra])
     return out
 
 
-def _merge_ragged(name: str, segments, keeps) -> dict[str, np.ndarray]:
-    """A ragged per-row column of the kept rows (their slices copied as they are)."""
+#: Values copied or renumbered at a time by a merge.
+CHUNK = 1 << 20
+
+
+def _merge_ragged(name: str, segments, keeps) -> dict[str, "np.ndarray | Pieces"]:
+    """A ragged per-row column of the kept rows, their slices copied as they are: the data
+    goes to the new file piece by piece from the inputs' memory maps (payloads are the
+    biggest column: a whole copy, its byte mask and the concatenation took 170 MB at 40k)."""
     lengths, data = [], []
     for segment, keep in zip(segments, keeps):
         per_row = np.diff(segment.array(f"{name}.offsets"))
         lengths.append(per_row[keep])
-        data.append(segment.array(f"{name}.data")[np.repeat(keep, per_row)])
-    return {f"{name}.offsets": _offsets(_concat(lengths)), f"{name}.data": np.concatenate(data)}
+        rows = segment.array(f"{name}.data")
+        data.append(rows if keep.all() else rows[np.repeat(keep, per_row)])
+    return {f"{name}.offsets": _offsets(_concat(lengths)), f"{name}.data": Pieces(data)}
+
+
+class Pieces:
+    """An array written as the concatenation of its pieces, never made whole in memory."""
+
+    def __init__(self, pieces: list[np.ndarray]):
+        self.pieces = pieces
+        self.dtype = pieces[0].dtype
+        self.shape = (sum(len(p) for p in pieces), *pieces[0].shape[1:])
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def write(self, f) -> None:
+        header = {"descr": np.lib.format.dtype_to_descr(self.dtype), "fortran_order": False,
+                  "shape": self.shape}
+        np.lib.format.write_array_header_1_0(f, header)
+        for piece in self.pieces:
+            if piece.size:
+                f.write(memoryview(np.ascontiguousarray(piece)).cast("B"))
 
 
 def _concat(parts: list[np.ndarray]) -> np.ndarray:
@@ -301,7 +349,10 @@ def write_segment(folder: Path, parts: dict[str, np.ndarray] | Iterable[dict[str
         for name, array in arrays.items():
             path = folder / f"{name}.npy"
             with open(path, "wb") as f:
-                np.save(f, np.ascontiguousarray(array), allow_pickle=False)
+                if isinstance(array, Pieces):
+                    array.write(f)
+                else:
+                    np.save(f, np.ascontiguousarray(array), allow_pickle=False)
                 f.flush()
                 os.fsync(f.fileno())
             sizes[path.name] = path.stat().st_size
@@ -317,16 +368,10 @@ class Segment:
         self._sorted_ids: np.ndarray | None = None
 
     def array(self, name: str) -> np.ndarray:
+        """An array of this segment, mapped on first use and kept."""
         array = self._arrays.get(name)
         if array is None:
-            if self.files and f"{name}.npy" not in self.files:
-                array = self._column_added_later(name)
-            else:
-                mapped = np.load(self.folder / f"{name}.npy", mmap_mode="r", allow_pickle=False)
-                # A plain ndarray view of the map: slicing a numpy.memmap costs ~4 us in its
-                # Python hooks, and a hit slices its columns dozens of times.
-                array = np.asarray(mapped)
-            self._arrays[name] = array
+            array = self._arrays[name] = self.uncached(name)
         return array
 
     def _column_added_later(self, name: str) -> np.ndarray:
@@ -342,6 +387,16 @@ class Segment:
             return np.zeros(self.docs + 1, dtype=np.int64)
         dtype = EXTRAS.get(column, {}).get(part, np.int32)
         return np.zeros(0, dtype=dtype)
+
+    def uncached(self, name: str) -> np.ndarray:
+        """An array mapped for one use: its pages count in the process's memory only while
+        the caller holds it (a merge reads each input once)."""
+        if self.files and f"{name}.npy" not in self.files:
+            return self._column_added_later(name)
+        mapped = np.load(self.folder / f"{name}.npy", mmap_mode="r", allow_pickle=False)
+        # A plain ndarray view of the map: slicing a numpy.memmap costs ~4 us in its
+        # Python hooks, and a hit slices its columns dozens of times.
+        return np.asarray(mapped)
 
     def release(self, column: str) -> None:
         """Drop the arrays of `column` read so far (their memory maps close when unused)."""
