@@ -46,6 +46,7 @@ from .datafile import load_settings
 SETTINGS_FILE = Path(__file__).resolve().parents[1] / "extraction" / "data" / "duplicates.json"
 
 EMPTY = np.uint32(0xFFFFFFFF)          # slot value of a document without a single token
+ROW = np.int32                         # row numbers in the band tables (16 a document)
 _U64 = np.uint64
 _GOLDEN = 0x9E3779B97F4A7C15
 
@@ -240,16 +241,16 @@ class _BandTable:
     """
 
     def __init__(self) -> None:
-        empty = (np.empty(0, np.uint64), np.empty(0, np.int64))
+        empty = (np.empty(0, np.uint64), np.empty(0, ROW))
         self.main = empty
         self.recent = empty
 
     def add(self, keys: np.ndarray, rows: np.ndarray) -> None:
         """Add entries; `keys` sorted, rows ascending within equal keys and newer than any stored."""
-        self.recent = _merge(self.recent, (keys, rows))
+        self.recent = _merge(self.recent, (keys, rows.astype(ROW, copy=False)))
         if len(self.recent[0]) > max(4096, len(self.main[0]) // 4):
             self.main = _merge(self.main, self.recent)
-            self.recent = (np.empty(0, np.uint64), np.empty(0, np.int64))
+            self.recent = (np.empty(0, np.uint64), np.empty(0, ROW))
 
     def lookup(self, queries: np.ndarray, max_bucket: int) -> tuple[np.ndarray, np.ndarray]:
         """(query position, row) for every stored entry whose key equals a query key.
@@ -279,12 +280,12 @@ class _BandTable:
     def keep_rows(self, new_row_of: np.ndarray) -> None:
         """Drop entries of rows mapped to -1 and renumber the others (after compaction)."""
         keys = np.concatenate([self.main[0], self.recent[0]])
-        rows = new_row_of[np.concatenate([self.main[1], self.recent[1]])]
+        rows = new_row_of[np.concatenate([self.main[1], self.recent[1]])].astype(ROW)
         alive = rows >= 0
         keys, rows = keys[alive], rows[alive]
         order = np.lexsort((rows, keys))
         self.main = (keys[order], rows[order])
-        self.recent = (np.empty(0, np.uint64), np.empty(0, np.int64))
+        self.recent = (np.empty(0, np.uint64), np.empty(0, ROW))
 
 
 def _merge(a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray]):
@@ -292,7 +293,7 @@ def _merge(a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray]):
     # equal keys: a's (older) rows first, so the oldest candidates come first in a bucket
     at = np.searchsorted(a[0], b[0], side="right") + np.arange(len(b[0]))
     keys = np.empty(len(a[0]) + len(b[0]), dtype=np.uint64)
-    rows = np.empty(len(keys), dtype=np.int64)
+    rows = np.empty(len(keys), dtype=ROW)
     from_a = np.ones(len(keys), dtype=bool)
     from_a[at] = False
     keys[at], rows[at] = b
