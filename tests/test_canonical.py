@@ -154,3 +154,26 @@ def test_bad_alias_files_raise_an_error_naming_the_file(tmp_path, content, messa
 def test_missing_alias_file_is_a_clear_error(tmp_path):
     with pytest.raises(SearchkitError, match="cannot read alias file"):
         extract_text("Kyiv.", aliases=tmp_path / "nope.json")
+
+
+@pytest.mark.parametrize("text, expected", [
+    # A lowercase word glued on by a hyphen is part of the name, not a tail to cut.
+    ("United Nations Secretary-General Ban Ki-moon condemned the attack.",
+     ("person", "Ban Ki-moon")),
+    ("Chairman Chung Mong-koo said in the statement that sales rose.",
+     ("person", "Chung Mong-koo")),
+    # An organisation's name the model cut after "of the" takes the capitalised rest.
+    ("Prices fell 0.7% in December, according to figures from the Office of the Deputy "
+     "Prime Minister.", ("org", "Office of the Deputy Prime Minister")),
+    # A person described by an apposition stays a person whatever the surname means.
+    ("The filing was attacked. Mike Lake, a spokesman for the lawyers, said the case was weak.",
+     ("person", "Mike Lake")),
+])
+def test_span_repairs_keep_whole_names(text, expected):
+    assert expected in [(m.kind, m.text) for m in extract_text(text).mentions]
+
+
+def test_a_thing_the_model_calls_a_person_inside_a_place_phrase_is_dropped():
+    ex = extract_text("I think he will have an impact in the Premiership because he manages "
+                      "his team well.")
+    assert "Premiership" not in [m.text for m in ex.mentions]

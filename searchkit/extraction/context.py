@@ -63,3 +63,12 @@ def is_speaker(span) -> bool:
     """True when the span is the subject of a speech verb ("Rogers said")."""
     root = span.root
     return root.dep_ == "nsubj" and root.head.lemma_ in SPEECH_VERBS
+
+
+def is_described(span) -> bool:
+    """True when a common noun in apposition describes the span ("Mike Lake, a spokesman
+    for ...", "a spokesman, Mike Lake")."""
+    root = span.root
+    if any(t.dep_ == "appos" and t.tag_ in ("NN", "NNS") and t.is_alpha for t in root.children):
+        return True
+    return root.dep_ == "appos" and root.head.i < span.start and root.head.tag_ in ("NN", "NNS")

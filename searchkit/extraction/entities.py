@@ -17,7 +17,7 @@ from __future__ import annotations
 from ..models import Mention
 from .canonical import AliasTable, Namer, join_surnames, key
 from .context import (after_location_prep, before_area_word, has_place_head, inside_place,
-                      is_speaker, listed_with)
+                      is_described, is_speaker, listed_with)
 from .places import Gazetteer, Place, looks_like_demonym
 from .spans import LABEL_KIND, Cand, Recheck, SpanRules
 from .untagged import SURE_CITY, UntaggedNames
@@ -138,6 +138,9 @@ class _Pass:
             return "place"
         if self.names_a_site(span, c.label):
             return "place"
+        if c.label == "PERSON" and one_word and inside_place(span) \
+                and key(text) not in self.surnames | self.given:
+            return None  # "inside the Cell", "in the Premiership": no one is in a person
         if c.label == "FAC" or self.in_job_title(span) \
                 or self.rules.is_capital_artifact(span, c.label):
             return None
@@ -148,12 +151,18 @@ class _Pass:
     def names_a_site(self, span, label: str) -> bool:
         """A name ending in a place word ("Tribal Areas", "Government Palace"), or a
         "person" nobody in the article is, named as where something is ("in Khan Younis")."""
-        if has_place_head(span) and label in ("ORG", "FAC", "PERSON"):
-            return True
+        if has_place_head(span) and label in ("ORG", "FAC") or \
+                has_place_head(span) and label == "PERSON" and not is_described(span):
+            return True  # not "Mike Lake, a spokesman": someone described is someone
         if label != "PERSON" or is_speaker(span):
             return False
         words = {key(t.text) for t in span}
-        return not words & (self.surnames | self.given) and inside_place(span)
+        if words & (self.surnames | self.given) or not inside_place(span):
+            return False
+        # "in Powys": a place when known or no English word; "in the Cell" / "in the
+        # Premiership" is a thing the model took for a person (see `kind`).
+        return self.gaz.lookup(span.text) is not None or not (
+            len(span) == 1 and (self.rules.is_word(span[0]) or span.text.isupper()))
 
     def is_nationality(self, tok, label: str) -> bool:
         """A demonym of a country name ("Ukrainian", "Iraqi"), or an adjective tagged a place."""

@@ -79,6 +79,8 @@ class SpanRules:
         while c.end > c.start and _strip_back(doc[c.end - 1]):
             c.end -= 1
         _cut_debris(doc, c)
+        if not self.aliases.is_title(doc[max(c.start, c.end - 2)].text):
+            _complete_of_phrase(doc, c)  # not "Commanding General of" + "U.S. Army Europe"
         while c.end - c.start > 1 and _lowercase_tail(doc, c):
             c.end -= 1
         return c if c.end > c.start else None
@@ -186,6 +188,7 @@ class SpanRules:
 
 
 _OPENING, _CLOSING, _DASHES = "([{", ")]}", ("-", "\u2013", "\u2014", "--")
+_HYPHENS = ("-", "\u2010", "\u2011")
 
 
 def _cut_debris(doc, c: Cand) -> None:
@@ -202,12 +205,43 @@ def _cut_debris(doc, c: Cand) -> None:
             break
 
 
+#: Lowercase words after which the model sometimes cuts an organisation's name.
+_CONNECTORS = frozenset("of for the".split())
+#: Last words of company names: "X Inc of Miami" is a company and a place.
+_COMPANY_ENDS = frozenset("inc inc. corp corp. co co. ltd ltd. plc llc".split())
+
+
 def _lowercase_tail(doc, c: Cand) -> bool:
-    """A trailing lowercase word after a capitalised name ("Interfax news agency")."""
-    last = doc[c.end - 1]
+    """A trailing lowercase word after a capitalised name ("Interfax news agency").
+
+    Not a word glued to the name by a hyphen ("Ban Ki-moon", "Co-operation"), nor a surname
+    after a particle ("Osama bin laden").
+    """
+    last, prev = doc[c.end - 1], doc[c.end - 2]
+    if prev.text in _HYPHENS and not prev.whitespace_ or prev.lower_ in PARTICLES:
+        return False
     return c.label in ("ORG", "PERSON") and last.is_alpha and last.is_lower \
         and last.lower_ not in PARTICLES and any(t.text[:1].isupper() for t in doc[c.start:c.end - 1]) \
         and doc[c.start].text[:1].isupper()
+
+
+def _complete_of_phrase(doc, c: Cand) -> None:
+    """ "Ministry of Foreign Affairs of" + "Ukraine": an organisation's name the model cut
+    after "of"/"for"/"the" takes the capitalised proper nouns that follow (up to four) when
+    they end a noun phrase (not "of British intelligence", "of DIY stores")."""
+    if c.label != "ORG" or c.end - c.start < 2 or doc[c.end - 1].lower_ not in _CONNECTORS:
+        return
+    before = c.end - 1
+    while before > c.start and doc[before].lower_ in _CONNECTORS:
+        before -= 1
+    if doc[before].lower_ in _COMPANY_ENDS:
+        return
+    end = c.end
+    while end < len(doc) and end - c.end < 4 and doc[end].pos_ == "PROPN" \
+            and doc[end].text[:1].isupper() and not doc[end].is_sent_start:
+        end += 1
+    if end > c.end and doc[end - 1].head.i < end:  # its head is inside: the phrase ends here
+        c.end = end
 
 
 def _strip_back(tok) -> bool:
