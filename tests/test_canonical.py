@@ -177,3 +177,21 @@ def test_a_thing_the_model_calls_a_person_inside_a_place_phrase_is_dropped():
     ex = extract_text("I think he will have an impact in the Premiership because he manages "
                       "his team well.")
     assert "Premiership" not in [m.text for m in ex.mentions]
+
+
+def test_context_words_tell_works_and_groups_from_people():
+    text = ("Aguilera burst onto the pop scene in 1999. Her hits include the track Dirrty, "
+            "which reached number one. Indie dance band Kasabian built up a cult following "
+            "throughout 2004. Budget airline Ryanair has placed an order for 70 planes. "
+            "The Oscar-winning actress arrived.")
+    found = {m.text: m.kind for m in extract_text(text).mentions}
+    assert "Dirrty" not in found and "Oscar" not in found  # a song title; an award
+    assert found["Kasabian"] == "org" and found["Ryanair"] == "org"
+    assert found["Aguilera"] == "person"
+
+
+def test_role_words_and_nationality_nouns_are_not_names():
+    found = [(m.kind, m.text) for m in extract_text(
+        "Striker Nacho Novo scored twice. The Frenchman told reporters he was happy.").mentions]
+    assert ("person", "Nacho Novo") in found
+    assert all(text != "Frenchman" for _k, text in found)

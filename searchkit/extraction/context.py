@@ -20,6 +20,19 @@ bridge airport valley mountains river sea island islands peninsula strait gulf b
 desert canal""".split())
 #: Prepositions after which a name the model calls a person is a place ("in Khan Younis").
 INSIDE_PREPS = frozenset("in near outside inside around across throughout".split())
+#: Lowercase nouns that name a work: a name right after one is its title ("her debut hit
+#: Genie", "the novel Vanity Fair"), not a person or an organisation.
+WORK_NOUNS = frozenset("""film films movie movies album albums single singles song songs track
+tracks hit hits novel novels book books show shows series sitcom drama dramas documentary play
+plays musical musicals opera game games feature""".split())
+#: Lowercase nouns that name a group: a name right after one is an organisation ("indie band
+#: Kasabian", "the studio Focus Features", "newspaper Variety").
+GROUP_NOUNS = frozenset("""band bands group club label firm company companies carmaker
+retailer airline studio studios broadcaster newspaper magazine website network channel
+outfit""".split())
+#: Words after a name that make it an award ("Grammy award", "Oscar-winning").
+AWARD_WORDS = frozenset("award awards prize prizes nomination nominations".split())
+AWARD_SUFFIXES = frozenset("winning winner nominated".split())
 #: Verbs whose subject is a speaker: a person or an organisation, not a town or a thing.
 SPEECH_VERBS = frozenset("""say tell add announce claim state note deny warn report reply
 explain insist urge argue confirm write ask predict estimate""".split())
@@ -72,3 +85,32 @@ def is_described(span) -> bool:
     if any(t.dep_ == "appos" and t.tag_ in ("NN", "NNS") and t.is_alpha for t in root.children):
         return True
     return root.dep_ == "appos" and root.head.i < span.start and root.head.tag_ in ("NN", "NNS")
+
+
+def _before(span, skip_comma: bool):
+    """The token before the span, past one comma if `skip_comma` ("single, Car Wash,")."""
+    i = span.start - 1
+    if skip_comma and i > 0 and span.doc[i].text == ",":
+        i -= 1
+    return span.doc[i] if i >= 0 else None
+
+
+def names_a_work(span) -> bool:
+    """True for the title of a work or an award: "the novel Vanity Fair", "her most recent
+    single, Car Wash, featuring ...", "Grammy-winning", "an Oscar award"."""
+    doc = span.doc
+    nxt = doc[span.end] if span.end < len(doc) else None
+    if nxt is not None and nxt.lower_ in AWARD_WORDS:
+        return True
+    if nxt is not None and nxt.text == "-" and span.end + 1 < len(doc) \
+            and doc[span.end + 1].lower_ in AWARD_SUFFIXES:
+        return True
+    appositive = nxt is not None and nxt.text == ","
+    prev = _before(span, skip_comma=appositive)
+    return prev is not None and prev.is_lower and prev.pos_ == "NOUN" and prev.lower_ in WORK_NOUNS
+
+
+def after_group_noun(span) -> bool:
+    """True when a group noun introduces the name ("indie band Kasabian")."""
+    prev = _before(span, skip_comma=False)
+    return prev is not None and prev.is_lower and prev.pos_ == "NOUN" and prev.lower_ in GROUP_NOUNS

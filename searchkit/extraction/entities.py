@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from ..models import Mention
 from .canonical import AliasTable, Namer, join_surnames, key
-from .context import (after_location_prep, before_area_word, has_place_head, inside_place,
-                      is_described, is_speaker, listed_with)
+from .context import (after_group_noun, after_location_prep, before_area_word, has_place_head,
+                      inside_place, is_described, is_speaker, listed_with, names_a_work)
 from .places import Gazetteer, Place, looks_like_demonym
 from .spans import LABEL_KIND, Cand, Recheck, SpanRules
 from .untagged import SURE_CITY, UntaggedNames
@@ -50,6 +50,7 @@ class EntityFinder:
     def __call__(self, doc) -> list[Mention]:
         p = _Pass(self, doc)
         cands = [c for c in p.decide_kinds(self.rules.candidates(doc)) if c.kind is not None]
+        p.agree_in_lists(cands)
         cands += self.untagged(doc, cands, p.place_tokens_of(cands))
         p.settle_lists(cands)
         return [self._mention(doc, c) for c in self._named(doc, cands)]
@@ -127,6 +128,10 @@ class _Pass:
             return found[0]
         if one_word and key(text) in self.surnames | self.given:
             return "person"
+        if c.label in ("PERSON", "ORG", "FAC") and names_a_work(span):
+            return None  # "the novel Vanity Fair", "Grammy-winning"
+        if c.label in ("PERSON", "ORG", "GPE") and after_group_noun(span):
+            return "org"  # "indie band Kasabian"
         # Alternate names ("Kiev") resolve places the model tagged, but never turn a person
         # or an organisation into a place.
         place = self.gaz.lookup(text, primary=c.label not in _PLACE_LABELS)
@@ -209,6 +214,27 @@ class _Pass:
         return (in_country and place.population >= LIKELY_CITY) or (
             key(text) in self.place_words and place.population >= ORG_CITY)
 
+    def agree_in_lists(self, cands: list[Cand]) -> None:
+        """In a list of three or more names ("Douglas, McNamara, Balde, Varga, Laursen"),
+        a name the model called an organisation among people is a person, and the other way
+        round, when at least two thirds of the list agree and the alias data is silent."""
+        for group in _lists(self.doc, cands):
+            kinds = [c.kind for c in group]
+            for kind in ("person", "org"):
+                other = "org" if kind == "person" else "person"
+                if len(group) >= 3 and kinds.count(kind) * 3 >= 2 * len(group):
+                    for c in group:
+                        if c.kind == other and c.label in ("PERSON", "ORG") \
+                                and not self.aliases.find(self.doc[c.start:c.end].text) \
+                                and (kind == "org" or self.could_be_a_name(c)):
+                            c.kind = kind
+
+    def could_be_a_name(self, c: Cand) -> bool:
+        """Not an English word ("Athlete", a band) nor a known place said alone."""
+        span = self.doc[c.start:c.end]
+        return not (len(span) == 1 and self.rules.is_word(span[0])) \
+            and self.gaz.lookup(span.text, primary=True) is None
+
     def settle_lists(self, cands: list[Cand]) -> None:
         """Known cities listed with places ("Kharkiv, Sumy and Poltava") are places too."""
         tokens = self.place_tokens_of(cands)
@@ -226,3 +252,17 @@ class _Pass:
                     c.kind = "place"
                     tokens.update(range(c.start, c.end))
                     changed = True
+
+
+def _lists(doc, cands: list[Cand]) -> list[list[Cand]]:
+    """Runs of candidates separated only by a comma, a semicolon or "and"."""
+    runs: list[list[Cand]] = []
+    ordered = sorted(cands, key=lambda c: c.start)
+    for c in ordered:
+        prev = runs[-1][-1] if runs else None
+        gap = [t.lower_ for t in doc[prev.end:c.start]] if prev is not None else None
+        if gap is not None and gap in ([","], [";"], ["and"], [",", "and"]):
+            runs[-1].append(c)
+        else:
+            runs.append([c])
+    return [r for r in runs if len(r) >= 3]

@@ -57,6 +57,7 @@ class SpanRules:
         cands = [c for c in (self.trim(doc, Cand(e.start, e.end, e.label_))
                              for e in doc.ents if e.label_ in LABEL_KIND) if c]
         cands = [part for c in cands for part in self.split_country_name(doc, c)]
+        cands = [part for c in cands for part in split_list(doc, c)]
         cands = self._with_dateline(doc, cands)
         for c in cands:
             if c.label == "PERSON":
@@ -209,6 +210,29 @@ def _cut_debris(doc, c: Cand) -> None:
 _CONNECTORS = frozenset("of for the".split())
 #: Last words of company names: "X Inc of Miami" is a company and a place.
 _COMPANY_ENDS = frozenset("inc inc. corp corp. co co. ltd ltd. plc llc".split())
+
+
+def split_list(doc, c: Cand) -> list[Cand]:
+    """ "Waterreus, Hutton" inside "Kyrgiakos, Andrews, Ball": a PERSON or ORG span holding
+    commas, itself inside a comma list, is several names (each capitalised part one)."""
+    if c.label not in ("PERSON", "ORG") or not any(t.text == "," for t in doc[c.start:c.end]):
+        return [c]
+    before = doc[c.start - 1].text if c.start > 0 else ""
+    after = doc[c.end].text if c.end < len(doc) else ""
+    if before not in (",", ";", ":") and after not in (",", ";") and after.lower() != "and":
+        return [c]
+    parts, start = [], c.start
+    for i in range(c.start, c.end + 1):
+        if i == c.end or doc[i].text == ",":
+            parts.append(Cand(start, i, c.label))
+            start = i + 1
+    # Only lists of short plain names: not "Ministry of Agriculture, Animal Husbandry and
+    # Fisheries", "Snocap, Inc.", "the UN's Women, Peace and Security Agenda".
+    plain = all(0 < p.end - p.start <= 3 and all(
+        t.is_alpha and t.text[:1].isupper() or t.text in (".", "'") or "'" in t.text
+        for t in doc[p.start:p.end]) and doc[p.end - 1].lower_.rstrip(".") not in _COMPANY_ENDS
+        for p in parts)
+    return parts if plain and len(parts) > 1 else [c]
 
 
 def _lowercase_tail(doc, c: Cand) -> bool:
