@@ -111,6 +111,17 @@ def test_junk_values_are_flagged_not_clustered():
     assert set(table.junk) == {"Anthony Kwan/Bloomberg/Getty Images", "UTC"}
 
 
+def test_acronyms_inside_org_names_meet_their_written_out_forms():
+    table = table_of([{"orgs": ["US Geological Survey"]}, {"orgs": ["U.S. Geological Survey"]},
+                      {"orgs": ["United States Geological Survey"]},
+                      {"orgs": ["UN Security Council"]}, {"orgs": ["United Nations Security Council"]},
+                      {"orgs": ["London Stock Exchange"]}, {"orgs": ["London School of Economics"]}])
+    assert table.entity("US Geological Survey") is table.entity("United States Geological Survey")
+    assert table.entity("U.S. Geological Survey") is table.entity("US Geological Survey")
+    assert table.entity("UN Security Council").value == "United Nations Security Council"
+    assert table.entity("London Stock Exchange") is not table.entity("London School of Economics")
+
+
 def test_alias_data_names_the_entity_and_guards_other_entries():
     table = table_of([{"places": ["Kiev"]}, {"places": ["Kyiv"]}, {"orgs": ["Nato"]}])
     assert table.entity("Kiev").value == "Kyiv" and table.entity("Kiev") is table.entity("Kyiv")

@@ -123,7 +123,7 @@ class _Block:
         if a.split or b.split:
             return False
         if self.kind == "org":
-            return all(_same_org(x, y, self.ctx.rules)
+            return all(_same_org(x, y, self.ctx)
                        for x in _long_forms(a.values, self.ctx.rules)
                        for y in _long_forms(b.values, self.ctx.rules))
         if self.kind != "person":
@@ -137,12 +137,15 @@ def _long_forms(values: list[str], rules: Rules) -> list[str]:
     return [v for v in values if not is_acronym(v, rules) and len(fold(v).split()) > 1]
 
 
-def _same_org(x: str, y: str, rules: Rules) -> bool:
-    """Two written-out organisation names of one cluster: one holds the other's words
-    ("UK Independence Party", "Independence Party") or they are spellings of each other.
-    "London Stock Exchange" and "London School of Economics" are not, whatever "LSE" says."""
-    wx, wy = set(fold(x).split()), set(fold(y).split())
-    return wx <= wy or wy <= wx or _spelled_alike(x, y, rules)
+def _same_org(x: str, y: str, ctx: BlockContext) -> bool:
+    """Two written-out organisation names of one cluster: one holds the other's words, with
+    acronyms the alias data expands written out ("UK Independence Party", "Independence
+    Party"; "US Geological Survey", "United States Geological Survey"), or they are
+    spellings of each other. "London Stock Exchange" and "London School of Economics" are
+    not, whatever "LSE" says."""
+    wx = set(_expanded(fold(x), ctx).split())
+    wy = set(_expanded(fold(y), ctx).split())
+    return wx <= wy or wy <= wx or _spelled_alike(x, y, ctx.rules)
 
 
 def _same_person(x: Name, y: Name, rules: Rules) -> bool:
