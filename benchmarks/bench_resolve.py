@@ -29,6 +29,8 @@ def main(argv=None) -> int:
     ap.add_argument("--top", type=int, default=150, help="values listed per kind")
     ap.add_argument("--out", help="write the top values with their variants here")
     ap.add_argument("--batch", type=int, default=64, help="articles per incremental update")
+    ap.add_argument("--top-only", action="store_true",
+                    help="resolve from scratch and write --out; no timings")
     args = ap.parse_args(argv)
 
     from searchkit.extraction import load_nlp
@@ -37,6 +39,14 @@ def main(argv=None) -> int:
 
     pairs = doc_cache.extractions(args.corpus)
     arts = [a for a, _ex in pairs]
+    if args.top_only:
+        table = EntityTable(aliases=load_aliases().groups())
+        whole = Observations()
+        for _a, ex in pairs:
+            whole.add_extraction(ex)
+        table.update(whole)
+        _write_top(table, args.top, args.out)
+        return 0
     nlp = load_nlp()
     sample = [a.text for a in arts[:200]]
     t = time.perf_counter()

@@ -112,6 +112,9 @@ class _Pass:
             if place is not None and place.country:
                 self.countries.add(place.country)
         self.place_tokens = {i for c, _t in placed for i in range(c.start, c.end)}
+        self.cued = self.context_cues(cands, texts)
+        # Words the writer also uses in lowercase, outside names ("the budget", "digital").
+        self.common = {t.lower_ for t in doc if t.is_lower and t.is_alpha and t.ent_iob_ == "O"}
         for c in cands:
             c.kind = self.kind(c)
             if c.kind == "place":
@@ -128,10 +131,11 @@ class _Pass:
             return found[0]
         if one_word and key(text) in self.surnames | self.given:
             return "person"
-        if c.label in ("PERSON", "ORG", "FAC") and names_a_work(span):
-            return None  # "the novel Vanity Fair", "Grammy-winning"
-        if c.label in ("PERSON", "ORG", "GPE") and after_group_noun(span):
-            return "org"  # "indie band Kasabian"
+        if key(text) in self.cued:
+            return self.cued[key(text)]  # "the novel Vanity Fair", "indie band Kasabian"
+        if one_word and c.label in ("PERSON", "ORG") and not text.isupper() \
+                and key(text) in self.common and not is_speaker(span):
+            return None  # "Budget" beside "the budget": a common word with a capital
         # Alternate names ("Kiev") resolve places the model tagged, but never turn a person
         # or an organisation into a place.
         place = self.gaz.lookup(text, primary=c.label not in _PLACE_LABELS)
@@ -152,6 +156,18 @@ class _Pass:
         if c.label == "PERSON" and one_word and text[-2:].isupper() and not text.isupper():
             return "org"  # "BelTA": a camel-case acronym is an agency, not a person
         return LABEL_KIND[c.label]
+
+    def context_cues(self, cands: list[Cand], texts: list[str]) -> dict[str, str | None]:
+        """Names the article itself shows to be a work or award (None) or a group ("org")
+        somewhere: every mention of that name in the article is read the same way."""
+        cued: dict[str, str | None] = {}
+        for c, text in zip(cands, texts):
+            span = self.doc[c.start:c.end]
+            if c.label in ("PERSON", "ORG", "FAC") and names_a_work(span):
+                cued[text] = None  # "the novel Vanity Fair", "Grammy-winning"
+            elif c.label in ("PERSON", "ORG", "GPE") and after_group_noun(span):
+                cued.setdefault(text, "org")  # "indie band Kasabian"
+        return cued
 
     def names_a_site(self, span, label: str) -> bool:
         """A name ending in a place word ("Tribal Areas", "Government Palace"), or a
