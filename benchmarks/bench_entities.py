@@ -166,9 +166,9 @@ ORG_NAMES = {
 
 
 def _org_key(name: str) -> str:
-    """Case-, dot-, hyphen- and "the"-insensitive form of an organisation's name."""
-    words = name.casefold().replace(".", "").replace("-", " ").split()
-    return " ".join(w for w in words if w != "the")
+    """Case-, dot-, hyphen-, -isation/-ization- and "the"-insensitive form of a name."""
+    words = name.casefold().replace(".", "").replace("-", "").replace("isation", "ization")
+    return " ".join(w for w in words.split() if w != "the")
 
 
 _SLUG_OF = {_org_key(n): slug for slug, names in ORG_NAMES.items() for n in names}

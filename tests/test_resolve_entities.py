@@ -36,7 +36,8 @@ def table_of(articles, *, aliases=ALIASES, edits=None) -> EntityTable:
 def partition(table: EntityTable) -> set:
     """What a table says, without its ids: (kind, display, variants) per entity, and junk."""
     return {(e.kind, e.value, tuple(sorted(e.variants.items()))) for e in table.entities.values()
-            } | {("junk", v, r) for v, r in table.junk.items()}
+            } | {("junk", v, r) for v, r in table.junk.items()
+                 } | {("unlisted", v, r) for v, r in table.unlisted.items()}
 
 
 # -- name keys ---------------------------------------------------------------------------
@@ -120,6 +121,26 @@ def test_acronyms_inside_org_names_meet_their_written_out_forms():
     assert table.entity("U.S. Geological Survey") is table.entity("US Geological Survey")
     assert table.entity("UN Security Council").value == "United Nations Security Council"
     assert table.entity("London Stock Exchange") is not table.entity("London School of Economics")
+
+
+def test_a_one_word_person_with_no_full_name_in_the_index_is_not_listed():
+    table = table_of([{"people": ["Premiership"]}] * 5 + [{"people": ["Oscar Wilde"]}]
+                     + [{"people": ["Tony Blair", "Blair"]}, {"people": ["Tony Blair"]},
+                        {"people": ["Hartson"]}, {"people": ["John Hartson", "Lennon"]},
+                        {"people": ["John Lennon"]}, {"people": ["Julian Lennon"]}])
+    assert table.entity("Premiership") is None and "Premiership" in table.unlisted
+    assert table.entity("Blair").value == "Tony Blair"
+    assert table.entity("Hartson") is not None  # a surname of a full name: listed
+    # An ambiguous surname stays its own entity: it is a surname, so it is listed.
+    assert table.entity("Lennon") is not None
+    again = EntityTable.from_dict(json.loads(json.dumps(table.to_dict())), aliases=ALIASES)
+    assert again.unlisted == table.unlisted and again.entity("Premiership") is None
+
+
+def test_an_acronym_votes_person_or_org_unless_the_alias_data_makes_it_a_place():
+    table = table_of([{"places": ["ICCO"]}] * 3 + [{"orgs": ["ICCO"]}] + [{"places": ["UAE"]}])
+    assert table.entity("ICCO").kind == "org"
+    assert table.entity("UAE").kind == "place"
 
 
 def test_alias_data_names_the_entity_and_guards_other_entries():

@@ -30,6 +30,9 @@ plays musical musicals opera game games feature""".split())
 GROUP_NOUNS = frozenset("""band bands group club label firm company companies carmaker
 retailer airline studio studios broadcaster newspaper magazine website network channel
 outfit""".split())
+#: Last words of sports clubs' names ("Manchester United", "Aston Villa", "Leicester City").
+CLUB_WORDS = frozenset("""united city rovers athletic wanderers albion villa hotspur rangers
+county fc afc""".split())
 #: Words after a name that make it an award ("Grammy award", "Oscar-winning").
 AWARD_WORDS = frozenset("award awards prize prizes nomination nominations".split())
 AWARD_SUFFIXES = frozenset("winning winner nominated".split())

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from ..models import Mention
 from .canonical import AliasTable, Namer, join_surnames, key
-from .context import (after_group_noun, after_location_prep, before_area_word, has_place_head,
+from .context import (CLUB_WORDS, after_group_noun, after_location_prep, before_area_word, has_place_head,
                       inside_place, is_described, is_speaker, listed_with, names_a_work)
 from .places import Gazetteer, Place, looks_like_demonym
 from .spans import LABEL_KIND, Cand, Recheck, SpanRules
@@ -153,9 +153,21 @@ class _Pass:
         if c.label == "FAC" or self.in_job_title(span) \
                 or self.rules.is_capital_artifact(span, c.label):
             return None
+        if c.label in ("PERSON", "GPE") and self.names_a_group(span, place):
+            return "org"  # "Manchester United", "Leicester City"
         if c.label == "PERSON" and one_word and text[-2:].isupper() and not text.isupper():
             return "org"  # "BelTA": a camel-case acronym is an agency, not a person
         return LABEL_KIND[c.label]
+
+    def names_a_group(self, span, place: Place | None) -> bool:
+        """A name of several words ending in a club word ("Manchester United", "Aston
+        Villa", "Leicester City") names a club, unless it is a known place ("Mexico City").
+        (Plural last words were tried too: "Sale Sharks", but also "Sarah Waters".)"""
+        last = span[-1]
+        if len(span) < 2 or not last.text[:1].isupper() or place is not None \
+                or self.gaz.lookup(span.text) is not None:
+            return False
+        return last.lower_ in CLUB_WORDS
 
     def context_cues(self, cands: list[Cand], texts: list[str]) -> dict[str, str | None]:
         """Names the article itself shows to be a work or award (None) or a group ("org")

@@ -34,7 +34,7 @@ from .blocks import BlockContext, keys_of, resolve_block
 from .edits import Edits
 from ..extraction.junk import junk_reason
 from .lookup import Lookup
-from .names import fold, is_acronym, parse_name
+from .names import fold, is_acronym, parse_name, same_surname, surname_word
 from .rules import Rules, load_rules
 
 KINDS = ("person", "place", "org")
@@ -124,6 +124,7 @@ class EntityTable:
         self.entities: dict[str, Entity] = {}
         self.entity_of: dict[str, str] = {}  # value -> entity id
         self.junk: dict[str, str] = {}  # value -> why it is no name
+        self.unlisted: dict[str, str] = {}  # value -> why its cluster has too little evidence
         self.next_id = 1
         self._keys: dict[str, set[str]] | None = None  # value -> blocking keys
         self._holders: dict[str, set[str]] = {}  # key -> values
@@ -165,6 +166,10 @@ class EntityTable:
         listed = self._ctx.alias_of.get(fold(value))
         if listed is not None and kinds.get(listed[0], 0) > 0:
             return listed[0]
+        if is_acronym(value, self.rules) and kinds.keys() - {"place"}:
+            # "ICCO" tagged a place: acronyms of places are few and the alias data lists
+            # them ("US", "UAE"); any other acronym is a person's or an organisation's.
+            kinds = {k: n for k, n in kinds.items() if k != "place"}
         return max(KINDS, key=lambda k: (kinds.get(k, 0), -KINDS.index(k)))
 
     # -- changing -----------------------------------------------------------------------
@@ -224,7 +229,7 @@ class EntityTable:
                 "counts": self.counts,
                 "definitions": self.definitions,
                 "entities": [e.to_dict() for e in self.list()],
-                "junk": self.junk}
+                "junk": self.junk, "unlisted": self.unlisted}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], *, aliases: AliasGroups | None = None,
@@ -240,6 +245,7 @@ class EntityTable:
         table.definitions.update({v: dict(s) for v, s in data["definitions"].items()})
         table.next_id = int(data["next_id"])
         table.junk = dict(data["junk"])
+        table.unlisted = dict(data.get("unlisted", {}))
         for e in data["entities"]:
             entity = Entity(e["id"], e["kind"], e["value"], dict(e["variants"]),
                             tuple(e.get("names", ())))
@@ -343,15 +349,40 @@ class EntityTable:
             for v in e.variants:
                 self.entity_of.pop(v, None)
         changes = Changes(values=block_values | touched)
+        for v in block_values | touched:
+            self.unlisted.pop(v, None)
         self._ctx.articles.clear()  # filled per block
         new: list[Entity] = []
         for block, kind in self._blocks(block_values):
             for v in block:
                 self._ctx.articles[v] = self._value_articles(v)
             for cluster in resolve_block(block, kind, self._ctx):
-                new.append(self._entity(cluster, kind))
+                reason = self._too_little_evidence(cluster, kind, block)
+                if reason:
+                    self.unlisted.update(dict.fromkeys(cluster, reason))
+                else:
+                    new.append(self._entity(cluster, kind))
         self._assign_ids(new, old, changes)
         return changes
+
+    def _too_little_evidence(self, cluster: list[str], kind: str, block: list[str]) -> str:
+        """Why a cluster is no entity to list, or "" when it is one.
+
+        A "person" known by one word only, which is neither in the alias data nor the
+        user's edits nor the surname of any full name in the index, is mostly the small
+        model's guess at a capitalised word ("Oscar", "Premiership", "Everton", "Yukos"):
+        real people in news are named in full at least once somewhere.
+        """
+        if kind != "person" or any(parse_name(v).full for v in cluster):
+            return ""
+        named = self.edits.named()
+        if any(fold(v) in self._ctx.alias_of or fold(v) in named for v in cluster):
+            return ""
+        surnames = {surname_word(parse_name(v)) for v in block if parse_name(v).full}
+        words = {surname_word(parse_name(v)) for v in cluster}
+        if any(same_surname(w, s, self.rules) for w in words for s in surnames):
+            return ""
+        return "one word, no full name in the index"
 
     def _components(self, seeds: set[str]) -> set[str]:
         """Every live value connected to a seed through shared keys."""
