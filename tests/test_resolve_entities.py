@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from searchkit.extraction.canonical import load_aliases
 from searchkit.resolve.edits import Edits, read_edits, write_edit
 from searchkit.resolve.entities import EntityTable, Observations
+from searchkit.resolve.lookup import Lookup
 from searchkit.resolve.names import compatible_given, fold, romanised, skeleton
 
 from conftest import shared_file
@@ -292,6 +293,14 @@ def test_incremental_equals_from_scratch_with_removals(articles, data):
     delta.add_article(**articles[0])
     again.update(delta)
     assert partition(again) == partition(table_of(kept + [articles[0]]))
+    # The lookup keys loaded with the table and kept current equal keys made afresh.
+    assert lookup_view(again._lookups()) == lookup_view(Lookup(again.entities.values(),
+                                                               again.rules))
+
+
+def lookup_view(lookup: Lookup) -> set:
+    return {(kind, key, frozenset(ids)) for kind, table in lookup.keys.items()
+            for key, ids in table.items() if ids}
 
 
 @PROPS

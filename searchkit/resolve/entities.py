@@ -229,7 +229,8 @@ class EntityTable:
                 "counts": self.counts,
                 "definitions": self.definitions,
                 "entities": [e.to_dict() for e in self.list()],
-                "junk": self.junk, "unlisted": self.unlisted}
+                "junk": self.junk, "unlisted": self.unlisted,
+                "lookup": self._lookups().to_dict()}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], *, aliases: AliasGroups | None = None,
@@ -240,21 +241,26 @@ class EntityTable:
         if not isinstance(data, Mapping) or data.get("version") != FORMAT_VERSION:
             raise SearchkitError("entities table: unknown format (rebuild the index)")
         table = cls(aliases=aliases, edits=edits)
-        table.counts = {v: dict(k) for v, k in data["counts"].items()}
+        # A stale_ok table is read, not changed: it takes the loaded dicts as they are
+        # (copying them was most of the query path's load time).
+        own = (lambda d: {k: dict(v) for k, v in d.items()}) if not stale_ok else (lambda d: d)
+        table.counts = own(data["counts"])
         # In place: the block context holds this very dict.
-        table.definitions.update({v: dict(s) for v, s in data["definitions"].items()})
+        table.definitions.update(own(data["definitions"]))
         table.next_id = int(data["next_id"])
         table.junk = dict(data["junk"])
         table.unlisted = dict(data.get("unlisted", {}))
+        entity_of = table.entity_of
         for e in data["entities"]:
-            entity = Entity(e["id"], e["kind"], e["value"], dict(e["variants"]),
+            entity = Entity(e["id"], e["kind"], e["value"], e["variants"],
                             tuple(e.get("names", ())))
             table.entities[entity.id] = entity
-            for v in entity.variants:
-                table.entity_of[v] = entity.id
+            entity_of.update(dict.fromkeys(entity.variants, entity.id))
         table.rebuilt = not stale_ok and data.get("rules") != table._rules_digest()
         if table.rebuilt:
             table.rebuild()
+        elif "lookup" in data:  # the query path: keys as saved, not made again per name
+            table._lookup = Lookup(table.entities.values(), table.rules, keys=data["lookup"])
         return table
 
     # -- internals ----------------------------------------------------------------------
@@ -334,7 +340,6 @@ class EntityTable:
     def _refresh(self, touched: set[str], seeds: set[str] = frozenset()) -> Changes:
         """Re-resolve the blocks holding `touched` values (before and after the change)."""
         self._ensure_keys()
-        self._lookup = None
         seeds = set(seeds) | touched | self._entity_mates(touched)
         for v in touched:  # old neighbours: a removed link may split their block
             for key in self._keys.get(v, ()):
@@ -363,6 +368,11 @@ class EntityTable:
                 else:
                     new.append(self._entity(cluster, kind))
         self._assign_ids(new, old, changes)
+        if self._lookup is not None:  # kept current: what changed, not the whole table
+            for e in old.values():
+                self._lookup.remove(e)
+            for e in new:
+                self._lookup.add(e)
         return changes
 
     def _too_little_evidence(self, cluster: list[str], kind: str, block: list[str]) -> str:
