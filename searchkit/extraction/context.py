@@ -33,6 +33,10 @@ outfit""".split())
 #: Last words of sports clubs' names ("Manchester United", "Aston Villa", "Leicester City").
 CLUB_WORDS = frozenset("""united city rovers athletic wanderers albion villa hotspur rangers
 county fc afc""".split())
+#: Last words of events' names ("Champions League" is left out: leagues are bodies too):
+#: "European Indoor Championships", "Consumer Electronics Show", "Academy Awards".
+EVENT_WORDS = frozenset("""championships championship cup awards show open games olympics
+festival prix trophy tournament marathon""".split())
 #: Words after a name that make it an award ("Grammy award", "Oscar-winning").
 AWARD_WORDS = frozenset("award awards prize prizes nomination nominations".split())
 AWARD_SUFFIXES = frozenset("winning winner nominated".split())

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from ..models import Mention
 from .canonical import AliasTable, Namer, join_surnames, key
-from .context import (CLUB_WORDS, after_group_noun, after_location_prep, before_area_word, has_place_head,
+from .context import (CLUB_WORDS, EVENT_WORDS, after_group_noun, after_location_prep, before_area_word, has_place_head,
                       inside_place, is_described, is_speaker, listed_with, names_a_work)
 from .places import Gazetteer, Place, looks_like_demonym
 from .spans import LABEL_KIND, Cand, Recheck, SpanRules
@@ -113,6 +113,7 @@ class _Pass:
                 self.countries.add(place.country)
         self.place_tokens = {i for c, _t in placed for i in range(c.start, c.end)}
         self.cued = self.context_cues(cands, texts)
+        self.placed = {t for c, t in placed if self.used_as_place(c)}
         # Words the writer also uses in lowercase, outside names ("the budget", "digital").
         self.common = {t.lower_ for t in doc if t.is_lower and t.is_alpha and t.ent_iob_ == "O"}
         for c in cands:
@@ -142,6 +143,9 @@ class _Pass:
         if place is None and one_word and self.is_nationality(span[0], c.label):
             return None  # "Ukrainian troops", "the Moldovan government": not a place or name
         if c.label in _PLACE_LABELS:
+            if place is None and one_word and key(text) in self.common \
+                    and not text.isupper() and key(text) not in self.placed:
+                return None  # "Broadband" beside "broadband": a word, not a place
             return "place"
         if place is not None and self.is_place_here(span, c.label, place):
             return "place"
@@ -153,6 +157,8 @@ class _Pass:
         if c.label == "FAC" or self.in_job_title(span) \
                 or self.rules.is_capital_artifact(span, c.label):
             return None
+        if c.label in ("ORG", "PERSON", "FAC") and names_an_event_or_group(span):
+            return None  # "European Indoor Championships", "MPs": no organisation
         if c.label in ("PERSON", "GPE") and self.names_a_group(span, place):
             return "org"  # "Manchester United", "Leicester City"
         if c.label == "PERSON" and one_word and text[-2:].isupper() and not text.isupper():
@@ -168,6 +174,13 @@ class _Pass:
                 or self.gaz.lookup(span.text) is not None:
             return False
         return last.lower_ in CLUB_WORDS
+
+    def used_as_place(self, c: Cand) -> bool:
+        """Whether the parse uses a span as a place: "near Robotyne", "Krynky district",
+        "Kharkiv and Krynky"."""
+        span = self.doc[c.start:c.end]
+        return after_location_prep(span) or before_area_word(span) \
+            or listed_with(span, self.place_tokens)
 
     def context_cues(self, cands: list[Cand], texts: list[str]) -> dict[str, str | None]:
         """Names the article itself shows to be a work or award (None) or a group ("org")
@@ -294,3 +307,13 @@ def _lists(doc, cands: list[Cand]) -> list[list[Cand]]:
         else:
             runs.append([c])
     return [r for r in runs if len(r) >= 3]
+
+
+def names_an_event_or_group(span) -> bool:
+    """An event ("Consumer Electronics Show", "Academy Awards": a capitalised event word
+    ends a name of several words) or a plural of an acronym ("MPs", "GPs": people, not a
+    body)."""
+    last = span[-1].text
+    if len(span) > 1 and last[:1].isupper() and last.lower() in EVENT_WORDS:
+        return True
+    return len(span) == 1 and len(last) > 2 and last.endswith("s") and last[:-1].isupper()
