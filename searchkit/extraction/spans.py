@@ -160,6 +160,8 @@ class SpanRules:
             place = self.gaz.lookup(text, primary=True)
             return place is None or c.label not in ("GPE", "LOC") or (
                 place.kind == "city" and place.population < 100_000)
+        if c.label == "PERSON" and self.aliases.is_not_name(span[-1].text.rstrip(".")):
+            return True  # "N.Z. Dlrs", "Smith Inc": a unit or a company word ends no name
         return c.label == "PERSON" and any(ch.isdigit() for ch in text)
 
     def is_capital_artifact(self, span, label: str) -> bool:

@@ -66,11 +66,20 @@ def keys_of(value: str, kind: str, ctx: BlockContext) -> set[str]:
             keys.add(f"f:{core}")
         if len(folded.split()) == 1:
             keys.add(f"a:{folded}")  # a short form another value may define or expand
-        letters = initials(value, r)
-        if len(letters) >= r.acronym_min_letters:
+        for letters in _acronyms_of(value, r):
             keys.add(f"a:{letters}")
         keys.update(f"a:{fold(s)}" for s in ctx.definitions.get(value, ()))
     return {f"{kind}|{k}" for k in keys}
+
+
+def _acronyms_of(value: str, rules: Rules) -> set[str]:
+    """The acronyms a long name may go by: its initials, with and without its generic words
+    ("General Motors Corp": "gmc" and "gm")."""
+    found = {initials(value, rules)}
+    core = org_core(value, rules)
+    if core and core != fold(value):
+        found.add(initials(core, rules))
+    return {a for a in found if len(a) >= rules.acronym_min_letters}
 
 
 def _expanded(folded: str, ctx: BlockContext) -> str:
@@ -283,7 +292,7 @@ def _loose_candidates(block: _Block, v: str) -> tuple[list[str], bool]:
             org_core(w, r) == folded != fold(w) for w in block.info[root].values)]
         return shorter, True
     return [root for root in roots if any(
-        initials(w, r) == folded for w in block.info[root].values)], False
+        folded in _acronyms_of(w, r) for w in block.info[root].values)], False
 
 
 def _defines(block: _Block, a: str, b: str) -> bool:
