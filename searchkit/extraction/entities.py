@@ -225,7 +225,7 @@ class _Pass:
             return False
         after = span.end < len(doc) and self.aliases.is_title(doc[span.end].text) \
             and doc[span.end].text[:1].isupper()
-        return after or (i >= 2 and doc[i - 1].lower_ == "of"
+        return after or (i >= 2 and doc[i - 1].lower_ == "of" and doc[i - 2].text[:1].isupper()
                          and self.aliases.is_title(doc[i - 2].text))
 
     def is_place_here(self, span, label: str, place: Place) -> bool:

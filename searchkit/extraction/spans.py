@@ -160,8 +160,8 @@ class SpanRules:
             place = self.gaz.lookup(text, primary=True)
             return place is None or c.label not in ("GPE", "LOC") or (
                 place.kind == "city" and place.population < 100_000)
-        if c.label == "PERSON" and self.aliases.is_not_name(span[-1].text.rstrip(".")):
-            return True  # "N.Z. Dlrs", "Smith Inc": a unit or a company word ends no name
+        if c.label == "PERSON" and span[-1].lower_.rstrip(".") in _NOT_NAME_ENDS:
+            return True  # "N.Z. Dlrs", "Buckhorn Inc": a unit or a company word ends no name
         return c.label == "PERSON" and any(ch.isdigit() for ch in text)
 
     def is_capital_artifact(self, span, label: str) -> bool:
@@ -212,6 +212,8 @@ def _cut_debris(doc, c: Cand) -> None:
 _CONNECTORS = frozenset("of for the".split())
 #: Last words of company names: "X Inc of Miami" is a company and a place.
 _COMPANY_ENDS = frozenset("inc inc. corp corp. co co. ltd ltd. plc llc".split())
+#: Words that end no person's name: company words and the units of wire copy.
+_NOT_NAME_ENDS = _COMPANY_ENDS | frozenset("dlrs dlr cts pct mln bln stg".split())
 
 
 def split_list(doc, c: Cand) -> list[Cand]:
