@@ -37,6 +37,12 @@ county fc afc""".split())
 #: "European Indoor Championships", "Consumer Electronics Show", "Academy Awards".
 EVENT_WORDS = frozenset("""championships championship cup awards show open games olympics
 festival prix trophy tournament marathon""".split())
+#: Verbs of contests: their subject or object is a side ("Wigan beat Leeds").
+CONTEST_VERBS = frozenset("""beat defeat play face host draw lose win thrash edge overcome
+meet visit eliminate outplay trounce""".split())
+#: Roles in a side: "Leicester's striker", "Wigan manager".
+SIDE_ROLES = frozenset("""striker defender midfielder goalkeeper keeper winger captain coach
+manager boss skipper squad fans supporters players side team""".split())
 #: Words after a name that make it an award ("Grammy award", "Oscar-winning").
 AWARD_WORDS = frozenset("award awards prize prizes nomination nominations".split())
 AWARD_SUFFIXES = frozenset("winning winner nominated".split())
@@ -121,3 +127,17 @@ def after_group_noun(span) -> bool:
     """True when a group noun introduces the name ("indie band Kasabian")."""
     prev = _before(span, skip_comma=False)
     return prev is not None and prev.is_lower and prev.pos_ == "NOUN" and prev.lower_ in GROUP_NOUNS
+
+
+def competes(span) -> bool:
+    """True for a side in a contest: the subject or object of "beat", "face", "host"...
+    ("Wigan beat Leeds 2-1"), or a name owning a side's role ("Leicester's striker",
+    "Wigan manager Paul Jewell")."""
+    root = span.root
+    if root.dep_ in ("nsubj", "dobj") and root.head.lemma_ in CONTEST_VERBS:
+        return True
+    doc = span.doc
+    nxt = span.end
+    if nxt < len(doc) and doc[nxt].tag_ == "POS":
+        nxt += 1
+    return nxt < len(doc) and doc[nxt].is_lower and doc[nxt].lower_ in SIDE_ROLES

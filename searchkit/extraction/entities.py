@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from ..models import Mention
 from .canonical import AliasTable, Namer, join_surnames, key
-from .context import (CLUB_WORDS, EVENT_WORDS, after_group_noun, after_location_prep, before_area_word, has_place_head,
+from .context import (CLUB_WORDS, EVENT_WORDS, after_group_noun, competes, after_location_prep, before_area_word, has_place_head,
                       inside_place, is_described, is_speaker, listed_with, names_a_work)
 from .places import Gazetteer, Place, looks_like_demonym
 from .spans import LABEL_KIND, Cand, Recheck, SpanRules
@@ -241,6 +241,8 @@ class _Pass:
         text = span.text
         if (text.isupper() and len(text) <= 4) or key(text) in self.org_heads:
             return False  # "IBM"; "Goodyear" short for "Goodyear Tire and Rubber Co"
+        if label == "ORG" and competes(span):
+            return False  # "Wigan beat Leeds", "Leicester's striker": a club
         if label == "PERSON" and len(span) > 1:
             return False
         if after_location_prep(span) or before_area_word(span) \
