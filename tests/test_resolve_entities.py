@@ -124,12 +124,14 @@ def test_acronyms_inside_org_names_meet_their_written_out_forms():
     assert table.entity("London Stock Exchange") is not table.entity("London School of Economics")
 
 
-def test_a_one_word_person_with_no_full_name_in_the_index_is_not_listed():
-    table = table_of([{"people": ["Premiership"]}] * 5 + [{"people": ["Oscar Wilde"]}]
+def test_a_contested_one_word_person_with_no_full_name_in_the_index_is_not_listed():
+    table = table_of([{"people": ["Premiership"]}] * 5 + [{"orgs": ["Premiership"]}]
+                     + [{"people": ["Subroto"]}] * 2 + [{"people": ["Oscar Wilde"]}]
                      + [{"people": ["Tony Blair", "Blair"]}, {"people": ["Tony Blair"]},
                         {"people": ["Hartson"]}, {"people": ["John Hartson", "Lennon"]},
                         {"people": ["John Lennon"]}, {"people": ["Julian Lennon"]}])
     assert table.entity("Premiership") is None and "Premiership" in table.unlisted
+    assert table.entity("Subroto") is not None  # always a person: one known by one name
     assert table.entity("Blair").value == "Tony Blair"
     assert table.entity("Hartson") is not None  # a surname of a full name: listed
     # An ambiguous surname stays its own entity: it is a surname, so it is listed.

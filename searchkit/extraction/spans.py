@@ -63,6 +63,9 @@ class SpanRules:
             if c.label == "PERSON":
                 self.extend_given_names(doc, c, set())
                 self._complete_particle(doc, c)
+                if c.end - c.start == 1 and c.end < len(doc) \
+                        and self.is_given_name(doc[c.end], set()):
+                    c.end += 1  # "Jaime" + untagged "Ongpin": the surname the model left out
         cands = _without_overlaps(cands)
         return [c for c in cands if not self.is_junk(doc, c)]
 

@@ -379,11 +379,14 @@ class EntityTable:
         """Why a cluster is no entity to list, or "" when it is one.
 
         A "person" known by one word only, which is neither in the alias data nor the
-        user's edits nor the surname of any full name in the index, is mostly the small
-        model's guess at a capitalised word ("Oscar", "Premiership", "Everton", "Yukos"):
-        real people in news are named in full at least once somewhere.
+        user's edits nor the surname of any full name in the index, and which other
+        articles call a place or an organisation, is the small model's guess at a
+        capitalised word ("Premiership", "Everton", "Yukos", "Welsh"). One always called a
+        person stays: a real person known by one name ("Subroto", "Bono").
         """
-        if kind != "person" or any(parse_name(v).full for v in cluster):
+        if kind != "person" or any(len(fold(v).split()) > 1 for v in cluster):
+            return ""
+        if all(set(self.counts.get(v, {})) <= {"person"} for v in cluster):
             return ""
         named = self.edits.named()
         if any(fold(v) in self._ctx.alias_of or fold(v) in named for v in cluster):
