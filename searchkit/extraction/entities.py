@@ -142,6 +142,8 @@ class _Pass:
         place = self.gaz.lookup(text, primary=c.label not in _PLACE_LABELS)
         if place is None and one_word and self.is_nationality(span[0], c.label):
             return None  # "Ukrainian troops", "the Moldovan government": not a place or name
+        if c.label in ("PERSON", "GPE", "LOC") and self.names_a_group(span):
+            return "org"  # "Manchester United", "Leicester City"
         if c.label in _PLACE_LABELS:
             if place is None and one_word and key(text) in self.common \
                     and not text.isupper() and key(text) not in self.placed:
@@ -159,21 +161,21 @@ class _Pass:
             return None
         if c.label in ("ORG", "PERSON", "FAC") and names_an_event_or_group(span):
             return None  # "European Indoor Championships", "MPs": no organisation
-        if c.label in ("PERSON", "GPE") and self.names_a_group(span, place):
-            return "org"  # "Manchester United", "Leicester City"
         if c.label == "PERSON" and one_word and text[-2:].isupper() and not text.isupper():
             return "org"  # "BelTA": a camel-case acronym is an agency, not a person
         return LABEL_KIND[c.label]
 
-    def names_a_group(self, span, place: Place | None) -> bool:
+    def names_a_group(self, span) -> bool:
         """A name of several words ending in a club word ("Manchester United", "Aston
         Villa", "Leicester City") names a club, unless it is a known place ("Mexico City").
         (Plural last words were tried too: "Sale Sharks", but also "Sarah Waters".)"""
         last = span[-1]
-        if len(span) < 2 or not last.text[:1].isupper() or place is not None \
-                or self.gaz.lookup(span.text) is not None:
+        if len(span) < 2 or not last.text[:1].isupper() or last.lower_ not in CLUB_WORDS:
             return False
-        return last.lower_ in CLUB_WORDS
+        if last.lower_ in ("city", "county") and not competes(span):
+            return False  # "Kern County", "Kharkiv City": places, unless a side plays
+        # By main names only: geonames lists "Manchester City" as another name of Manchester.
+        return self.gaz.lookup(span.text, primary=True) is None
 
     def used_as_place(self, c: Cand) -> bool:
         """Whether the parse uses a span as a place: "near Robotyne", "Krynky district",
