@@ -4,13 +4,16 @@ On a fixed-seed sample of Reuters-21578 articles that carry gold `places`:
 1. place countries per article (precision / recall against the gold country tags), for the
    raw model (its GPE/LOC spans looked up in geonames) and for searchkit, with several ways of
    turning mentions into article countries;
-2. people per article: surnames of extracted people against the gold `people` tags;
+2. people per article: surnames of extracted people against the gold `people` tags, and
+   organisations against the 32 gold `orgs` tags (through `ORG_NAMES`), both as extracted
+   and as the index lists them after entity resolution over the sample;
 3. mentions: every raw-model PERSON / GPE / LOC / ORG span compared with searchkit's mentions
    (kept exactly, kept trimmed, relabelled, dropped) and where searchkit adds mentions;
 4. speed: the raw `nlp.pipe` pass against `extract_articles` on the same texts (with and
    without the event detector).
 
     python benchmarks/bench_entities.py --sample 2000 --seed 42
+    python benchmarks/bench_entities.py --sample 2000 --seed 42 --no-timing --cache
 
 Reuters keeps the dateline ("NEW YORK, March 3 -") outside `text`; in the original articles
 it opens the body, so it is put back in front of the text unless --no-dateline is given.

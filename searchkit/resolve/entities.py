@@ -6,7 +6,9 @@ those articles, plus acronym definitions found in the corpus ("International Cri
 Court (ICC)"). With the alias data and the user's edits, the table clusters the values
 (see `blocks.py` for the rules), gives each entity a kind by vote (a name that is a person
 in most of its articles is a person everywhere), a display value (the alias entry, the
-user's name, else the most used full form) and a stable id, and flags junk values.
+user's name, else the most used full form) and a stable id, and flags junk values. A
+cluster with too little evidence to list (a one-word "person" no full name backs, that
+other articles call something else) is kept out of the entities, in `unlisted`.
 
 It is incremental: `update(delta)` applies article additions and removals and re-resolves
 only the blocks whose values changed, so its cost follows the change, not the index.
