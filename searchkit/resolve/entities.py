@@ -43,6 +43,9 @@ KINDS = ("person", "place", "org")
 #: Facet field -> kind, for callers holding facet lists.
 FACET_KINDS = {"people": "person", "places": "place", "orgs": "org"}
 FORMAT_VERSION = 1
+#: Bumped when the resolution logic changes, so that a writer re-resolves saved tables
+#: (through the rules digest) while readers keep reading them.
+RESOLVER_VERSION = 2
 #: (kind, canonical) -> every name the alias data lists for it.
 AliasGroups = Mapping[tuple[str, str], Iterable[str]]
 
@@ -298,7 +301,8 @@ class EntityTable:
         import json
 
         payload = json.dumps([sorted((list(k), sorted(v)) for k, v in self._aliases.items()),
-                              self.edits.to_dict(), repr(self.rules)], sort_keys=True)
+                              self.edits.to_dict(), repr(self.rules), RESOLVER_VERSION],
+                             sort_keys=True)
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
     def _value_articles(self, value: str) -> int:
