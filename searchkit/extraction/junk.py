@@ -57,8 +57,7 @@ def junk_reason(value: str, kind: str | None = None) -> str | None:
         return "no letters"
     if _SLASHED.search(value) and not (value.isupper() and len(value) <= 6):
         return "photo credit"  # "AC/DC" is a name; "Jane Doe/AFP" is a credit
-    if value.strip() in rules["time_zones"] or words in {z.casefold() for z in rules["time_zones"]} \
-            and value.isupper():
+    if value.strip() in rules["time_zones"] or words in rules["time_zones"] and value.isupper():
         return "time zone"
     padded = f" {words} "
     if any(f" {p} " in padded for p in rules["legal_phrases"]):

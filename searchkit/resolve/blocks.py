@@ -66,7 +66,10 @@ def keys_of(value: str, kind: str, ctx: BlockContext) -> set[str]:
             keys.add(f"f:{core}")
         if len(folded.split()) == 1:
             keys.add(f"a:{folded}")  # a short form another value may define or expand
-        for letters in _acronyms_of(value, r):
+        # Initials as written only: the shorter initials without generic words ("gm" of
+        # "General Motors Corp") would chain thousands of companies into one block.
+        letters = initials(value, r)
+        if len(letters) >= r.acronym_min_letters:
             keys.add(f"a:{letters}")
         keys.update(f"a:{fold(s)}" for s in ctx.definitions.get(value, ()))
     return {f"{kind}|{k}" for k in keys}

@@ -367,8 +367,12 @@ class EntityTable:
         for block, kind in self._blocks(block_values):
             for v in block:
                 self._ctx.articles[v] = self._value_articles(v)
+            surnames = None
             for cluster in resolve_block(block, kind, self._ctx):
-                reason = self._too_little_evidence(cluster, kind, block)
+                if kind == "person" and surnames is None:
+                    surnames = {surname_word(parse_name(v)) for v in block
+                                if parse_name(v).full}
+                reason = self._too_little_evidence(cluster, kind, surnames or set())
                 if reason:
                     self.unlisted.update(dict.fromkeys(cluster, reason))
                 else:
@@ -381,7 +385,7 @@ class EntityTable:
                 self._lookup.add(e)
         return changes
 
-    def _too_little_evidence(self, cluster: list[str], kind: str, block: list[str]) -> str:
+    def _too_little_evidence(self, cluster: list[str], kind: str, surnames: set[str]) -> str:
         """Why a cluster is no entity to list, or "" when it is one.
 
         A "person" known by one word only, which is neither in the alias data nor the
@@ -397,7 +401,6 @@ class EntityTable:
         named = self.edits.named()
         if any(fold(v) in self._ctx.alias_of or fold(v) in named for v in cluster):
             return ""
-        surnames = {surname_word(parse_name(v)) for v in block if parse_name(v).full}
         words = {surname_word(parse_name(v)) for v in cluster}
         if any(same_surname(w, s, self.rules) for w in words for s in surnames):
             return ""
