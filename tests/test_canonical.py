@@ -162,6 +162,9 @@ def test_missing_alias_file_is_a_clear_error(tmp_path):
      ("person", "Ban Ki-moon")),
     ("Chairman Chung Mong-koo said in the statement that sales rose.",
      ("person", "Chung Mong-koo")),
+    # A name the model cut before a hyphenated link takes the rest.
+    ("Baitullah Mehsud, the leader of Tehrik-i-Taliban, said the group would fight.",
+     ("org", "Tehrik-i-Taliban")),
     # An organisation's name the model cut after "of the" takes the capitalised rest.
     ("Prices fell 0.7% in December, according to figures from the Office of the Deputy "
      "Prime Minister.", ("org", "Office of the Deputy Prime Minister")),

@@ -83,6 +83,7 @@ class SpanRules:
         while c.end > c.start and _strip_back(doc[c.end - 1]):
             c.end -= 1
         _cut_debris(doc, c)
+        _complete_linked_name(doc, c)
         if not self.aliases.is_title(doc[max(c.start, c.end - 2)].text):
             _complete_of_phrase(doc, c)  # not "Commanding General of" + "U.S. Army Europe"
         while c.end - c.start > 1 and _lowercase_tail(doc, c):
@@ -254,6 +255,24 @@ def _lowercase_tail(doc, c: Cand) -> bool:
     return c.label in ("ORG", "PERSON") and last.is_alpha and last.is_lower \
         and last.lower_ not in PARTICLES and any(t.text[:1].isupper() for t in doc[c.start:c.end - 1]) \
         and doc[c.start].text[:1].isupper()
+
+
+def _complete_linked_name(doc, c: Cand) -> None:
+    """ "Tehrik" + "-i-Taliban", "Lashkar" + "-e-Toiba": a name the model cut before a
+    short lowercase link between hyphens takes the capitalised word after it."""
+    if c.label not in ("ORG", "PERSON"):
+        return
+    while c.end + 3 < len(doc) and _linked(doc[c.end - 1:c.end + 4]):
+        c.end += 4
+
+
+def _linked(toks) -> bool:
+    """Name, hyphen, short lowercase link, hyphen, capitalised word, with no spaces."""
+    name, dash, link, dash2, word = toks
+    return not any(t.whitespace_ for t in (name, dash, link, dash2)) \
+        and dash.text in _HYPHENS and dash2.text in _HYPHENS \
+        and link.is_alpha and link.is_lower and len(link) <= 3 \
+        and word.is_alpha and word.text[:1].isupper()
 
 
 def _complete_of_phrase(doc, c: Cand) -> None:
