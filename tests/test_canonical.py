@@ -9,6 +9,7 @@ from spacy.tokens import Span
 from searchkit.extraction import extract_text, load_nlp
 from searchkit.extraction.canonical import join_surnames, load_aliases
 from searchkit.models import SearchkitError
+from conftest import shared_file
 
 
 def people(text: str, **kw) -> list[str]:
@@ -198,3 +199,27 @@ def test_role_words_and_nationality_nouns_are_not_names():
         "Striker Nacho Novo scored twice. The Frenchman told reporters he was happy.").mentions]
     assert ("person", "Nacho Novo") in found
     assert all(text != "Frenchman" for _k, text in found)
+
+
+def _bbc_article(article_id: str) -> str:
+    with shared_file("news/bbc.jsonl").open(encoding="utf-8") as f:
+        for line in f:
+            record = json.loads(line)
+            if record["id"] == article_id:
+                return record["text"]
+    raise AssertionError(f"{article_id} not in bbc.jsonl")
+
+
+def test_a_title_of_english_words_no_gazetteer_knows_is_no_place():
+    # The model tags the song "Jailhouse Rock" a place; nothing in the article uses it as one.
+    places = [m.text for m in extract_text(_bbc_article("bbc-entertainment-112")).mentions
+              if m.kind == "place"]
+    assert "Jailhouse Rock" not in places and "UK" in places
+
+
+def test_regions_no_gazetteer_knows_stay_places():
+    found = [(m.kind, m.text) for m in extract_text(
+        "Floods hit Eastern Ukraine and Central Asia, and storms crossed the Indian Ocean. "
+        "He lives in Springfield, Ill., and works in Chicago.").mentions]
+    for name in ("Eastern Ukraine", "Central Asia", "Indian Ocean", "Ill."):
+        assert ("place", name) in found

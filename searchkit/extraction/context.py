@@ -18,6 +18,13 @@ PLACE_HEADS = frozenset("""province provinces region regions oblast district dis
 territory territories areas county street square avenue boulevard road palace tower towers
 bridge airport valley mountains river sea island islands peninsula strait gulf bay lake
 desert canal""".split())
+#: Words of natural features: a name holding one is a place even when no gazetteer knows
+#: it ("Indian Ocean", "Mount Everest", "Lake Victoria").
+FEATURE_WORDS = PLACE_HEADS | frozenset("""ocean oceans mount mountain coast hemisphere
+shire isle isles cape""".split())
+#: First words that make a name part of a larger area ("Eastern Ukraine", "Central Asia").
+AREA_MODIFIERS = frozenset("""north south east west northern southern eastern western central
+upper lower greater inner outer middle north-east north-west south-east south-west""".split())
 #: Prepositions after which a name the model calls a person is a place ("in Khan Younis").
 INSIDE_PREPS = frozenset("in near outside inside around across throughout".split())
 #: Lowercase nouns that name a work: a name right after one is its title ("her debut hit
@@ -61,6 +68,14 @@ def has_place_head(span) -> bool:
     """True when a multi-word name ends in a capitalised place word ("Tribal Areas")."""
     last = span[-1]
     return len(span) > 1 and last.text[:1].isupper() and last.lower_ in PLACE_HEADS
+
+
+def names_a_region(span) -> bool:
+    """True for a name holding a feature word or starting with an area word and more
+    ("Indian Ocean", "Mount Everest", "South Yorkshire"), whatever the gazetteer says."""
+    first = span[0].lower_
+    return any(t.lower_ in FEATURE_WORDS for t in span) or \
+        (len(span) > 1 and first in AREA_MODIFIERS)
 
 
 def inside_place(span) -> bool:

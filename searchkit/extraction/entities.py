@@ -17,7 +17,8 @@ from __future__ import annotations
 from ..models import Mention
 from .canonical import AliasTable, Namer, join_surnames, key
 from .context import (CLUB_WORDS, EVENT_WORDS, after_group_noun, competes, after_location_prep, before_area_word, has_place_head,
-                      inside_place, is_described, is_speaker, listed_with, names_a_work)
+                      inside_place, is_described, is_speaker, listed_with, names_a_region,
+                      names_a_work)
 from .places import Gazetteer, Place, looks_like_demonym
 from .spans import LABEL_KIND, Cand, Recheck, SpanRules
 from .untagged import SURE_CITY, UntaggedNames
@@ -148,6 +149,8 @@ class _Pass:
             if place is None and one_word and key(text) in self.common \
                     and not text.isupper() and key(text) not in self.placed:
                 return None  # "Broadband" beside "broadband": a word, not a place
+            if place is None and self.unattested_place(span):
+                return None  # "Sideways", "Breakfast", "the West": no place this article shows
             return "place"
         if place is not None and self.is_place_here(span, c.label, place):
             return "place"
@@ -164,6 +167,21 @@ class _Pass:
         if c.label == "PERSON" and one_word and text[-2:].isupper() and not text.isupper():
             return "org"  # "BelTA": a camel-case acronym is an agency, not a person
         return LABEL_KIND[c.label]
+
+    def unattested_place(self, span) -> bool:
+        """A GPE/LOC that no gazetteer or alias knows, made of English words only, which the
+        article never uses as a place ("Sideways", "Breakfast", "Grand Slam", "the West"):
+        the small model's guess at a capitalised word. A name holding a known place or a
+        feature word, or an area of one, stays ("Eastern Ukraine", "Indian Ocean")."""
+        if key(span.text) in self.placed or names_a_region(span) or span.text.isupper():
+            return False  # "MO", "LA": abbreviations are not words read as names
+        i = span.start
+        if i >= 2 and self.doc[i - 1].text == "," and i - 2 in self.place_tokens:
+            return False  # "Springfield, Ill.", "Boston, Mass": a place's region
+        words = [t for t in span if t.is_alpha]
+        if any(t.text[:1].isupper() and self.gaz.lookup(t.text) is not None for t in words):
+            return False
+        return bool(words) and all(self.rules.is_word(t) for t in words) and len(span) > 1
 
     def names_a_group(self, span) -> bool:
         """A name of several words ending in a club word ("Manchester United", "Aston
