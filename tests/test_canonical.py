@@ -223,3 +223,19 @@ def test_regions_no_gazetteer_knows_stay_places():
         "He lives in Springfield, Ill., and works in Chicago.").mentions]
     for name in ("Eastern Ukraine", "Central Asia", "Indian Ocean", "Ill."):
         assert ("place", name) in found
+
+
+def test_squad_lists_read_sides_in_brackets_and_names_in_line_ups():
+    # "Jon Dunbar (Leeds Tykes)": the bracket after a player is his club, not a person.
+    squad = {(m.kind, m.text) for m in extract_text(_bbc_article("bbc-sport-295")).mentions}
+    assert ("org", "Leeds Tykes") in squad and ("person", "Leeds Tykes") not in squad
+    assert ("person", "Jon Dunbar") in squad
+    # A line-up of surnames: an unknown word the model took for a place is a player.
+    line_up = {(m.kind, m.text) for m in extract_text(_bbc_article("bbc-sport-325")).mentions}
+    assert ("person", "Windo") in line_up and ("place", "Windo") not in line_up
+
+
+def test_a_role_in_brackets_after_an_actor_stays_a_person():
+    found = {(m.kind, m.text) for m in extract_text(
+        "The film starred Kate Winslet (Clementine Kruczynski) and Jim Carrey (Joel Barrish).").mentions}
+    assert ("org", "Clementine Kruczynski") not in found

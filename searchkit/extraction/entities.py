@@ -291,6 +291,37 @@ class _Pass:
                                 and not self.aliases.find(self.doc[c.start:c.end].text) \
                                 and (kind == "org" or self.could_be_a_name(c)):
                             c.kind = kind
+                        elif kind == "person" and c.kind == "place" and self.unknown_word(c):
+                            c.kind = "person"  # "Windo, Van Niekerk, Horsman": a line-up
+        self.affiliations(cands)
+
+    def unknown_word(self, c: Cand) -> bool:
+        """A one-word name that neither the alias data nor the gazetteer (by any name) knows
+        and that is no English word: the model's guess of a place from its letters alone."""
+        span = self.doc[c.start:c.end]
+        return len(span) == 1 and c.label in ("GPE", "LOC") and not self.aliases.find(span.text) \
+            and self.gaz.lookup(span.text) is None and not self.rules.is_word(span[0])
+
+    def affiliations(self, cands: list[Cand]) -> None:
+        """A "person" in brackets right after a person ("Ben Hinshelwood (Worcester
+        Warriors)", "Jon Dunbar (Leeds Tykes)") is the first one's side: the place the
+        gazetteer knows it as, or an organisation when it ends in a plural noun or holds a place
+        ("Sale Sharks", "Edinburgh Rugby"; a name of names may be a role: it stays a person)."""
+        ends = {c.end: c for c in cands if c.kind == "person"}
+        doc = self.doc
+        for c in cands:
+            i = c.start
+            if c.kind != "person" or c.label != "PERSON" or i < 2 or c.end >= len(doc) \
+                    or doc[i - 1].text != "(" or doc[c.end].text != ")" or (i - 1) not in ends:
+                continue
+            if self.aliases.find(doc[i:c.end].text):
+                continue
+            span = doc[i:c.end]
+            if self.gaz.lookup(span.text, primary=True) is not None:
+                c.kind = "place"
+            elif len(span) > 1 and (_plural_word(span[-1], self.rules) or any(
+                    self.gaz.lookup(t.text, primary=True) is not None for t in span)):
+                c.kind = "org"  # not "Kate Winslet (Rose Dawson)": a role is a person
 
     def could_be_a_name(self, c: Cand) -> bool:
         """Not an English word ("Athlete", a band) nor a known place said alone."""
@@ -315,6 +346,11 @@ class _Pass:
                     c.kind = "place"
                     tokens.update(range(c.start, c.end))
                     changed = True
+
+
+def _plural_word(tok, rules) -> bool:
+    """A capitalised plural of an English noun ("Sharks", "Warriors", "Harriers")."""
+    return tok.lemma_.lower() != tok.lower_ and rules.is_word(tok)
 
 
 def _lists(doc, cands: list[Cand]) -> list[list[Cand]]:
