@@ -239,3 +239,20 @@ def test_a_role_in_brackets_after_an_actor_stays_a_person():
     found = {(m.kind, m.text) for m in extract_text(
         "The film starred Kate Winslet (Clementine Kruczynski) and Jim Carrey (Joel Barrish).").mentions}
     assert ("org", "Clementine Kruczynski") not in found
+
+
+def test_an_org_that_starts_with_a_given_name_is_a_person_but_firms_stay_firms():
+    text = "Fabien Galthie praised Serge Betsen and Imanol Harinordoquy after the win."
+    assert ("Imanol Harinordoquy", "ORG") in [(e.text, e.label_) for e in load_nlp()(text).ents]
+    assert ("person", "Imanol Harinordoquy") in {(m.kind, m.text)
+                                                for m in extract_text(text).mentions}
+    firms = "Shares of General Motors and Salomon Brothers fell, Dean Witter Reynolds said."
+    assert not {"General Motors", "Salomon Brothers"} & {
+        m.text for m in extract_text(firms).mentions if m.kind == "person"}
+
+
+@pytest.mark.parametrize("word, known", [("Fabien", True), ("Olena", True),
+                                         ("Gazprom", False), ("budget", False)])
+def test_given_names(word, known):
+    from searchkit.extraction.given_names import is_given_name
+    assert is_given_name(word) is known

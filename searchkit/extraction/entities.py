@@ -19,8 +19,9 @@ from .canonical import AliasTable, Namer, join_surnames, key
 from .context import (CLUB_WORDS, EVENT_WORDS, after_group_noun, competes, after_location_prep, before_area_word, has_place_head,
                       inside_place, is_described, is_speaker, listed_with, names_a_region,
                       names_a_work)
+from .given_names import is_given_name
 from .places import Gazetteer, Place, looks_like_demonym
-from .spans import LABEL_KIND, Cand, Recheck, SpanRules
+from .spans import COMPANY_WORDS, LABEL_KIND, Cand, Recheck, SpanRules
 from .untagged import SURE_CITY, UntaggedNames
 
 #: A city this big turns a one-word PERSON that is no name used in the article into a place.
@@ -164,6 +165,8 @@ class _Pass:
             return None
         if c.label in ("ORG", "PERSON", "FAC") and names_an_event_or_group(span):
             return None  # "European Indoor Championships", "MPs": no organisation
+        if c.label == "ORG" and self.looks_like_a_person(span):
+            return "person"  # "Fabien Pelous", "Bernie Ebbers"
         if c.label == "PERSON" and one_word and text[-2:].isupper() and not text.isupper():
             return "org"  # "BelTA": a camel-case acronym is an agency, not a person
         return LABEL_KIND[c.label]
@@ -182,6 +185,33 @@ class _Pass:
         if any(t.text[:1].isupper() and self.gaz.lookup(t.text) is not None for t in words):
             return False
         return bool(words) and all(self.rules.is_word(t) for t in words) and len(span) > 1
+
+    def looks_like_a_person(self, span) -> bool:
+        """An ORG of two or three capitalised words: a given name that is no English word,
+        then words that are no English words (nor their plurals), no place and no company
+        word ("Fabien Pelous", "Bernie Ebbers"; not "General Motors", "Salomon Brothers",
+        "Sky Movies", "London Critics")."""
+        words = [t.text for t in span]
+        if not 2 <= len(span) <= 3 or not all(w.isalpha() and w[:1].isupper() for w in words):
+            return False
+        if self.aliases.find(span.text) or self.gaz.lookup(span.text) is not None:
+            return False
+        first = span[0]
+        if len(first) < 3 or first.text.isupper() or self.rules.is_word(first) \
+                or not is_given_name(first.text):
+            return False  # "Le Monde", "ING Barings", "Sky Movies", "Red Brigades"
+        return not any(self.is_word_or_plural(t) or t.lower_ in COMPANY_WORDS
+                       or self.gaz.lookup(t.text, primary=True) is not None for t in span)
+
+    def is_word_or_plural(self, tok) -> bool:
+        """An English word, or the plural of one ("Motors", "Airways", "Securities")."""
+        if self.rules.is_word(tok):
+            return True
+        low = tok.lower_
+        singulars = (low[:-3] + "y",) if low.endswith("ies") else ()
+        if low.endswith("s"):
+            singulars += (low[:-1], low[:-2]) if low.endswith("es") else (low[:-1],)
+        return any(w in self.rules.dictionary for w in singulars)
 
     def names_a_group(self, span) -> bool:
         """A name of several words ending in a club word ("Manchester United", "Aston

@@ -218,6 +218,8 @@ _CONNECTORS = frozenset("of for the".split())
 _COMPANY_ENDS = frozenset("inc inc. corp corp. co co. ltd ltd. plc llc".split())
 #: Words that end no person's name: company words and the units of wire copy.
 _NOT_NAME_ENDS = _COMPANY_ENDS | frozenset("dlrs dlr cts pct mln bln stg".split())
+#: Company words, for rules elsewhere that must not read a firm as a person.
+COMPANY_WORDS = _COMPANY_ENDS
 
 
 def split_list(doc, c: Cand) -> list[Cand]:
