@@ -256,3 +256,12 @@ def test_an_org_that_starts_with_a_given_name_is_a_person_but_firms_stay_firms()
 def test_given_names(word, known):
     from searchkit.extraction.given_names import is_given_name
     assert is_given_name(word) is known
+
+
+def test_a_person_ending_in_a_plural_noun_is_a_team_unless_a_given_name_starts_it():
+    text = "The hosts were beaten by Sale Sharks at Edgeley Park on Sunday."
+    assert ("Sale Sharks", "PERSON") in [(e.text, e.label_) for e in load_nlp()(text).ents]
+    assert ("org", "Sale Sharks") in {(m.kind, m.text) for m in extract_text(text).mentions}
+    found = {(m.kind, m.text) for m in extract_text(
+        "Sarah Waters was shortlisted for the Booker prize.").mentions}
+    assert ("person", "Sarah Waters") in found

@@ -165,6 +165,8 @@ class _Pass:
             return None
         if c.label in ("ORG", "PERSON", "FAC") and names_an_event_or_group(span):
             return None  # "European Indoor Championships", "MPs": no organisation
+        if c.label == "PERSON" and self.names_a_team(span):
+            return "org"  # "Sale Sharks", "Scissor Sisters"
         if c.label == "ORG" and self.looks_like_a_person(span):
             return "person"  # "Fabien Pelous", "Bernie Ebbers"
         if c.label == "PERSON" and one_word and text[-2:].isupper() and not text.isupper():
@@ -202,6 +204,19 @@ class _Pass:
             return False  # "Le Monde", "ING Barings", "Sky Movies", "Red Brigades"
         return not any(self.is_word_or_plural(t) or t.lower_ in COMPANY_WORDS
                        or self.gaz.lookup(t.text, primary=True) is not None for t in span)
+
+    def names_a_team(self, span) -> bool:
+        """A "person" of several words ending in a capitalised plural of an English noun,
+        whose first word is no given name: a team or a band ("Sale Sharks", "Scissor
+        Sisters"), not "Sarah Waters" or "Tom Watts"."""
+        last, first = span[-1], span[0]
+        if len(span) < 2 or not last.text[:1].isupper() or not last.lower_.endswith("s") \
+                or last.lower_.endswith("ies") or self.rules.is_word(last):
+            return False  # "Davies" is no plural of "davy"
+        if not (first.is_alpha and len(first) > 2) or is_given_name(first.text):
+            return False  # "E.B. Michaels", "Sarah Waters"
+        return self.is_word_or_plural(last) and not self.aliases.find(span.text) \
+            and self.gaz.lookup(span.text) is None  # "Buenos Aires", "St Helens"
 
     def is_word_or_plural(self, tok) -> bool:
         """An English word, or the plural of one ("Motors", "Airways", "Securities")."""
