@@ -113,6 +113,13 @@ def test_junk_values_are_flagged_not_clustered():
     assert set(table.junk) == {"Anthony Kwan/Bloomberg/Getty Images", "UTC"}
 
 
+def test_a_person_of_consonants_only_is_an_abbreviation_but_short_and_welsh_names_stay():
+    table = table_of([{"people": ["Kbps", "Sgt", "Wyn Jones", "Ng", "Brno Hrbek"]}])
+    assert set(table.junk) == {"Kbps", "Sgt"}
+    assert table.junk["Kbps"] == "abbreviation"
+    assert table.entity("Wyn Jones") and table.entity("Ng") and table.entity("Brno Hrbek")
+
+
 def test_acronyms_inside_org_names_meet_their_written_out_forms():
     table = table_of([{"orgs": ["US Geological Survey"]}, {"orgs": ["U.S. Geological Survey"]},
                       {"orgs": ["United States Geological Survey"]},

@@ -45,7 +45,7 @@ FACET_KINDS = {"people": "person", "places": "place", "orgs": "org"}
 FORMAT_VERSION = 1
 #: Bumped when the resolution logic changes, so that a writer re-resolves saved tables
 #: (through the rules digest) while readers keep reading them.
-RESOLVER_VERSION = 2
+RESOLVER_VERSION = 3
 #: (kind, canonical) -> every name the alias data lists for it.
 AliasGroups = Mapping[tuple[str, str], Iterable[str]]
 
