@@ -4,13 +4,16 @@ On a fixed-seed sample of Reuters-21578 articles that carry gold `places`:
 1. place countries per article (precision / recall against the gold country tags), for the
    raw model (its GPE/LOC spans looked up in geonames) and for searchkit, with several ways of
    turning mentions into article countries;
-2. people per article: surnames of extracted people against the gold `people` tags;
+2. people per article: surnames of extracted people against the gold `people` tags, and
+   organisations against the 32 gold `orgs` tags (through `ORG_NAMES`), both as extracted
+   and as the index lists them after entity resolution over the sample;
 3. mentions: every raw-model PERSON / GPE / LOC / ORG span compared with searchkit's mentions
    (kept exactly, kept trimmed, relabelled, dropped) and where searchkit adds mentions;
 4. speed: the raw `nlp.pipe` pass against `extract_articles` on the same texts (with and
    without the event detector).
 
     python benchmarks/bench_entities.py --sample 2000 --seed 42
+    python benchmarks/bench_entities.py --sample 2000 --seed 42 --no-timing --cache
 
 Reuters keeps the dateline ("NEW YORK, March 3 -") outside `text`; in the original articles
 it opens the body, so it is put back in front of the text unless --no-dateline is given.
@@ -101,7 +104,7 @@ def load_sample(n: int, seed: int, dateline: bool) -> list[tuple[Article, set[st
             text = r["dateline"].strip() + " " + text
         gold_people = {surname(p.replace("-", " ")) for p in r.get("people") or []}
         out.append((Article(id=r["id"], text=text, title=r.get("title") or ""),
-                    {SLUG_TO_ISO[p] for p in r["places"]}, gold_people))
+                    {SLUG_TO_ISO[p] for p in r["places"]}, gold_people, set(r.get("orgs") or ())))
     return out
 
 
@@ -119,6 +122,85 @@ def prf(pred: list[set], gold: list[set]) -> tuple[float, float, float]:
     p = tp / np_ if np_ else 0.0
     r = tp / ng if ng else 0.0
     return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+
+#: The Reuters org tags, each with the names and acronyms it is written as (from the
+#: organisations' own names, written before any output was scored; "ADB" is left to the
+#: Asian bank, the more frequent tag).
+ORG_NAMES = {
+    "ec": ["European Community", "European Communities", "European Economic Community", "EC",
+           "EEC", "Common Market", "European Commission", "EC Commission"],
+    "imf": ["International Monetary Fund", "IMF"],
+    "opec": ["Organization of Petroleum Exporting Countries",
+             "Organisation of Petroleum Exporting Countries", "OPEC"],
+    "worldbank": ["World Bank", "International Bank for Reconstruction and Development", "IBRD"],
+    "gatt": ["General Agreement on Tariffs and Trade", "GATT"],
+    "ico-coffee": ["International Coffee Organization", "International Coffee Organisation", "ICO"],
+    "oecd": ["Organisation for Economic Co-operation and Development",
+             "Organization for Economic Cooperation and Development", "OECD"],
+    "icco": ["International Cocoa Organization", "International Cocoa Organisation", "ICCO"],
+    "adb-asia": ["Asian Development Bank", "ADB"],
+    "itc": ["International Tin Council", "ITC"],
+    "adb-africa": ["African Development Bank", "AfDB"],
+    "un": ["United Nations", "UN"],
+    "unctad": ["United Nations Conference on Trade and Development",
+               "UN Conference on Trade and Development", "UNCTAD"],
+    "fao": ["Food and Agriculture Organization", "Food and Agriculture Organisation", "FAO"],
+    "inro": ["International Natural Rubber Organization", "INRO"],
+    "eib": ["European Investment Bank", "EIB"],
+    "iea": ["International Energy Agency", "IEA"],
+    "ida": ["International Development Association", "IDA"],
+    "atpc": ["Association of Tin Producing Countries", "ATPC"],
+    "gcc": ["Gulf Cooperation Council", "Gulf Co-operation Council", "GCC"],
+    "isa": ["International Sugar Organization", "International Sugar Agreement"],
+    "bis": ["Bank for International Settlements", "BIS"],
+    "oapec": ["Organization of Arab Petroleum Exporting Countries", "OAPEC"],
+    "iwc-wheat": ["International Wheat Council", "IWC"],
+    "asean": ["Association of South East Asian Nations", "Association of Southeast Asian Nations",
+              "ASEAN"],
+    "escap": ["Economic and Social Commission for Asia and the Pacific", "ESCAP"],
+    "eca": ["Economic Commission for Africa", "ECA"],
+    "imco": ["Inter-Governmental Maritime Consultative Organization", "IMCO"],
+    "euratom": ["Euratom", "European Atomic Energy Community"],
+    "iwcc": ["International Wrought Copper Council", "IWCC"],
+    "comecon": ["Comecon", "Council for Mutual Economic Assistance", "CMEA"],
+    "efta": ["European Free Trade Association", "EFTA"],
+}
+
+
+def _org_key(name: str) -> str:
+    """Case-, dot-, hyphen-, -isation/-ization- and "the"-insensitive form of a name."""
+    words = name.casefold().replace(".", "").replace("-", "").replace("isation", "ization")
+    return " ".join(w for w in words.split() if w != "the")
+
+
+_SLUG_OF = {_org_key(n): slug for slug, names in ORG_NAMES.items() for n in names}
+
+
+def org_slugs(names) -> set[str]:
+    """The Reuters org tags that these organisation names stand for."""
+    return {_SLUG_OF[k] for k in map(_org_key, names) if k in _SLUG_OF}
+
+
+def index_values(extractions) -> tuple[list[set[str]], list[list[str]]]:
+    """Per article: surnames of its people and its organisations as the index lists them
+    (entity resolution over the sample: display values, kinds by vote, junk dropped)."""
+    from searchkit.extraction.canonical import load_aliases
+    from searchkit.resolve.entities import EntityTable, Observations
+
+    obs = Observations()
+    for ex in extractions:
+        obs.add_extraction(ex)
+    table = EntityTable(aliases=load_aliases().groups())
+    table.update(obs)
+    people, orgs = [], []
+    for ex in extractions:
+        facets = ex.facets()
+        values = {v for f in ("people", "places", "orgs") for v in facets[f]}
+        ents = [e for e in map(table.entity, values) if e is not None]
+        people.append({surname(e.value) for e in ents if e.kind == "person"})
+        orgs.append(sorted({e.value for e in ents if e.kind == "org"}))
+    return people, orgs
 
 
 # -- country sets from mentions ------------------------------------------------------------
@@ -211,7 +293,7 @@ def time_ours(sample, batch_size, events: bool):
         extractor.events = None  # measure entities + amounts alone
     try:
         t = time.perf_counter()
-        out = [ex for _a, ex in extract_articles([a for a, _g, _p in sample],
+        out = [ex for _a, ex in extract_articles([a for a, *_gold in sample],
                                                   batch_size=batch_size)]
         return time.perf_counter() - t, out
     finally:
@@ -280,6 +362,8 @@ def main(argv=None) -> int:
     ap.add_argument("--show", type=int, default=12, help="examples to list per category")
     ap.add_argument("--no-timing", action="store_true",
                     help="parse once and skip the speed section (for the whole corpus)")
+    ap.add_argument("--cache", action="store_true",
+                    help="with --no-timing: keep the parse in benchmarks/doc_cache.py's cache")
     args = ap.parse_args(argv)
     if not DATA.exists():
         print(f"{DATA} is absent", file=sys.stderr)
@@ -290,7 +374,7 @@ def main(argv=None) -> int:
     from searchkit.extraction.places import get_gazetteer
 
     sample = load_sample(args.sample, args.seed, not args.no_dateline)
-    texts = [a.text for a, _g, _p in sample]
+    texts = [a.text for a, *_gold in sample]
     nlp = load_nlp()
     get_extractor(None)  # load aliases, gazetteer and event rules outside the timings
     list(nlp.pipe(texts[:50]))  # warm up
@@ -300,13 +384,19 @@ def main(argv=None) -> int:
           f"model {nlp.meta['name']} {nlp.meta['version']}, pipes {nlp.pipe_names}")
 
     if args.no_timing:
-        docs = list(nlp.pipe(texts, batch_size=args.batch_size))
+        if args.cache:
+            sys.path.insert(0, str(Path(__file__).resolve().parent))
+            import doc_cache
+
+            docs = doc_cache.parsed_texts(f"reuters-gold-{args.sample}-{args.seed}", texts)
+        else:
+            docs = list(nlp.pipe(texts, batch_size=args.batch_size))
         extractor = get_extractor(None)
         extractions = [extractor(doc) for doc in docs]
     else:
         docs, extractions = report_speed(nlp, sample, texts, args)
 
-    gold_c = [g for _a, g, _p in sample]
+    gold_c = [g for _a, g, *_rest in sample]
     gaz = get_gazetteer()
     print("\n## Place countries per article (micro P / R / F1)")
     rows = [("raw model GPE/LOC -> geonames", [raw_countries(d, gaz) for d in docs]),
@@ -320,7 +410,7 @@ def main(argv=None) -> int:
     _show_country_errors(sample, rows[1][1], args.show)
 
     print("\n## People per article: surnames vs gold `people` (micro P / R / F1)")
-    gold_p = [p for _a, _g, p in sample]
+    gold_p = [p for _a, _g, p, _o in sample]
     raw_p = [{surname(e.text) for e in d.ents if e.label_ == "PERSON"} for d in docs]
     our_p = [{surname(m.canonical) for m in e.mentions if m.kind == "person"} for e in extractions]
     with_gold = [i for i, g in enumerate(gold_p) if g]
@@ -329,6 +419,24 @@ def main(argv=None) -> int:
         p2, _r2, f2 = prf([pred[i] for i in with_gold], [gold_p[i] for i in with_gold])
         print(f"{name:20s} all articles: P {p:.3f} R {r:.3f} F1 {f:.3f} | "
               f"{len(with_gold)} articles with gold people: P {p2:.3f} F1 {f2:.3f}")
+
+    index_people, index_orgs = index_values(extractions)
+    p, r, _f = prf(index_people, gold_p)
+    p2, _r2, f2 = prf([index_people[i] for i in with_gold], [gold_p[i] for i in with_gold])
+    print(f"{'index (resolved)':20s} all articles: P {p:.3f} R {r:.3f} | "
+          f"{len(with_gold)} articles with gold people: P {p2:.3f} F1 {f2:.3f}")
+
+    print("\n## Organisations per article: the 32 gold org tags (micro P / R / F1)")
+    gold_o = [o for *_rest, o in sample]
+    with_orgs = [i for i, g in enumerate(gold_o) if g]
+    raw_o = [org_slugs(e.text for e in d.ents if e.label_ == "ORG") for d in docs]
+    our_o = [org_slugs(m.canonical for m in e.mentions if m.kind == "org") for e in extractions]
+    for name, pred in (("raw model ORG", raw_o), ("searchkit orgs", our_o),
+                       ("index (resolved)", [org_slugs(v) for v in index_orgs])):
+        p, r, f = prf(pred, gold_o)
+        p2, _r2, f2 = prf([pred[i] for i in with_orgs], [gold_o[i] for i in with_orgs])
+        print(f"{name:20s} all articles: P {p:.3f} R {r:.3f} F1 {f:.3f} | "
+              f"{len(with_orgs)} articles with gold orgs: P {p2:.3f} F1 {f2:.3f}")
 
     print("\n## Mentions against the raw model's PERSON/GPE/LOC/ORG spans")
     cmp = compare_mentions(docs, extractions)
@@ -349,7 +457,7 @@ def main(argv=None) -> int:
 
 def _show_country_errors(sample, pred, show: int) -> None:
     fp, fn = Counter(), Counter()
-    for (_a, gold, _p), p in zip(sample, pred):
+    for (_a, gold, *_rest), p in zip(sample, pred):
         fp.update(p - gold)
         fn.update(gold - p)
     for name, counts in (("false", fp), ("missed", fn)):

@@ -10,6 +10,7 @@ Compared: the raw model (its PERSON, GPE + LOC, ORG entities) and searchkit's me
 
     python benchmarks/bench_mentions.py --split heldout
     python benchmarks/bench_mentions.py --split tune --errors 40
+    python benchmarks/bench_mentions.py --split heldout --skip wikinews_crisis:233
 """
 from __future__ import annotations
 
@@ -65,12 +66,16 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--split", choices=("tune", "heldout", "all"), default="heldout")
     ap.add_argument("--errors", type=int, default=0, help="list this many errors per kind")
+    ap.add_argument("--skip", action="append", default=[], metavar="CORPUS:LINE",
+                    help="leave out one gold article (repeatable), to state a figure without it")
     args = ap.parse_args(argv)
 
     from searchkit.extraction import load_nlp
     from searchkit.extraction.pipeline import get_extractor
 
-    items = load_gold(args.split)
+    skip = {tuple(s.rsplit(":", 1)) for s in args.skip}
+    items = [(row, text) for row, text in load_gold(args.split)
+             if (row["corpus"], str(row["line"])) not in skip]
     nlp = load_nlp()
     extractor = get_extractor(None)
     docs = list(nlp.pipe([text for _row, text in items], batch_size=16))

@@ -29,6 +29,10 @@ def main(argv=None) -> int:
     ap.add_argument("--top", type=int, default=150, help="values listed per kind")
     ap.add_argument("--out", help="write the top values with their variants here")
     ap.add_argument("--batch", type=int, default=64, help="articles per incremental update")
+    ap.add_argument("--top-only", action="store_true",
+                    help="resolve from scratch and write --out; no timings")
+    ap.add_argument("--labels", help="score the top values against this label file "
+                    "(benchmarks/data/bbc_top150_labels.tsv: kind, value, ok|wrong|split)")
     args = ap.parse_args(argv)
 
     from searchkit.extraction import load_nlp
@@ -37,6 +41,17 @@ def main(argv=None) -> int:
 
     pairs = doc_cache.extractions(args.corpus)
     arts = [a for a, _ex in pairs]
+    if args.top_only:
+        table = EntityTable(aliases=load_aliases().groups())
+        whole = Observations()
+        for _a, ex in pairs:
+            whole.add_extraction(ex)
+        table.update(whole)
+        if args.out:
+            _write_top(table, args.top, args.out)
+        if args.labels:
+            _score_top(table, args.top, args.labels)
+        return 0
     nlp = load_nlp()
     sample = [a.text for a in arts[:200]]
     t = time.perf_counter()
@@ -104,6 +119,21 @@ def _time_lookups(table) -> None:
     print(f"lookups: keys built in {build:.2f} s; match() mean {statistics.mean(times) * 1e6:.0f}"
           f" us, max {max(times) * 1e6:.0f} us over {len(queries)} lower-cased variants "
           f"({found} found); closest() {closest * 1000:.1f} ms")
+
+
+def _score_top(table, top: int, labels: str) -> None:
+    """Share of the top values per kind labelled real entities of that kind, and splits."""
+    import csv
+
+    with open(labels, encoding="utf-8") as fh:
+        marks = {(r["kind"], r["value"]): r["label"] for r in csv.DictReader(fh, delimiter="\t")}
+    for kind in ("person", "place", "org"):
+        values = [e.value for e in table.list(kind)[:top]]
+        got = [marks.get((kind, v), "unlabelled") for v in values]
+        right = sum(g in ("ok", "split") for g in got)
+        print(f"{kind:6s} right kind {right}/{len(values)} = {100 * right / len(values):.1f}%;"
+              f" split {got.count('split')}; unlabelled {got.count('unlabelled')}: "
+              + ", ".join(v for v, g in zip(values, got) if g == "unlabelled"))
 
 
 def _write_top(table, top: int, out: str) -> None:

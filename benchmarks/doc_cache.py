@@ -61,6 +61,25 @@ def parsed(corpus: str, *, batch_size: int = 32) -> tuple[list, list]:
     return arts, docs
 
 
+def parsed_texts(name: str, texts: list[str], *, batch_size: int = 32) -> list:
+    """Docs of `texts`, cached under `name` plus a digest of the texts (parsed on first use)."""
+    import hashlib
+
+    from spacy.tokens import DocBin
+
+    from searchkit.extraction import load_nlp
+
+    nlp = load_nlp()
+    digest = hashlib.sha256("\0".join(texts).encode()).hexdigest()[:12]
+    path = CACHE / f"{name}-{digest}-{nlp.meta['name']}-{nlp.meta['version']}.spacy"
+    if path.exists():
+        return list(DocBin().from_disk(path).get_docs(nlp.vocab))
+    docs = list(nlp.pipe(texts, batch_size=batch_size))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    DocBin(store_user_data=False, docs=docs).to_disk(path)
+    return docs
+
+
 def extractions(corpus: str, *, aliases=None) -> list[tuple]:
     """(article, Extraction) pairs of a corpus from the cached parse and the current rules.
 

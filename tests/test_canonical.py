@@ -9,6 +9,7 @@ from spacy.tokens import Span
 from searchkit.extraction import extract_text, load_nlp
 from searchkit.extraction.canonical import join_surnames, load_aliases
 from searchkit.models import SearchkitError
+from conftest import shared_file
 
 
 def people(text: str, **kw) -> list[str]:
@@ -154,3 +155,113 @@ def test_bad_alias_files_raise_an_error_naming_the_file(tmp_path, content, messa
 def test_missing_alias_file_is_a_clear_error(tmp_path):
     with pytest.raises(SearchkitError, match="cannot read alias file"):
         extract_text("Kyiv.", aliases=tmp_path / "nope.json")
+
+
+@pytest.mark.parametrize("text, expected", [
+    # A lowercase word glued on by a hyphen is part of the name, not a tail to cut.
+    ("United Nations Secretary-General Ban Ki-moon condemned the attack.",
+     ("person", "Ban Ki-moon")),
+    ("Chairman Chung Mong-koo said in the statement that sales rose.",
+     ("person", "Chung Mong-koo")),
+    # A name the model cut before a hyphenated link takes the rest.
+    ("Baitullah Mehsud, the leader of Tehrik-i-Taliban, said the group would fight.",
+     ("org", "Tehrik-i-Taliban")),
+    # An organisation's name the model cut after "of the" takes the capitalised rest.
+    ("Prices fell 0.7% in December, according to figures from the Office of the Deputy "
+     "Prime Minister.", ("org", "Office of the Deputy Prime Minister")),
+    # A person described by an apposition stays a person whatever the surname means.
+    ("The filing was attacked. Mike Lake, a spokesman for the lawyers, said the case was weak.",
+     ("person", "Mike Lake")),
+])
+def test_span_repairs_keep_whole_names(text, expected):
+    assert expected in [(m.kind, m.text) for m in extract_text(text).mentions]
+
+
+def test_a_thing_the_model_calls_a_person_inside_a_place_phrase_is_dropped():
+    ex = extract_text("I think he will have an impact in the Premiership because he manages "
+                      "his team well.")
+    assert "Premiership" not in [m.text for m in ex.mentions]
+
+
+def test_context_words_tell_works_and_groups_from_people():
+    text = ("Aguilera burst onto the pop scene in 1999. Her hits include the track Dirrty, "
+            "which reached number one. Indie dance band Kasabian built up a cult following "
+            "throughout 2004. Budget airline Ryanair has placed an order for 70 planes. "
+            "The Oscar-winning actress arrived.")
+    found = {m.text: m.kind for m in extract_text(text).mentions}
+    assert "Dirrty" not in found and "Oscar" not in found  # a song title; an award
+    assert found["Kasabian"] == "org" and found["Ryanair"] == "org"
+    assert found["Aguilera"] == "person"
+
+
+def test_role_words_and_nationality_nouns_are_not_names():
+    found = [(m.kind, m.text) for m in extract_text(
+        "Striker Nacho Novo scored twice. The Frenchman told reporters he was happy.").mentions]
+    assert ("person", "Nacho Novo") in found
+    assert all(text != "Frenchman" for _k, text in found)
+
+
+def _bbc_article(article_id: str) -> str:
+    with shared_file("news/bbc.jsonl").open(encoding="utf-8") as f:
+        for line in f:
+            record = json.loads(line)
+            if record["id"] == article_id:
+                return record["text"]
+    raise AssertionError(f"{article_id} not in bbc.jsonl")
+
+
+def test_a_title_of_english_words_no_gazetteer_knows_is_no_place():
+    # The model tags the song "Jailhouse Rock" a place; nothing in the article uses it as one.
+    places = [m.text for m in extract_text(_bbc_article("bbc-entertainment-112")).mentions
+              if m.kind == "place"]
+    assert "Jailhouse Rock" not in places and "UK" in places
+
+
+def test_regions_no_gazetteer_knows_stay_places():
+    found = [(m.kind, m.text) for m in extract_text(
+        "Floods hit Eastern Ukraine and Central Asia, and storms crossed the Indian Ocean. "
+        "He lives in Springfield, Ill., and works in Chicago.").mentions]
+    for name in ("Eastern Ukraine", "Central Asia", "Indian Ocean", "Ill."):
+        assert ("place", name) in found
+
+
+def test_squad_lists_read_sides_in_brackets_and_names_in_line_ups():
+    # "Jon Dunbar (Leeds Tykes)": the bracket after a player is his club, not a person.
+    squad = {(m.kind, m.text) for m in extract_text(_bbc_article("bbc-sport-295")).mentions}
+    assert ("org", "Leeds Tykes") in squad and ("person", "Leeds Tykes") not in squad
+    assert ("person", "Jon Dunbar") in squad
+    # A line-up of surnames: an unknown word the model took for a place is a player.
+    line_up = {(m.kind, m.text) for m in extract_text(_bbc_article("bbc-sport-325")).mentions}
+    assert ("person", "Windo") in line_up and ("place", "Windo") not in line_up
+
+
+def test_a_role_in_brackets_after_an_actor_stays_a_person():
+    found = {(m.kind, m.text) for m in extract_text(
+        "The film starred Kate Winslet (Clementine Kruczynski) and Jim Carrey (Joel Barrish).").mentions}
+    assert ("org", "Clementine Kruczynski") not in found
+
+
+def test_an_org_that_starts_with_a_given_name_is_a_person_but_firms_stay_firms():
+    text = "Fabien Galthie praised Serge Betsen and Imanol Harinordoquy after the win."
+    assert ("Imanol Harinordoquy", "ORG") in [(e.text, e.label_) for e in load_nlp()(text).ents]
+    assert ("person", "Imanol Harinordoquy") in {(m.kind, m.text)
+                                                for m in extract_text(text).mentions}
+    firms = "Shares of General Motors and Salomon Brothers fell, Dean Witter Reynolds said."
+    assert not {"General Motors", "Salomon Brothers"} & {
+        m.text for m in extract_text(firms).mentions if m.kind == "person"}
+
+
+@pytest.mark.parametrize("word, known", [("Fabien", True), ("Olena", True),
+                                         ("Gazprom", False), ("budget", False)])
+def test_given_names(word, known):
+    from searchkit.extraction.given_names import is_given_name
+    assert is_given_name(word) is known
+
+
+def test_a_person_ending_in_a_plural_noun_is_a_team_unless_a_given_name_starts_it():
+    text = "The hosts were beaten by Sale Sharks at Edgeley Park on Sunday."
+    assert ("Sale Sharks", "PERSON") in [(e.text, e.label_) for e in load_nlp()(text).ents]
+    assert ("org", "Sale Sharks") in {(m.kind, m.text) for m in extract_text(text).mentions}
+    found = {(m.kind, m.text) for m in extract_text(
+        "Sarah Waters was shortlisted for the Booker prize.").mentions}
+    assert ("person", "Sarah Waters") in found

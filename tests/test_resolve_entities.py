@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from searchkit.extraction.canonical import load_aliases
 from searchkit.resolve.edits import Edits, read_edits, write_edit
 from searchkit.resolve.entities import EntityTable, Observations
+from searchkit.resolve.lookup import Lookup
 from searchkit.resolve.names import compatible_given, fold, romanised, skeleton
 
 from conftest import shared_file
@@ -36,7 +37,8 @@ def table_of(articles, *, aliases=ALIASES, edits=None) -> EntityTable:
 def partition(table: EntityTable) -> set:
     """What a table says, without its ids: (kind, display, variants) per entity, and junk."""
     return {(e.kind, e.value, tuple(sorted(e.variants.items()))) for e in table.entities.values()
-            } | {("junk", v, r) for v, r in table.junk.items()}
+            } | {("junk", v, r) for v, r in table.junk.items()
+                 } | {("unlisted", v, r) for v, r in table.unlisted.items()}
 
 
 # -- name keys ---------------------------------------------------------------------------
@@ -109,6 +111,46 @@ def test_junk_values_are_flagged_not_clustered():
     table = table_of([{"people": ["Anthony Kwan/Bloomberg/Getty Images"], "orgs": ["UTC"]}])
     assert table.entity("UTC") is None
     assert set(table.junk) == {"Anthony Kwan/Bloomberg/Getty Images", "UTC"}
+
+
+def test_a_person_of_consonants_only_is_an_abbreviation_but_short_and_welsh_names_stay():
+    table = table_of([{"people": ["Kbps", "Sgt", "Wyn Jones", "Ng", "Brno Hrbek"]}])
+    assert set(table.junk) == {"Kbps", "Sgt"}
+    assert table.junk["Kbps"] == "abbreviation"
+    assert table.entity("Wyn Jones") and table.entity("Ng") and table.entity("Brno Hrbek")
+
+
+def test_acronyms_inside_org_names_meet_their_written_out_forms():
+    table = table_of([{"orgs": ["US Geological Survey"]}, {"orgs": ["U.S. Geological Survey"]},
+                      {"orgs": ["United States Geological Survey"]},
+                      {"orgs": ["UN Security Council"]}, {"orgs": ["United Nations Security Council"]},
+                      {"orgs": ["London Stock Exchange"]}, {"orgs": ["London School of Economics"]}])
+    assert table.entity("US Geological Survey") is table.entity("United States Geological Survey")
+    assert table.entity("U.S. Geological Survey") is table.entity("US Geological Survey")
+    assert table.entity("UN Security Council").value == "United Nations Security Council"
+    assert table.entity("London Stock Exchange") is not table.entity("London School of Economics")
+
+
+def test_a_contested_one_word_person_with_no_full_name_in_the_index_is_not_listed():
+    table = table_of([{"people": ["Premiership"]}] * 5 + [{"orgs": ["Premiership"]}]
+                     + [{"people": ["Subroto"]}] * 2 + [{"people": ["Oscar Wilde"]}]
+                     + [{"people": ["Tony Blair", "Blair"]}, {"people": ["Tony Blair"]},
+                        {"people": ["Hartson"]}, {"people": ["John Hartson", "Lennon"]},
+                        {"people": ["John Lennon"]}, {"people": ["Julian Lennon"]}])
+    assert table.entity("Premiership") is None and "Premiership" in table.unlisted
+    assert table.entity("Subroto") is not None  # always a person: one known by one name
+    assert table.entity("Blair").value == "Tony Blair"
+    assert table.entity("Hartson") is not None  # a surname of a full name: listed
+    # An ambiguous surname stays its own entity: it is a surname, so it is listed.
+    assert table.entity("Lennon") is not None
+    again = EntityTable.from_dict(json.loads(json.dumps(table.to_dict())), aliases=ALIASES)
+    assert again.unlisted == table.unlisted and again.entity("Premiership") is None
+
+
+def test_an_acronym_votes_person_or_org_unless_the_alias_data_makes_it_a_place():
+    table = table_of([{"places": ["ICCO"]}] * 3 + [{"orgs": ["ICCO"]}] + [{"places": ["UAE"]}])
+    assert table.entity("ICCO").kind == "org"
+    assert table.entity("UAE").kind == "place"
 
 
 def test_alias_data_names_the_entity_and_guards_other_entries():
@@ -260,6 +302,14 @@ def test_incremental_equals_from_scratch_with_removals(articles, data):
     delta.add_article(**articles[0])
     again.update(delta)
     assert partition(again) == partition(table_of(kept + [articles[0]]))
+    # The lookup keys loaded with the table and kept current equal keys made afresh.
+    assert lookup_view(again._lookups()) == lookup_view(Lookup(again.entities.values(),
+                                                               again.rules))
+
+
+def lookup_view(lookup: Lookup) -> set:
+    return {(kind, key, frozenset(ids)) for kind, table in lookup.keys.items()
+            for key, ids in table.items() if ids}
 
 
 @PROPS

@@ -16,10 +16,12 @@ from __future__ import annotations
 
 from ..models import Mention
 from .canonical import AliasTable, Namer, join_surnames, key
-from .context import (after_location_prep, before_area_word, has_place_head, inside_place,
-                      is_speaker, listed_with)
+from .context import (CLUB_WORDS, EVENT_WORDS, after_group_noun, competes, after_location_prep, before_area_word, has_place_head,
+                      inside_place, is_described, is_speaker, listed_with, names_a_region,
+                      names_a_work)
+from .given_names import is_given_name
 from .places import Gazetteer, Place, looks_like_demonym
-from .spans import LABEL_KIND, Cand, Recheck, SpanRules
+from .spans import COMPANY_WORDS, LABEL_KIND, Cand, Recheck, SpanRules
 from .untagged import SURE_CITY, UntaggedNames
 
 #: A city this big turns a one-word PERSON that is no name used in the article into a place.
@@ -50,6 +52,7 @@ class EntityFinder:
     def __call__(self, doc) -> list[Mention]:
         p = _Pass(self, doc)
         cands = [c for c in p.decide_kinds(self.rules.candidates(doc)) if c.kind is not None]
+        p.agree_in_lists(cands)
         cands += self.untagged(doc, cands, p.place_tokens_of(cands))
         p.settle_lists(cands)
         return [self._mention(doc, c) for c in self._named(doc, cands)]
@@ -111,6 +114,10 @@ class _Pass:
             if place is not None and place.country:
                 self.countries.add(place.country)
         self.place_tokens = {i for c, _t in placed for i in range(c.start, c.end)}
+        self.cued = self.context_cues(cands, texts)
+        self.placed = {t for c, t in placed if self.used_as_place(c)}
+        # Words the writer also uses in lowercase, outside names ("the budget", "digital").
+        self.common = {t.lower_ for t in doc if t.is_lower and t.is_alpha and t.ent_iob_ == "O"}
         for c in cands:
             c.kind = self.kind(c)
             if c.kind == "place":
@@ -127,33 +134,146 @@ class _Pass:
             return found[0]
         if one_word and key(text) in self.surnames | self.given:
             return "person"
+        if key(text) in self.cued:
+            return self.cued[key(text)]  # "the novel Vanity Fair", "indie band Kasabian"
+        if one_word and c.label in ("PERSON", "ORG") and not text.isupper() \
+                and key(text) in self.common and not is_speaker(span):
+            return None  # "Budget" beside "the budget": a common word with a capital
         # Alternate names ("Kiev") resolve places the model tagged, but never turn a person
         # or an organisation into a place.
         place = self.gaz.lookup(text, primary=c.label not in _PLACE_LABELS)
         if place is None and one_word and self.is_nationality(span[0], c.label):
             return None  # "Ukrainian troops", "the Moldovan government": not a place or name
+        if c.label in ("PERSON", "GPE", "LOC") and self.names_a_group(span):
+            return "org"  # "Manchester United", "Leicester City"
         if c.label in _PLACE_LABELS:
+            if place is None and one_word and key(text) in self.common \
+                    and not text.isupper() and key(text) not in self.placed:
+                return None  # "Broadband" beside "broadband": a word, not a place
+            if place is None and self.unattested_place(span):
+                return None  # "Sideways", "Breakfast", "the West": no place this article shows
             return "place"
         if place is not None and self.is_place_here(span, c.label, place):
             return "place"
         if self.names_a_site(span, c.label):
             return "place"
+        if c.label == "PERSON" and one_word and inside_place(span) \
+                and key(text) not in self.surnames | self.given:
+            return None  # "inside the Cell", "in the Premiership": no one is in a person
         if c.label == "FAC" or self.in_job_title(span) \
                 or self.rules.is_capital_artifact(span, c.label):
             return None
+        if c.label in ("ORG", "PERSON", "FAC") and names_an_event_or_group(span):
+            return None  # "European Indoor Championships", "MPs": no organisation
+        if c.label == "PERSON" and self.names_a_team(span):
+            return "org"  # "Sale Sharks", "Scissor Sisters"
+        if c.label == "ORG" and self.looks_like_a_person(span):
+            return "person"  # "Fabien Pelous", "Bernie Ebbers"
         if c.label == "PERSON" and one_word and text[-2:].isupper() and not text.isupper():
             return "org"  # "BelTA": a camel-case acronym is an agency, not a person
         return LABEL_KIND[c.label]
 
+    def unattested_place(self, span) -> bool:
+        """A GPE/LOC that no gazetteer or alias knows, made of English words only, which the
+        article never uses as a place ("Sideways", "Breakfast", "Grand Slam", "the West"):
+        the small model's guess at a capitalised word. A name holding a known place or a
+        feature word, or an area of one, stays ("Eastern Ukraine", "Indian Ocean")."""
+        if key(span.text) in self.placed or names_a_region(span) or span.text.isupper():
+            return False  # "MO", "LA": abbreviations are not words read as names
+        i = span.start
+        if i >= 2 and self.doc[i - 1].text == "," and i - 2 in self.place_tokens:
+            return False  # "Springfield, Ill.", "Boston, Mass": a place's region
+        words = [t for t in span if t.is_alpha]
+        if any(t.text[:1].isupper() and self.gaz.lookup(t.text) is not None for t in words):
+            return False
+        return bool(words) and all(self.rules.is_word(t) for t in words) and len(span) > 1
+
+    def looks_like_a_person(self, span) -> bool:
+        """An ORG of two or three capitalised words: a given name that is no English word,
+        then words that are no English words (nor their plurals), no place and no company
+        word ("Fabien Pelous", "Bernie Ebbers"; not "General Motors", "Salomon Brothers",
+        "Sky Movies", "London Critics")."""
+        words = [t.text for t in span]
+        if not 2 <= len(span) <= 3 or not all(w.isalpha() and w[:1].isupper() for w in words):
+            return False
+        if self.aliases.find(span.text) or self.gaz.lookup(span.text) is not None:
+            return False
+        first = span[0]
+        if len(first) < 3 or first.text.isupper() or self.rules.is_word(first) \
+                or not is_given_name(first.text):
+            return False  # "Le Monde", "ING Barings", "Sky Movies", "Red Brigades"
+        return not any(self.is_word_or_plural(t) or t.lower_ in COMPANY_WORDS
+                       or self.gaz.lookup(t.text, primary=True) is not None for t in span)
+
+    def names_a_team(self, span) -> bool:
+        """A "person" of several words ending in a capitalised plural of an English noun,
+        whose first word is no given name: a team or a band ("Sale Sharks", "Scissor
+        Sisters"), not "Sarah Waters" or "Tom Watts"."""
+        last, first = span[-1], span[0]
+        if len(span) < 2 or not last.text[:1].isupper() or not last.lower_.endswith("s") \
+                or last.lower_.endswith("ies") or self.rules.is_word(last):
+            return False  # "Davies" is no plural of "davy"
+        if not (first.is_alpha and len(first) > 2) or is_given_name(first.text):
+            return False  # "E.B. Michaels", "Sarah Waters"
+        return self.is_word_or_plural(last) and not self.aliases.find(span.text) \
+            and self.gaz.lookup(span.text) is None  # "Buenos Aires", "St Helens"
+
+    def is_word_or_plural(self, tok) -> bool:
+        """An English word, or the plural of one ("Motors", "Airways", "Securities")."""
+        if self.rules.is_word(tok):
+            return True
+        low = tok.lower_
+        singulars = (low[:-3] + "y",) if low.endswith("ies") else ()
+        if low.endswith("s"):
+            singulars += (low[:-1], low[:-2]) if low.endswith("es") else (low[:-1],)
+        return any(w in self.rules.dictionary for w in singulars)
+
+    def names_a_group(self, span) -> bool:
+        """A name of several words ending in a club word ("Manchester United", "Aston
+        Villa", "Leicester City") names a club, unless it is a known place ("Mexico City").
+        (Plural last words were tried too: "Sale Sharks", but also "Sarah Waters".)"""
+        last = span[-1]
+        if len(span) < 2 or not last.text[:1].isupper() or last.lower_ not in CLUB_WORDS:
+            return False
+        if last.lower_ in ("city", "county") and not competes(span):
+            return False  # "Kern County", "Kharkiv City": places, unless a side plays
+        # By main names only: geonames lists "Manchester City" as another name of Manchester.
+        return self.gaz.lookup(span.text, primary=True) is None
+
+    def used_as_place(self, c: Cand) -> bool:
+        """Whether the parse uses a span as a place: "near Robotyne", "Krynky district",
+        "Kharkiv and Krynky"."""
+        span = self.doc[c.start:c.end]
+        return after_location_prep(span) or before_area_word(span) \
+            or listed_with(span, self.place_tokens)
+
+    def context_cues(self, cands: list[Cand], texts: list[str]) -> dict[str, str | None]:
+        """Names the article itself shows to be a work or award (None) or a group ("org")
+        somewhere: every mention of that name in the article is read the same way."""
+        cued: dict[str, str | None] = {}
+        for c, text in zip(cands, texts):
+            span = self.doc[c.start:c.end]
+            if c.label in ("PERSON", "ORG", "FAC") and names_a_work(span):
+                cued[text] = None  # "the novel Vanity Fair", "Grammy-winning"
+            elif c.label in ("PERSON", "ORG", "GPE") and after_group_noun(span):
+                cued.setdefault(text, "org")  # "indie band Kasabian"
+        return cued
+
     def names_a_site(self, span, label: str) -> bool:
         """A name ending in a place word ("Tribal Areas", "Government Palace"), or a
         "person" nobody in the article is, named as where something is ("in Khan Younis")."""
-        if has_place_head(span) and label in ("ORG", "FAC", "PERSON"):
-            return True
+        if has_place_head(span) and label in ("ORG", "FAC") or \
+                has_place_head(span) and label == "PERSON" and not is_described(span):
+            return True  # not "Mike Lake, a spokesman": someone described is someone
         if label != "PERSON" or is_speaker(span):
             return False
         words = {key(t.text) for t in span}
-        return not words & (self.surnames | self.given) and inside_place(span)
+        if words & (self.surnames | self.given) or not inside_place(span):
+            return False
+        # "in Powys": a place when known or no English word; "in the Cell" / "in the
+        # Premiership" is a thing the model took for a person (see `kind`).
+        return self.gaz.lookup(span.text) is not None or not (
+            len(span) == 1 and (self.rules.is_word(span[0]) or span.text.isupper()))
 
     def is_nationality(self, tok, label: str) -> bool:
         """A demonym of a country name ("Ukrainian", "Iraqi"), or an adjective tagged a place."""
@@ -170,7 +290,7 @@ class _Pass:
             return False
         after = span.end < len(doc) and self.aliases.is_title(doc[span.end].text) \
             and doc[span.end].text[:1].isupper()
-        return after or (i >= 2 and doc[i - 1].lower_ == "of"
+        return after or (i >= 2 and doc[i - 1].lower_ == "of" and doc[i - 2].text[:1].isupper()
                          and self.aliases.is_title(doc[i - 2].text))
 
     def is_place_here(self, span, label: str, place: Place) -> bool:
@@ -186,6 +306,8 @@ class _Pass:
         text = span.text
         if (text.isupper() and len(text) <= 4) or key(text) in self.org_heads:
             return False  # "IBM"; "Goodyear" short for "Goodyear Tire and Rubber Co"
+        if label == "ORG" and competes(span):
+            return False  # "Wigan beat Leeds", "Leicester's striker": a club
         if label == "PERSON" and len(span) > 1:
             return False
         if after_location_prep(span) or before_area_word(span) \
@@ -199,6 +321,58 @@ class _Pass:
                 in_country and place.population >= SMALL_CITY)
         return (in_country and place.population >= LIKELY_CITY) or (
             key(text) in self.place_words and place.population >= ORG_CITY)
+
+    def agree_in_lists(self, cands: list[Cand]) -> None:
+        """In a list of three or more names ("Douglas, McNamara, Balde, Varga, Laursen"),
+        a name the model called an organisation among people is a person, and the other way
+        round, when at least two thirds of the list agree and the alias data is silent."""
+        for group in _lists(self.doc, cands):
+            kinds = [c.kind for c in group]
+            for kind in ("person", "org"):
+                other = "org" if kind == "person" else "person"
+                if len(group) >= 3 and kinds.count(kind) * 3 >= 2 * len(group):
+                    for c in group:
+                        if c.kind == other and c.label in ("PERSON", "ORG") \
+                                and not self.aliases.find(self.doc[c.start:c.end].text) \
+                                and (kind == "org" or self.could_be_a_name(c)):
+                            c.kind = kind
+                        elif kind == "person" and c.kind == "place" and self.unknown_word(c):
+                            c.kind = "person"  # "Windo, Van Niekerk, Horsman": a line-up
+        self.affiliations(cands)
+
+    def unknown_word(self, c: Cand) -> bool:
+        """A one-word name that neither the alias data nor the gazetteer (by any name) knows
+        and that is no English word: the model's guess of a place from its letters alone."""
+        span = self.doc[c.start:c.end]
+        return len(span) == 1 and c.label in ("GPE", "LOC") and not self.aliases.find(span.text) \
+            and self.gaz.lookup(span.text) is None and not self.rules.is_word(span[0])
+
+    def affiliations(self, cands: list[Cand]) -> None:
+        """A "person" in brackets right after a person ("Ben Hinshelwood (Worcester
+        Warriors)", "Jon Dunbar (Leeds Tykes)") is the first one's side: the place the
+        gazetteer knows it as, or an organisation when it ends in a plural noun or holds a place
+        ("Sale Sharks", "Edinburgh Rugby"; a name of names may be a role: it stays a person)."""
+        ends = {c.end: c for c in cands if c.kind == "person"}
+        doc = self.doc
+        for c in cands:
+            i = c.start
+            if c.kind != "person" or c.label != "PERSON" or i < 2 or c.end >= len(doc) \
+                    or doc[i - 1].text != "(" or doc[c.end].text != ")" or (i - 1) not in ends:
+                continue
+            if self.aliases.find(doc[i:c.end].text):
+                continue
+            span = doc[i:c.end]
+            if self.gaz.lookup(span.text, primary=True) is not None:
+                c.kind = "place"
+            elif len(span) > 1 and (_plural_word(span[-1], self.rules) or any(
+                    self.gaz.lookup(t.text, primary=True) is not None for t in span)):
+                c.kind = "org"  # not "Kate Winslet (Rose Dawson)": a role is a person
+
+    def could_be_a_name(self, c: Cand) -> bool:
+        """Not an English word ("Athlete", a band) nor a known place said alone."""
+        span = self.doc[c.start:c.end]
+        return not (len(span) == 1 and self.rules.is_word(span[0])) \
+            and self.gaz.lookup(span.text, primary=True) is None
 
     def settle_lists(self, cands: list[Cand]) -> None:
         """Known cities listed with places ("Kharkiv, Sumy and Poltava") are places too."""
@@ -217,3 +391,32 @@ class _Pass:
                     c.kind = "place"
                     tokens.update(range(c.start, c.end))
                     changed = True
+
+
+def _plural_word(tok, rules) -> bool:
+    """A capitalised plural of an English noun ("Sharks", "Warriors", "Harriers")."""
+    return tok.lemma_.lower() != tok.lower_ and rules.is_word(tok)
+
+
+def _lists(doc, cands: list[Cand]) -> list[list[Cand]]:
+    """Runs of candidates separated only by a comma, a semicolon or "and"."""
+    runs: list[list[Cand]] = []
+    ordered = sorted(cands, key=lambda c: c.start)
+    for c in ordered:
+        prev = runs[-1][-1] if runs else None
+        gap = [t.lower_ for t in doc[prev.end:c.start]] if prev is not None else None
+        if gap is not None and gap in ([","], [";"], ["and"], [",", "and"]):
+            runs[-1].append(c)
+        else:
+            runs.append([c])
+    return [r for r in runs if len(r) >= 3]
+
+
+def names_an_event_or_group(span) -> bool:
+    """An event ("Consumer Electronics Show", "Academy Awards": a capitalised event word
+    ends a name of several words) or a plural of an acronym ("MPs", "GPs": people, not a
+    body)."""
+    last = span[-1].text
+    if len(span) > 1 and last[:1].isupper() and last.lower() in EVENT_WORDS:
+        return True
+    return len(span) == 1 and len(last) > 2 and last.endswith("s") and last[:-1].isupper()

@@ -8,7 +8,9 @@ Used by extraction (a mention whose value is junk is dropped) and by entity reso
 - site boilerplate: a value holding a legal or sign-up phrase ("Terms of Service",
   "Privacy Policy", "Newsletters");
 - debris: brackets, "?", "!", "@", "#", "|", "=" or a digit-only word inside a person's
-  name.
+  name;
+- an abbreviation written like a name: a one-word "person" of three or more Latin
+  consonants and no vowel ("Gprs").
 
     >>> junk_reason("Jane Doe/Bloomberg/Getty Images", "person")
     'photo credit'
@@ -27,6 +29,8 @@ from ..models import SearchkitError
 DATA = Path(__file__).with_name("data") / "junk.json"
 _DEBRIS = re.compile(r"[\[\]{}()?!@#|=<>\u2026]")
 _SLASHED = re.compile(r"[^\W\d_]\s*/\s*[^\W\d_]")
+#: One word of Latin consonants only: no one's name (Welsh "Wyn" has its "y").
+_NO_VOWEL = re.compile(r"[b-df-hj-np-tv-xz]{3,}")
 
 
 @lru_cache(maxsize=1)
@@ -57,8 +61,7 @@ def junk_reason(value: str, kind: str | None = None) -> str | None:
         return "no letters"
     if _SLASHED.search(value) and not (value.isupper() and len(value) <= 6):
         return "photo credit"  # "AC/DC" is a name; "Jane Doe/AFP" is a credit
-    if value.strip() in rules["time_zones"] or words in {z.casefold() for z in rules["time_zones"]} \
-            and value.isupper():
+    if value.strip() in rules["time_zones"] or words in rules["time_zones"] and value.isupper():
         return "time zone"
     padded = f" {words} "
     if any(f" {p} " in padded for p in rules["legal_phrases"]):
@@ -70,4 +73,6 @@ def junk_reason(value: str, kind: str | None = None) -> str | None:
         return "debris"
     if kind == "person" and any(ch.isdigit() or ch == "&" for ch in value):
         return "debris"  # "Matt Lucas & David Walliams": two people, no one name
+    if kind == "person" and _NO_VOWEL.fullmatch(words):
+        return "abbreviation"  # "Gprs", "Hmrc": a Latin-letter name has a vowel
     return None

@@ -57,11 +57,15 @@ class SpanRules:
         cands = [c for c in (self.trim(doc, Cand(e.start, e.end, e.label_))
                              for e in doc.ents if e.label_ in LABEL_KIND) if c]
         cands = [part for c in cands for part in self.split_country_name(doc, c)]
+        cands = [part for c in cands for part in split_list(doc, c)]
         cands = self._with_dateline(doc, cands)
         for c in cands:
             if c.label == "PERSON":
                 self.extend_given_names(doc, c, set())
                 self._complete_particle(doc, c)
+                if c.end - c.start == 1 and c.end < len(doc) \
+                        and self.is_given_name(doc[c.end], set()):
+                    c.end += 1  # "Jaime" + untagged "Ongpin": the surname the model left out
         cands = _without_overlaps(cands)
         return [c for c in cands if not self.is_junk(doc, c)]
 
@@ -79,6 +83,9 @@ class SpanRules:
         while c.end > c.start and _strip_back(doc[c.end - 1]):
             c.end -= 1
         _cut_debris(doc, c)
+        _complete_linked_name(doc, c)
+        if not self.aliases.is_title(doc[max(c.start, c.end - 2)].text):
+            _complete_of_phrase(doc, c)  # not "Commanding General of" + "U.S. Army Europe"
         while c.end - c.start > 1 and _lowercase_tail(doc, c):
             c.end -= 1
         return c if c.end > c.start else None
@@ -157,6 +164,8 @@ class SpanRules:
             place = self.gaz.lookup(text, primary=True)
             return place is None or c.label not in ("GPE", "LOC") or (
                 place.kind == "city" and place.population < 100_000)
+        if c.label == "PERSON" and span[-1].lower_.rstrip(".") in _NOT_NAME_ENDS:
+            return True  # "N.Z. Dlrs", "Buckhorn Inc": a unit or a company word ends no name
         return c.label == "PERSON" and any(ch.isdigit() for ch in text)
 
     def is_capital_artifact(self, span, label: str) -> bool:
@@ -186,6 +195,7 @@ class SpanRules:
 
 
 _OPENING, _CLOSING, _DASHES = "([{", ")]}", ("-", "\u2013", "\u2014", "--")
+_HYPHENS = ("-", "\u2010", "\u2011")
 
 
 def _cut_debris(doc, c: Cand) -> None:
@@ -202,12 +212,88 @@ def _cut_debris(doc, c: Cand) -> None:
             break
 
 
+#: Lowercase words after which the model sometimes cuts an organisation's name.
+_CONNECTORS = frozenset("of for the".split())
+#: Last words of company names: "X Inc of Miami" is a company and a place.
+_COMPANY_ENDS = frozenset("inc inc. corp corp. co co. ltd ltd. plc llc".split())
+#: Words that end no person's name: company words and the units of wire copy.
+_NOT_NAME_ENDS = _COMPANY_ENDS | frozenset("dlrs dlr cts pct mln bln stg".split())
+#: Company words, for rules elsewhere that must not read a firm as a person.
+COMPANY_WORDS = _COMPANY_ENDS
+
+
+def split_list(doc, c: Cand) -> list[Cand]:
+    """ "Waterreus, Hutton" inside "Kyrgiakos, Andrews, Ball": a PERSON or ORG span holding
+    commas, itself inside a comma list, is several names (each capitalised part one)."""
+    if c.label not in ("PERSON", "ORG") or not any(t.text == "," for t in doc[c.start:c.end]):
+        return [c]
+    before = doc[c.start - 1].text if c.start > 0 else ""
+    after = doc[c.end].text if c.end < len(doc) else ""
+    if before not in (",", ";", ":") and after not in (",", ";") and after.lower() != "and":
+        return [c]
+    parts, start = [], c.start
+    for i in range(c.start, c.end + 1):
+        if i == c.end or doc[i].text == ",":
+            parts.append(Cand(start, i, c.label))
+            start = i + 1
+    # Only lists of short plain names: not "Ministry of Agriculture, Animal Husbandry and
+    # Fisheries", "Snocap, Inc.", "the UN's Women, Peace and Security Agenda".
+    plain = all(0 < p.end - p.start <= 3 and all(
+        t.is_alpha and t.text[:1].isupper() or t.text in (".", "'") or "'" in t.text
+        for t in doc[p.start:p.end]) and doc[p.end - 1].lower_.rstrip(".") not in _COMPANY_ENDS
+        for p in parts)
+    return parts if plain and len(parts) > 1 else [c]
+
+
 def _lowercase_tail(doc, c: Cand) -> bool:
-    """A trailing lowercase word after a capitalised name ("Interfax news agency")."""
-    last = doc[c.end - 1]
+    """A trailing lowercase word after a capitalised name ("Interfax news agency").
+
+    Not a word glued to the name by a hyphen ("Ban Ki-moon", "Co-operation"), nor a surname
+    after a particle ("Osama bin laden").
+    """
+    last, prev = doc[c.end - 1], doc[c.end - 2]
+    if prev.text in _HYPHENS and not prev.whitespace_ or prev.lower_ in PARTICLES:
+        return False
     return c.label in ("ORG", "PERSON") and last.is_alpha and last.is_lower \
         and last.lower_ not in PARTICLES and any(t.text[:1].isupper() for t in doc[c.start:c.end - 1]) \
         and doc[c.start].text[:1].isupper()
+
+
+def _complete_linked_name(doc, c: Cand) -> None:
+    """ "Tehrik" + "-i-Taliban", "Lashkar" + "-e-Toiba": a name the model cut before a
+    short lowercase link between hyphens takes the capitalised word after it."""
+    if c.label not in ("ORG", "PERSON"):
+        return
+    while c.end + 3 < len(doc) and _linked(doc[c.end - 1:c.end + 4]):
+        c.end += 4
+
+
+def _linked(toks) -> bool:
+    """Name, hyphen, short lowercase link, hyphen, capitalised word, with no spaces."""
+    name, dash, link, dash2, word = toks
+    return not any(t.whitespace_ for t in (name, dash, link, dash2)) \
+        and dash.text in _HYPHENS and dash2.text in _HYPHENS \
+        and link.is_alpha and link.is_lower and len(link) <= 3 \
+        and word.is_alpha and word.text[:1].isupper()
+
+
+def _complete_of_phrase(doc, c: Cand) -> None:
+    """ "Ministry of Foreign Affairs of" + "Ukraine": an organisation's name the model cut
+    after "of"/"for"/"the" takes the capitalised proper nouns that follow (up to four) when
+    they end a noun phrase (not "of British intelligence", "of DIY stores")."""
+    if c.label != "ORG" or c.end - c.start < 2 or doc[c.end - 1].lower_ not in _CONNECTORS:
+        return
+    before = c.end - 1
+    while before > c.start and doc[before].lower_ in _CONNECTORS:
+        before -= 1
+    if doc[before].lower_ in _COMPANY_ENDS:
+        return
+    end = c.end
+    while end < len(doc) and end - c.end < 4 and doc[end].pos_ == "PROPN" \
+            and doc[end].text[:1].isupper() and not doc[end].is_sent_start:
+        end += 1
+    if end > c.end and doc[end - 1].head.i < end:  # its head is inside: the phrase ends here
+        c.end = end
 
 
 def _strip_back(tok) -> bool:

@@ -1,5 +1,7 @@
 """Names the model left untagged: repeats of people's names, and place names with evidence.
 
+- two or three capitalised proper nouns after a capitalised title ("Secretary Jaime Ongpin")
+  are a person when none is an English word, a title or a known place;
 - a proper noun equal to the surname of a full name in the article is that person again
   ("Valerii Zaluzhnyi" untagged, "Zaluzhnyi" tagged elsewhere), grown over a given name;
   one seen elsewhere only on its own needs that given name as corroboration, and English
@@ -50,6 +52,9 @@ class UntaggedNames:
         if i in taken or tok.pos_ != "PROPN" or not tok.text[:1].isupper() or not tok.is_alpha \
                 or self.aliases.is_title(tok.text) or self.aliases.is_not_name(tok.text):
             return None
+        titled = self._after_title(doc, i, taken)
+        if titled is not None:
+            return titled
         if key(tok.text) in full | single and not self.rules.is_word(tok):
             c = Cand(i, i + 1, "NAME", "person")
             self.rules.extend_given_names(doc, c, taken)
@@ -64,6 +69,24 @@ class UntaggedNames:
             if kind is not None:
                 return Cand(i, stop, "NAME", kind)
         return None
+
+    def _after_title(self, doc, i: int, taken: set[int]) -> Cand | None:
+        """ "Finance Secretary Jaime Ongpin" untagged: two or three capitalised proper
+        nouns after a capitalised title are a person, when neither is an English word, a
+        known place or a title."""
+        if i == 0 or not doc[i - 1].text[:1].isupper() or not self.aliases.is_title(doc[i - 1].text):
+            return None
+        end = i
+        while end < len(doc) and end - i < 3 and end not in taken and self._name_word(doc[end]):
+            end += 1
+        if end - i < 2 or self.gaz.lookup(doc[i:end].text, primary=True) is not None:
+            return None
+        return Cand(i, end, "NAME", "person")
+
+    def _name_word(self, tok) -> bool:
+        return tok.pos_ == "PROPN" and tok.is_alpha and tok.is_title and len(tok) > 1 \
+            and not self.aliases.is_title(tok.text) and not self.aliases.is_not_name(tok.text) \
+            and not self.rules.is_word(tok) and self.gaz.lookup(tok.text, primary=True) is None
 
     def _listed_kind(self, span, place_tokens: set[int]) -> str | None:
         """The kind the alias data gives the span, else "place" if the gazetteer says so."""

@@ -66,11 +66,23 @@ def keys_of(value: str, kind: str, ctx: BlockContext) -> set[str]:
             keys.add(f"f:{core}")
         if len(folded.split()) == 1:
             keys.add(f"a:{folded}")  # a short form another value may define or expand
+        # Initials as written only: the shorter initials without generic words ("gm" of
+        # "General Motors Corp") would chain thousands of companies into one block.
         letters = initials(value, r)
         if len(letters) >= r.acronym_min_letters:
             keys.add(f"a:{letters}")
         keys.update(f"a:{fold(s)}" for s in ctx.definitions.get(value, ()))
     return {f"{kind}|{k}" for k in keys}
+
+
+def _acronyms_of(value: str, rules: Rules) -> set[str]:
+    """The acronyms a long name may go by: its initials, with and without its generic words
+    ("General Motors Corp": "gmc" and "gm")."""
+    found = {initials(value, rules)}
+    core = org_core(value, rules)
+    if core and core != fold(value):
+        found.add(initials(core, rules))
+    return {a for a in found if len(a) >= rules.acronym_min_letters}
 
 
 def _expanded(folded: str, ctx: BlockContext) -> str:
@@ -123,7 +135,7 @@ class _Block:
         if a.split or b.split:
             return False
         if self.kind == "org":
-            return all(_same_org(x, y, self.ctx.rules)
+            return all(_same_org(x, y, self.ctx)
                        for x in _long_forms(a.values, self.ctx.rules)
                        for y in _long_forms(b.values, self.ctx.rules))
         if self.kind != "person":
@@ -137,12 +149,15 @@ def _long_forms(values: list[str], rules: Rules) -> list[str]:
     return [v for v in values if not is_acronym(v, rules) and len(fold(v).split()) > 1]
 
 
-def _same_org(x: str, y: str, rules: Rules) -> bool:
-    """Two written-out organisation names of one cluster: one holds the other's words
-    ("UK Independence Party", "Independence Party") or they are spellings of each other.
-    "London Stock Exchange" and "London School of Economics" are not, whatever "LSE" says."""
-    wx, wy = set(fold(x).split()), set(fold(y).split())
-    return wx <= wy or wy <= wx or _spelled_alike(x, y, rules)
+def _same_org(x: str, y: str, ctx: BlockContext) -> bool:
+    """Two written-out organisation names of one cluster: one holds the other's words, with
+    acronyms the alias data expands written out ("UK Independence Party", "Independence
+    Party"; "US Geological Survey", "United States Geological Survey"), or they are
+    spellings of each other. "London Stock Exchange" and "London School of Economics" are
+    not, whatever "LSE" says."""
+    wx = set(_expanded(fold(x), ctx).split())
+    wy = set(_expanded(fold(y), ctx).split())
+    return wx <= wy or wy <= wx or _spelled_alike(x, y, ctx.rules)
 
 
 def _same_person(x: Name, y: Name, rules: Rules) -> bool:
@@ -249,48 +264,71 @@ def _spelled_alike(a: str, b: str, rules: Rules) -> bool:
 
 def _attach_loose_forms(block: _Block, order: list[str]) -> None:
     """Surnames alone, shortened names, acronyms: join one entity when unambiguous."""
+    index = _LooseIndex(block, order)
     for v in order:
-        candidates, defined = _loose_candidates(block, v)
+        candidates, defined = index.candidates(v)
         if candidates:
             target = _unambiguous(block, candidates, min_support=1 if defined else None)
             if target is not None:
                 block.union(target, v)
 
 
-def _loose_candidates(block: _Block, v: str) -> tuple[list[str], bool]:
-    """Roots of clusters a loose form `v` could belong to (its own excluded), and whether
-    the corpus defines them as acronym and name (then one article is support enough)."""
-    r, ctx = block.ctx.rules, block.ctx
-    own = block.find(v)
-    roots = [root for root in block.info if root != own]
-    if block.kind == "person":
-        name = parse_name(v)
-        return [root for root in roots if any(
-            _person_extends(name, parse_name(w), r) for w in block.info[root].values)], False
-    if block.kind != "org":
-        return [], False
-    # An acronym defined in the corpus ("International Criminal Court (ICC)") beats one
-    # read from initials or a name without its generic words.
-    defined = [root for root in roots if _defines(block, own, root)]
-    if defined:
-        return defined, True
-    folded = fold(v)
-    if not is_acronym(v, r):  # "Wagner" and "Wagner Group": the same name
-        shorter = [root for root in roots if any(
-            org_core(w, r) == folded != fold(w) for w in block.info[root].values)]
-        return shorter, True
-    return [root for root in roots if any(
-        initials(w, r) == folded for w in block.info[root].values)], False
+class _LooseIndex:
+    """Which values a loose form could belong to, by dict lookups (a block of thousands of
+    company names must not compare every pair)."""
 
+    def __init__(self, block: _Block, values: list[str]):
+        self.block = block
+        r, defs = block.ctx.rules, block.ctx.definitions
+        self.by_fold: dict[str, list[str]] = {}
+        self.definers: dict[str, list[str]] = {}  # folded short form -> values defining it
+        self.by_core: dict[str, list[str]] = {}
+        self.by_acronym: dict[str, list[str]] = {}
+        self.by_surname: dict[str, list[str]] = {}  # skeleton of the last surname word
+        for w in values:
+            self.by_fold.setdefault(fold(w), []).append(w)
+            for short in defs.get(w, ()):
+                self.definers.setdefault(fold(short), []).append(w)
+            if block.kind == "org":
+                self.by_core.setdefault(org_core(w, r), []).append(w)
+                for letters in _acronyms_of(w, r):
+                    self.by_acronym.setdefault(letters, []).append(w)
+            elif block.kind == "person" and parse_name(w).full:
+                last = surname_word(parse_name(w))
+                self.by_surname.setdefault(skeleton(last, r), []).append(w)
 
-def _defines(block: _Block, a: str, b: str) -> bool:
-    """Whether the corpus defines a value of one cluster as the acronym of the other's."""
-    defs = block.ctx.definitions
-    for long_root, short_root in ((a, b), (b, a)):
-        shorts = {fold(s) for w in block.info[long_root].values for s in defs.get(w, ())}
-        if shorts & {fold(w) for w in block.info[short_root].values}:
-            return True
-    return False
+    def candidates(self, v: str) -> tuple[list[str], bool]:
+        """Roots of clusters a loose form `v` could belong to (its own excluded), and
+        whether the corpus defines them as acronym and name (then one article is support
+        enough)."""
+        block, r = self.block, self.block.ctx.rules
+        own = block.find(v)
+        if block.kind == "person":
+            name = parse_name(v)
+            last = surname_word(name)
+            found = [w for w in self.by_surname.get(skeleton(last, r), ())
+                     if _person_extends(name, parse_name(w), r)] if last else []
+            return self._roots(found, own), False
+        if block.kind != "org":
+            return [], False
+        # An acronym defined in the corpus ("International Criminal Court (ICC)") beats one
+        # read from initials or a name without its generic words.
+        defs = block.ctx.definitions
+        mine = block.info[own].values
+        found = [w for ov in mine for short in defs.get(ov, ())
+                 for w in self.by_fold.get(fold(short), ())]
+        found += [w for ov in mine for w in self.definers.get(fold(ov), ())]
+        defined = self._roots(found, own)
+        if defined:
+            return defined, True
+        folded = fold(v)
+        if not is_acronym(v, r):  # "Wagner" and "Wagner Group": the same name
+            return self._roots([w for w in self.by_core.get(folded, ()) if fold(w) != folded],
+                               own), True
+        return self._roots(self.by_acronym.get(folded, ()), own), False
+
+    def _roots(self, values, own: str) -> list[str]:
+        return sorted({self.block.find(w) for w in values} - {own})
 
 
 def _person_extends(short: Name, full: Name, rules: Rules) -> bool:

@@ -6,7 +6,9 @@ those articles, plus acronym definitions found in the corpus ("International Cri
 Court (ICC)"). With the alias data and the user's edits, the table clusters the values
 (see `blocks.py` for the rules), gives each entity a kind by vote (a name that is a person
 in most of its articles is a person everywhere), a display value (the alias entry, the
-user's name, else the most used full form) and a stable id, and flags junk values.
+user's name, else the most used full form) and a stable id, and flags junk values. A
+cluster with too little evidence to list (a one-word "person" no full name backs, that
+other articles call something else) is kept out of the entities, in `unlisted`.
 
 It is incremental: `update(delta)` applies article additions and removals and re-resolves
 only the blocks whose values changed, so its cost follows the change, not the index.
@@ -34,13 +36,16 @@ from .blocks import BlockContext, keys_of, resolve_block
 from .edits import Edits
 from ..extraction.junk import junk_reason
 from .lookup import Lookup
-from .names import fold, is_acronym, parse_name
+from .names import fold, is_acronym, parse_name, same_surname, surname_word
 from .rules import Rules, load_rules
 
 KINDS = ("person", "place", "org")
 #: Facet field -> kind, for callers holding facet lists.
 FACET_KINDS = {"people": "person", "places": "place", "orgs": "org"}
 FORMAT_VERSION = 1
+#: Bumped when the resolution logic changes, so that a writer re-resolves saved tables
+#: (through the rules digest) while readers keep reading them.
+RESOLVER_VERSION = 3
 #: (kind, canonical) -> every name the alias data lists for it.
 AliasGroups = Mapping[tuple[str, str], Iterable[str]]
 
@@ -124,6 +129,7 @@ class EntityTable:
         self.entities: dict[str, Entity] = {}
         self.entity_of: dict[str, str] = {}  # value -> entity id
         self.junk: dict[str, str] = {}  # value -> why it is no name
+        self.unlisted: dict[str, str] = {}  # value -> why its cluster has too little evidence
         self.next_id = 1
         self._keys: dict[str, set[str]] | None = None  # value -> blocking keys
         self._holders: dict[str, set[str]] = {}  # key -> values
@@ -165,6 +171,10 @@ class EntityTable:
         listed = self._ctx.alias_of.get(fold(value))
         if listed is not None and kinds.get(listed[0], 0) > 0:
             return listed[0]
+        if is_acronym(value, self.rules) and kinds.keys() - {"place"}:
+            # "ICCO" tagged a place: acronyms of places are few and the alias data lists
+            # them ("US", "UAE"); any other acronym is a person's or an organisation's.
+            kinds = {k: n for k, n in kinds.items() if k != "place"}
         return max(KINDS, key=lambda k: (kinds.get(k, 0), -KINDS.index(k)))
 
     # -- changing -----------------------------------------------------------------------
@@ -224,7 +234,8 @@ class EntityTable:
                 "counts": self.counts,
                 "definitions": self.definitions,
                 "entities": [e.to_dict() for e in self.list()],
-                "junk": self.junk}
+                "junk": self.junk, "unlisted": self.unlisted,
+                "lookup": self._lookups().to_dict()}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], *, aliases: AliasGroups | None = None,
@@ -235,20 +246,26 @@ class EntityTable:
         if not isinstance(data, Mapping) or data.get("version") != FORMAT_VERSION:
             raise SearchkitError("entities table: unknown format (rebuild the index)")
         table = cls(aliases=aliases, edits=edits)
-        table.counts = {v: dict(k) for v, k in data["counts"].items()}
+        # A stale_ok table is read, not changed: it takes the loaded dicts as they are
+        # (copying them was most of the query path's load time).
+        own = (lambda d: {k: dict(v) for k, v in d.items()}) if not stale_ok else (lambda d: d)
+        table.counts = own(data["counts"])
         # In place: the block context holds this very dict.
-        table.definitions.update({v: dict(s) for v, s in data["definitions"].items()})
+        table.definitions.update(own(data["definitions"]))
         table.next_id = int(data["next_id"])
         table.junk = dict(data["junk"])
+        table.unlisted = dict(data.get("unlisted", {}))
+        entity_of = table.entity_of
         for e in data["entities"]:
-            entity = Entity(e["id"], e["kind"], e["value"], dict(e["variants"]),
+            entity = Entity(e["id"], e["kind"], e["value"], e["variants"],
                             tuple(e.get("names", ())))
             table.entities[entity.id] = entity
-            for v in entity.variants:
-                table.entity_of[v] = entity.id
+            entity_of.update(dict.fromkeys(entity.variants, entity.id))
         table.rebuilt = not stale_ok and data.get("rules") != table._rules_digest()
         if table.rebuilt:
             table.rebuild()
+        elif "lookup" in data:  # the query path: keys as saved, not made again per name
+            table._lookup = Lookup(table.entities.values(), table.rules, keys=data["lookup"])
         return table
 
     # -- internals ----------------------------------------------------------------------
@@ -284,7 +301,8 @@ class EntityTable:
         import json
 
         payload = json.dumps([sorted((list(k), sorted(v)) for k, v in self._aliases.items()),
-                              self.edits.to_dict(), repr(self.rules)], sort_keys=True)
+                              self.edits.to_dict(), repr(self.rules), RESOLVER_VERSION],
+                             sort_keys=True)
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
     def _value_articles(self, value: str) -> int:
@@ -328,7 +346,6 @@ class EntityTable:
     def _refresh(self, touched: set[str], seeds: set[str] = frozenset()) -> Changes:
         """Re-resolve the blocks holding `touched` values (before and after the change)."""
         self._ensure_keys()
-        self._lookup = None
         seeds = set(seeds) | touched | self._entity_mates(touched)
         for v in touched:  # old neighbours: a removed link may split their block
             for key in self._keys.get(v, ()):
@@ -343,15 +360,51 @@ class EntityTable:
             for v in e.variants:
                 self.entity_of.pop(v, None)
         changes = Changes(values=block_values | touched)
+        for v in block_values | touched:
+            self.unlisted.pop(v, None)
         self._ctx.articles.clear()  # filled per block
         new: list[Entity] = []
         for block, kind in self._blocks(block_values):
             for v in block:
                 self._ctx.articles[v] = self._value_articles(v)
+            surnames = None
             for cluster in resolve_block(block, kind, self._ctx):
-                new.append(self._entity(cluster, kind))
+                if kind == "person" and surnames is None:
+                    surnames = {surname_word(parse_name(v)) for v in block
+                                if parse_name(v).full}
+                reason = self._too_little_evidence(cluster, kind, surnames or set())
+                if reason:
+                    self.unlisted.update(dict.fromkeys(cluster, reason))
+                else:
+                    new.append(self._entity(cluster, kind))
         self._assign_ids(new, old, changes)
+        if self._lookup is not None:  # kept current: what changed, not the whole table
+            for e in old.values():
+                self._lookup.remove(e)
+            for e in new:
+                self._lookup.add(e)
         return changes
+
+    def _too_little_evidence(self, cluster: list[str], kind: str, surnames: set[str]) -> str:
+        """Why a cluster is no entity to list, or "" when it is one.
+
+        A "person" known by one word only, which is neither in the alias data nor the
+        user's edits nor the surname of any full name in the index, and which other
+        articles call a place or an organisation, is the small model's guess at a
+        capitalised word ("Premiership", "Everton", "Yukos", "Welsh"). One always called a
+        person stays: a real person known by one name ("Subroto", "Bono").
+        """
+        if kind != "person" or any(len(fold(v).split()) > 1 for v in cluster):
+            return ""
+        if all(set(self.counts.get(v, {})) <= {"person"} for v in cluster):
+            return ""
+        named = self.edits.named()
+        if any(fold(v) in self._ctx.alias_of or fold(v) in named for v in cluster):
+            return ""
+        words = {surname_word(parse_name(v)) for v in cluster}
+        if any(same_surname(w, s, self.rules) for w in words for s in surnames):
+            return ""
+        return "one word, no full name in the index"
 
     def _components(self, seeds: set[str]) -> set[str]:
         """Every live value connected to a seed through shared keys."""

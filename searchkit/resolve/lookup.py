@@ -4,10 +4,14 @@ A reader's value is tried, in order, as: the folded form of any name of an entit
 variants, display value, alias names: "nato", "Kiev"); its romanised form ("Zelenskiy");
 for people, a surname ("Zaluzhnyi": every person whose full name ends with it); for
 organisations, initials ("icc"). Each step is one dict lookup.
+
+The keys are kept up to date entity by entity (`add` / `remove`), so a change to the table
+costs what it touches, and they are saved with the table (`to_dict`), so the query path
+loads them instead of computing them for every name of the index.
 """
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Any, Iterable
 
 from rapidfuzz import fuzz, process
 
@@ -16,44 +20,51 @@ from .rules import Rules
 
 
 class Lookup:
-    """Keys of every entity's names, per kind (built once per table version)."""
+    """Keys of every entity's names, per kind.
 
-    def __init__(self, entities: Iterable, rules: Rules):
+    >>> from searchkit.resolve.entities import Entity
+    >>> from searchkit.resolve.rules import load_rules
+    >>> look = Lookup([Entity("e1", "org", "NATO", {"Nato": 3})], load_rules())
+    >>> look.match("org", "nato"), look.match(None, "N.A.T.O.")
+    (['e1'], ['e1'])
+    """
+
+    def __init__(self, entities: Iterable, rules: Rules, *,
+                 keys: dict[str, dict[str, list[str]]] | None = None):
         self.rules = rules
+        self.entities: dict[str, Any] = {e.id: e for e in entities}
         self.keys: dict[str, dict[str, list[str]]] = {}  # kind -> key -> ids
-        self.weight: dict[str, int] = {}
-        self.kind: dict[str, str] = {}
         self._choices: dict[str | None, tuple[list[str], list[str]]] = {}
-        self.names: dict[str, list[tuple[str, str]]] = {}  # kind -> (folded name, id)
-        for e in entities:
-            self.weight[e.id] = e.articles
-            self.kind[e.id] = e.kind
-            for name in dict.fromkeys([e.value, *e.variants, *e.names]):
-                self._add(e, name)
+        if keys is not None:
+            self.keys = keys  # as loaded (the caller hands them over)
+        else:
+            for e in self.entities.values():
+                self._index(e)
 
-    def _add(self, e, name: str) -> None:
-        folded = fold(name)
-        if not folded:
-            return
-        keys = {f"f:{folded}", f"p:{self._romanised(folded)}"}
-        if e.kind == "person":
-            parsed = parse_name(name)
-            if parsed.full:
-                keys.add(f"s:{romanised(surname_word(parsed), self.rules)}")
-        elif e.kind == "org":
-            letters = initials(name, self.rules)
-            if len(letters) >= self.rules.acronym_min_letters:
-                keys.add(f"i:{letters}")
-        table = self.keys.setdefault(e.kind, {})
-        for key in keys:
-            ids = table.setdefault(key, [])
-            if e.id not in ids:
-                ids.append(e.id)
-        self.names.setdefault(e.kind, []).append((folded, e.id))
+    # -- keeping it current --------------------------------------------------------------
+    def add(self, entity) -> None:
+        """Index a new or changed entity (remove its old version first)."""
+        self.entities[entity.id] = entity
+        self._index(entity)
+        self._choices.clear()
 
-    def _romanised(self, folded: str) -> str:
-        return " ".join(romanised(w, self.rules) for w in folded.split())
+    def remove(self, entity) -> None:
+        """Forget an entity as it was indexed (the same object or an equal one)."""
+        table = self.keys.get(entity.kind, {})
+        for key in self._keys_of(entity):
+            ids = table.get(key)
+            if ids is not None and entity.id in ids:
+                ids.remove(entity.id)
+                if not ids:
+                    del table[key]
+        self.entities.pop(entity.id, None)
+        self._choices.clear()
 
+    def to_dict(self) -> dict[str, dict[str, list[str]]]:
+        """The keys, JSON-able: kind -> key -> entity ids."""
+        return self.keys
+
+    # -- reading -------------------------------------------------------------------------
     def match(self, kind: str | None, text: str) -> list[str]:
         """Ids of entities `text` names, most articles first; [] when none."""
         folded = fold(text)
@@ -64,9 +75,10 @@ class Lookup:
             tries += [f"s:{romanised(folded, self.rules)}", f"i:{folded}"]
         kinds = [kind] if kind else list(self.keys)
         for key in tries:
-            found = [i for k in kinds for i in self.keys.get(k, {}).get(key, ())]
+            found = [i for k in kinds for i in self.keys.get(k, {}).get(key, ())
+                     if i in self.entities]
             if found:
-                return sorted(dict.fromkeys(found), key=lambda i: (-self.weight[i], i))
+                return sorted(dict.fromkeys(found), key=lambda i: (-self._weight(i), i))
         return []
 
     def closest(self, kind: str | None, text: str, n: int = 3) -> list[str]:
@@ -84,10 +96,46 @@ class Lookup:
                 break
         return out
 
+    # -- internals -----------------------------------------------------------------------
+    def _weight(self, entity_id: str) -> int:
+        return self.entities[entity_id].articles
+
+    @staticmethod
+    def _names(e) -> list[str]:
+        return list(dict.fromkeys([e.value, *e.variants, *e.names]))
+
+    def _keys_of(self, e) -> set[str]:
+        keys: set[str] = set()
+        for name in self._names(e):
+            folded = fold(name)
+            if not folded:
+                continue
+            keys |= {f"f:{folded}", f"p:{self._romanised(folded)}"}
+            if e.kind == "person":
+                parsed = parse_name(name)
+                if parsed.full:
+                    keys.add(f"s:{romanised(surname_word(parsed), self.rules)}")
+            elif e.kind == "org":
+                letters = initials(name, self.rules)
+                if len(letters) >= self.rules.acronym_min_letters:
+                    keys.add(f"i:{letters}")
+        return keys
+
+    def _index(self, e) -> None:
+        table = self.keys.setdefault(e.kind, {})
+        for key in self._keys_of(e):
+            ids = table.setdefault(key, [])
+            if e.id not in ids:
+                ids.append(e.id)
+
+    def _romanised(self, folded: str) -> str:
+        return " ".join(romanised(w, self.rules) for w in folded.split())
+
     def _choice_lists(self, kind: str | None) -> tuple[list[str], list[str]]:
         if kind not in self._choices:
-            pairs = [p for k, ps in self.names.items() if kind in (None, k) for p in ps]
+            pairs = [(f, e.id) for e in self.entities.values() if kind in (None, e.kind)
+                     for f in map(fold, self._names(e)) if f]
             # Most used first, so that ties go to the entity a reader more likely means.
-            pairs.sort(key=lambda p: (-self.weight[p[1]], p[0]))
+            pairs.sort(key=lambda p: (-self._weight(p[1]), p[0]))
             self._choices[kind] = ([p[0] for p in pairs], [p[1] for p in pairs])
         return self._choices[kind]

@@ -47,6 +47,7 @@ def romanised(token: str, rules: Rules | None = None) -> str:
     return _undouble(word)
 
 
+@lru_cache(maxsize=200_000)
 def skeleton(token: str, rules: Rules | None = None) -> str:
     """The romanised word's consonants, doubled letters once ("Zelenskyy" -> "slnsk")."""
     rules = rules or load_rules()
@@ -190,10 +191,16 @@ def alike(a: str, b: str, rules: Rules | None = None) -> bool:
     return Levenshtein.normalized_similarity(fold(a), fold(b)) >= rules.name_similarity
 
 
+@lru_cache(maxsize=200_000)
 def org_core(value: str, rules: Rules | None = None) -> str:
     """An organisation's name without generic words ("Wagner Group" -> "wagner")."""
     rules = rules or load_rules()
     text = f" {fold(value)} "
-    for word in sorted(rules.org_generic, key=len, reverse=True):
+    for word in _longest_first(rules.org_generic):
         text = text.replace(f" {word} ", " ")
     return " ".join(text.split())
+
+
+@lru_cache(maxsize=8)
+def _longest_first(words: frozenset[str]) -> tuple[str, ...]:
+    return tuple(sorted(words, key=len, reverse=True))
