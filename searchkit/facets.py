@@ -139,11 +139,10 @@ class ValueList:
 
     def hit_values(self, doc: int) -> list[str]:
         """The document's values, each as its group's name, first seen first."""
-        segment, row = self.snapshot.locate(doc)
-        offsets = segment.array(f"{self.spec.column}.offsets")
-        own = segment.array(f"{self.spec.column}.vocab")[
-            segment.array(f"{self.spec.column}.values")[offsets[row]:offsets[row + 1]]]
-        return self.group_names(own)
+        docs = self.view.docs  # pairs in document order, each document's in written order
+        lo, hi = docs.searchsorted(doc), docs.searchsorted(doc, side="right")
+        groups = self.grouping.of[self.view.values[lo:hi]]
+        return list(dict.fromkeys(self.values[g] for g in groups.tolist()))
 
     def group_names(self, spellings: np.ndarray) -> list[str]:
         """Group names of encoded spellings of this column, first seen first, unique."""
@@ -190,6 +189,8 @@ class Names(ValueList):
         group_of_id: dict[str, int] = {}
         docs, groups = [], []
         self.raw_groups = {}
+        # Per column, every (doc, group) pair in written order: a hit's names are a slice.
+        self._pair_groups: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         kind_of_column = {s.column: s.entity_kind for s in facetspec.NAME_FACETS}
         for column in self.columns:
             view = snapshot.list_view(column)
@@ -197,6 +198,7 @@ class Names(ValueList):
                            for v in view.vocab], dtype=np.int64)
             self.raw_groups[column] = (view.vocab, of)
             pair_groups = of[view.values] if len(view.values) else np.zeros(0, np.int64)
+            self._pair_groups[column] = (view.docs, pair_groups)
             keep = (pair_groups >= 0) & snapshot.live[view.docs]
             docs.append(view.docs[keep])
             groups.append(pair_groups[keep])
@@ -240,11 +242,9 @@ class Names(ValueList):
             return super().hit_values(doc)
         names = []
         for column in self.columns:
-            vocab, of = self.raw_groups[column]
-            segment, row = self.snapshot.locate(doc)
-            offsets = segment.array(f"{column}.offsets")
-            own = segment.array(f"{column}.vocab")[segment.array(f"{column}.values")[offsets[row]:offsets[row + 1]]]
-            names += [self.values[g] for g in of[np.searchsorted(vocab, own)] if g >= 0]
+            docs, groups = self._pair_groups[column]
+            lo, hi = docs.searchsorted(doc), docs.searchsorted(doc, side="right")
+            names += [self.values[g] for g in groups[lo:hi].tolist() if g >= 0]
         return list(dict.fromkeys(names))
 
     def _no_match(self, text: str) -> str:

@@ -42,6 +42,8 @@ from ..models import SearchkitError
 from .datafile import load_settings
 
 RULES_FILE = Path(__file__).resolve().parents[1] / "extraction" / "data" / "boilerplate.json"
+#: Counts held in dicts before they are merged into the sorted arrays (see `_flush_at`).
+MAX_PENDING = 1 << 17
 
 
 # stripped from both ends of a passage: "CNN —" and "CNN -" are the same line
@@ -315,8 +317,9 @@ class BoilerplateModel:
 
     def _flush_at(self) -> int:
         """Pending entries that trigger a merge: a quarter of the table (so merging is amortised
-        O(log n) an entry), at least 4096, at most a quarter of max_entries (the memory bound)."""
-        return max(4096, min(len(self._keys), self.rules.max_entries) // 4)
+        O(log n) an entry), at least 4096, at most MAX_PENDING (two dicts of ~100 bytes an
+        entry: a quarter of max_entries held 100 MB while indexing 200k articles)."""
+        return max(4096, min(len(self._keys) // 4, MAX_PENDING))
 
     def _flush(self) -> None:
         """Merge the pending counts into the sorted arrays, then evict if over max_entries."""

@@ -30,7 +30,7 @@ from .whoosh_store import StoredArticles
 #: Rows buffered before they are committed as a segment, and the term count that also
 #: triggers a commit (memory stays bounded by the batch, not the corpus).
 FLUSH_ROWS = 5_000
-FLUSH_TERMS = 2_500_000
+FLUSH_TERMS = 1_000_000
 
 
 class IndexWriter:
