@@ -13,13 +13,20 @@ A file is an object `{"types": [...], "lexicon": {...}}` (or a bare list of type
      "context": [{"pattern": [{"LEMMA": "prisoner"}]}], "context_boost": 0.2}
 
 `overrides` lists less specific types this one takes precedence over: in a sentence where
-both have triggers in the same clause (or on shared words), only this one's count
-("suicide bomb attack" is a suicide bombing, not also a remote explosive; a bomb that kills
-civilians is remote violence, not also an attack on civilians).
+both have triggers in the same clause, on shared words, or one inside the phrase of the
+other's event noun, only this one's count ("suicide bomb attack" is a suicide bombing, not
+also a remote explosive; "a bomb blast targeting tourists" is remote violence, not also an
+attack on civilians). `absorbs` (default: the `overrides` list) does the same across the
+article for *generic* triggers (rule flag `"generic": true`: a word that names what the
+more specific event also is, such as "bomb", "explosion" or "people were killed"): when
+this type tags the article, such triggers of the absorbed types no longer count ("Somali
+minister killed in bomb attack ... the suicide bomber was a woman" reports one suicide
+bombing, not also a remote explosive).
 
 A rule (in `patterns`, `negative` or `context`) has exactly one of `pattern` (spaCy Matcher
 token pattern) or `dep` (DependencyMatcher pattern), plus optional `id`, `weight` (0-1],
 `needs_context` (the trigger counts only in a sentence where a context rule matches),
+`generic` (see `absorbs` above),
 `scope` (negatives only: "overlap", the default, drops triggers that share a token with the
 negative match; "sentence" drops the type from the whole sentence) and `note`. A `lexicon`
 maps UPPER_CASE names to word lists that any file may use inside IN lists as "$NAME".
@@ -48,7 +55,7 @@ from typing import Any, Iterable, Iterator
 
 from ..models import Event, SearchkitError
 from .article_events import TITLE, Evidence, decide, load_calibration
-from .assertion import AssertionRules, clause_head, year_of
+from .assertion import AssertionRules, clause_head, quoted, reports_occurrence, year_of
 from .cues import load_cues
 from .datafiles import read_json
 from .event_matching import CompiledRule, RuleIndex, Trigger, _any_case  # noqa: F401
@@ -58,11 +65,11 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 
 FILE_KEYS = {"about", "lexicon", "types"}
 TYPE_KEYS = {"type", "code", "group", "description", "weight", "patterns", "negative",
-             "context", "context_boost", "enabled", "overrides"}
-RULE_KEYS = {"id", "pattern", "dep", "weight", "needs_context", "scope", "note"}
+             "context", "context_boost", "enabled", "overrides", "absorbs"}
+RULE_KEYS = {"id", "pattern", "dep", "weight", "needs_context", "scope", "generic", "note"}
 RULE_LISTS = ("patterns", "negative", "context")
 DEFAULTS = {"code": None, "group": "", "description": "", "weight": 0.8,
-            "context_boost": 0.2, "enabled": True, "overrides": []}
+            "context_boost": 0.2, "enabled": True, "overrides": [], "absorbs": None}
 RULE_WEIGHT = 0.7  # a trigger without its own weight
 
 
@@ -95,10 +102,13 @@ def load_taxonomy(extra: Iterable[str | Path] = ()) -> list[dict]:
             _merge(merged, _expand(entry, lexicon), where)
     types = [t for t in merged.values() if t["enabled"]]
     for t in types:
-        unknown = [o for o in t["overrides"] if o not in merged]
-        if unknown:
-            raise SearchkitError(f"{t['_origin']}: type {t['type']!r} overrides unknown "
-                                 f"type(s) {unknown}")
+        if t["absorbs"] is None:
+            t["absorbs"] = list(t["overrides"])
+        for key in ("overrides", "absorbs"):
+            unknown = [o for o in t[key] if o not in merged]
+            if unknown:
+                raise SearchkitError(f"{t['_origin']}: type {t['type']!r} {key} unknown "
+                                     f"type(s) {unknown}")
         if not t["patterns"]:
             raise SearchkitError(f"{t['_origin']}: type {t['type']!r} has no trigger patterns")
         if not t["context"] and any(r["needs_context"] for r in t["patterns"]):
@@ -173,9 +183,10 @@ def _check_entry(entry: Any, where: str, *, known: dict, lexicon: dict) -> None:
             _fail(where, f"{key!r} must be a string")
     if "enabled" in entry and not isinstance(entry["enabled"], bool):
         _fail(where, "'enabled' must be true or false")
-    overrides = entry.get("overrides", [])
-    if not isinstance(overrides, list) or not all(isinstance(o, str) and o for o in overrides):
-        _fail(where, "'overrides' must be a list of event type labels")
+    for key in ("overrides", "absorbs"):
+        labels = entry.get(key, [])
+        if not isinstance(labels, list) or not all(isinstance(o, str) and o for o in labels):
+            _fail(where, f"{key!r} must be a list of event type labels")
     _check_unit(entry, "weight", where, low_open=True)
     _check_unit(entry, "context_boost", where, low_open=False)
     for key in RULE_LISTS:
@@ -209,8 +220,9 @@ def _check_rule(rule: Any, where: str, *, negative: bool, lexicon: dict) -> None
     if ("pattern" in rule) == ("dep" in rule):
         _fail(where, "a rule needs exactly one of 'pattern' (token pattern) or 'dep'")
     _check_unit(rule, "weight", where, low_open=True)
-    if "needs_context" in rule and not isinstance(rule["needs_context"], bool):
-        _fail(where, "'needs_context' must be true or false")
+    for key in ("needs_context", "generic"):
+        if key in rule and not isinstance(rule[key], bool):
+            _fail(where, f"{key!r} must be true or false")
     if "scope" in rule and (not negative or rule["scope"] not in ("overlap", "sentence")):
         _fail(where, "'scope' is for negative rules only: \"overlap\" or \"sentence\"")
     if "id" in rule and not isinstance(rule["id"], str):
@@ -268,7 +280,7 @@ def _merge(merged: dict[str, dict], entry: dict, where: str) -> None:
 def _with_defaults(rule: dict, label: str, n: int, key: str) -> dict:
     """A rule with its id and weight filled in."""
     return {"id": f"{label}/{key}/{n}", "weight": RULE_WEIGHT, "needs_context": False,
-            "scope": "overlap", **rule}
+            "scope": "overlap", "generic": False, **rule}
 
 
 # --------------------------------------------------------------------------- detection
@@ -350,14 +362,21 @@ class EventDetector:
                                                   for i in trigger.tokens)
 
     def _precedence(self, doc, triggers: list[Trigger]) -> list[Trigger]:
-        """Triggers left when more specific types override others in the same clause."""
+        """Triggers left when more specific types override others describing the same event:
+        in the same clause, on shared words, or inside the other's event noun phrase."""
         overriding = [t for t in triggers if self._overrides[t.type_index]]
         if not overriding:
             return triggers
         heads = {id(t): clause_head(doc, t.tokens) for t in triggers}
+        phrases = {id(t): _noun_phrase(doc, t.tokens) for t in triggers}
+
+        def same_event(o: Trigger, t: Trigger) -> bool:
+            return bool(o.tokens & t.tokens) or heads[id(o)] == heads[id(t)] \
+                or t.tokens <= phrases[id(o)] or o.tokens <= phrases[id(t)]
+
         return [t for t in triggers if not any(
             o.sent_index == t.sent_index and t.type_index in self._overrides[o.type_index]
-            and (o.tokens & t.tokens or heads[id(o)] == heads[id(t)]) for o in overriding)]
+            and same_event(o, t) for o in overriding)]
 
     def may_fire(self, words: set[str], labels: set[str]) -> bool:
         """Whether a sentence with these words (and guessed lemmas) and entity labels could
@@ -384,6 +403,7 @@ class EventDetector:
                 context: set, year: int | None) -> list[Evidence]:
         """Strength before and after assertion per (type, sentence), with its evidence."""
         places: dict[tuple[int, int], _Place] = {}
+        preps = self.assertion.cues.report_preps
         for hit in triggers:
             key = (hit.type_index, hit.sent_index)
             etype = self.types[hit.type_index]
@@ -401,7 +421,10 @@ class EventDetector:
                 shown = text[start:end]
             strength = etype["weight"] * _combined(place.raw, boost)
             out.append(Evidence(ti, roles[si], strength, strength * place.factor(),
-                                start, end, shown, place.cue, _detail(sents[si]), opens[si]))
+                                start, end, shown, place.cue, _detail(sents[si]), opens[si],
+                                place.tokens, place.generic,
+                                reports_occurrence(doc, place.tokens, preps),
+                                roles[si] != TITLE and quoted(text, doc[place.anchor].idx)))
         return out
 
 
@@ -414,7 +437,9 @@ class _Place:
         self.factors: dict[str, float] = {}
         self._best = (-1.0, 0)
         self.anchor = 0
+        self.tokens: frozenset[int] = frozenset()
         self.cue: str | None = None
+        self.generic = True  # every trigger here names only what a more specific type is too
 
     def factor(self) -> float:
         """The share of the sentence's evidence that stands: the rules' factors averaged by
@@ -425,6 +450,7 @@ class _Place:
 
     def add(self, hit: Trigger, judged) -> None:
         rule, weight = hit.rule["id"], hit.rule["weight"]
+        self.generic = self.generic and hit.rule["generic"]
         if weight >= self.raw.get(rule, 0.0):
             self.factors[rule] = max(judged.factor, self.factors.get(rule, 0.0)) \
                 if weight == self.raw.get(rule) else judged.factor
@@ -432,6 +458,7 @@ class _Place:
         if (weight, -min(hit.tokens)) > self._best:
             self._best = (weight, -min(hit.tokens))
             self.anchor = min(hit.tokens)
+            self.tokens = hit.tokens
             self.cue = judged.cue
 
 
@@ -473,6 +500,15 @@ def _drop_vetoed(triggers: list[Trigger], negatives: list[Trigger]) -> list[Trig
         if not vetoed:
             kept.append(hit)
     return kept
+
+
+def _noun_phrase(doc, tokens: frozenset[int]) -> frozenset[int]:
+    """The tokens of the phrase a trigger's event noun heads ("a bomb blast [targeting
+    tourists]"), or none when its top word is no noun (a verb's subtree is its clause)."""
+    top = doc[min(tokens, key=lambda i: (sum(1 for _ in doc[i].ancestors), i))]
+    if top.pos_ not in ("NOUN", "PROPN"):
+        return frozenset()
+    return frozenset(t.i for t in top.subtree)
 
 
 def _sentences(doc) -> list:
