@@ -6,7 +6,8 @@ dependencies are read by three rule families, each only in sentences it can act 
 - event types: a sentence where every lexical anchor and entity label of some trigger rule
   occurs (lemmas are guessed from the word form with the lemmatizer's own tables, so the
   guess is a superset of the model's lemma);
-- counted amounts ("390 Ukrainians"): a number a noun could follow (`amounts._counts`);
+- counted amounts ("390 Ukrainians"): a number that may count a word after it
+  (`amounts.count_candidates`, the same test the amount rules make before reading the parse);
 - entities: the places where `entities`, `spans` and `untagged` consult the parse, i.e. a
   name span whose kind the alias data and the gazetteer leave open (place-or-speaker tests,
   nationality adjectives, capital artifacts, job titles), a capitalised word before a person
@@ -25,7 +26,7 @@ from functools import lru_cache
 
 import numpy
 
-from .amounts import SCALES, parse_number
+from .amounts import count_candidates
 from .canonical import key
 from .places import looks_like_demonym
 from .spans import PARTICLES
@@ -33,10 +34,6 @@ from .spans import PARTICLES
 #: Entity labels whose spans become name candidates (spans.LABEL_KIND without the pseudo-labels).
 NAME_LABELS = frozenset(("PERSON", "ORG", "GPE", "LOC", "FAC"))
 PLACE_LABELS = frozenset(("GPE", "LOC"))
-#: Entity labels whose numbers are no counted amount (amounts._counts skips them).
-NOT_COUNT_LABELS = frozenset(("MONEY", "PERCENT", "ORDINAL", "TIME"))
-#: How far after a number the noun it counts may stand (amounts._counted_noun: 3 tokens gap).
-COUNT_REACH = 4
 
 
 class LemmaGuess:
@@ -104,12 +101,11 @@ class ParseNeeds:
         self.dictionary = entities.rules.dictionary
 
     def __call__(self, doc) -> list[bool]:
-        sents = list(doc.sents)
+        text = doc.text  # Doc.text joins every token anew: read it once
         wanted = self._entity_sentences(doc)
-        out = []
-        for si, sent in enumerate(sents):
-            out.append(si in wanted or self._event_sentence(sent) or _count_sentence(sent))
-        return out
+        return [si in wanted or self._event_sentence(sent)
+                or any(count_candidates(doc, sent.start, sent.end, text))
+                for si, sent in enumerate(doc.sents)]
 
     # -- event types ------------------------------------------------------------------
     def _event_sentence(self, sent) -> bool:
@@ -211,20 +207,3 @@ def _trimmed(ent, aliases):
                            or (doc[end - 1].is_punct and doc[end - 1].text not in (".", ")"))):
         end -= 1
     return doc[start:end] if end > start else None
-
-
-def _count_sentence(sent) -> bool:
-    """amounts._counts without the parse: a number that a lower-case noun may follow."""
-    doc = sent.doc
-    for tok in sent:
-        if not tok.like_num or tok.ent_type_ in NOT_COUNT_LABELS:
-            continue
-        if parse_number(tok.text) is None or tok.lower_ in ("one", "a", "an"):
-            continue
-        end = tok.i + 1
-        while end < sent.end and doc[end].lower_ in SCALES and len(doc[end]) > 1:
-            end += 1
-        for nxt in doc[end:min(end + COUNT_REACH, sent.end)]:
-            if nxt.text.islower() or nxt.ent_type_ == "NORP":
-                return True
-    return False
