@@ -378,6 +378,10 @@ class EventDetector:
             o.sent_index == t.sent_index and t.type_index in self._overrides[o.type_index]
             and same_event(o, t) for o in overriding)]
 
+    def anchor_words(self) -> frozenset[str]:
+        """The words (lemmas or forms, lower case) some rule needs: `may_fire` ignores others."""
+        return self._index.anchor_words()
+
     def may_fire(self, words: set[str], labels: set[str]) -> bool:
         """Whether a sentence with these words (and guessed lemmas) and entity labels could
         hold a trigger: what two-stage parsing asks before parsing it."""

@@ -95,28 +95,59 @@ class ParseNeeds:
 
     def __init__(self, nlp, extractor):
         self.lemmas = LemmaGuess(nlp)
+        self.vocab = nlp.vocab
         self.events = extractor.events
+        self.anchor_words = self.events.anchor_words() if self.events is not None \
+            else frozenset()
+        self._token_anchors: dict[tuple[int, bool], frozenset[str]] = {}
         entities = extractor.entities
         self.aliases, self.gaz = entities.aliases, entities.gaz
         self.dictionary = entities.rules.dictionary
 
     def __call__(self, doc) -> list[bool]:
         text = doc.text  # Doc.text joins every token anew: read it once
+        sents = list(doc.sents)
         wanted = self._entity_sentences(doc)
-        return [si in wanted or self._event_sentence(sent)
-                or any(count_candidates(doc, sent.start, sent.end, text))
-                for si, sent in enumerate(doc.sents)]
+        events = self._event_sentences(doc, sents)
+        return [si in wanted or events[si] or any(count_candidates(doc, sent.start, sent.end,
+                                                                   text))
+                for si, sent in enumerate(sents)]
 
     # -- event types ------------------------------------------------------------------
-    def _event_sentence(self, sent) -> bool:
-        if self.events is None:
-            return False
-        words: set[str] = set()
-        for tok in sent:
-            words.update(self.lemmas(tok.lower_))
-            words.add(tok.norm_)
-        labels = {tok.ent_type_ for tok in sent if tok.ent_type_}
-        return self.events.may_fire(words, labels)
+    def _event_sentences(self, doc, sents: list) -> list[bool]:
+        """Per sentence, whether some trigger rule may fire there (its anchor words, as
+        guessed lemmas or forms, and its entity labels occur)."""
+        from spacy.attrs import ENT_TYPE, LOWER, NORM
+
+        if self.events is None or not len(doc):
+            return [False] * len(sents)
+        # Per distinct word form (numpy does the per-token work): most forms need no rule.
+        values = doc.to_array([LOWER, NORM, ENT_TYPE])
+        forms, form_of = numpy.unique(values[:, 0], return_inverse=True)
+        anchors = [self._anchors_of(int(form)) for form in forms.tolist()]
+        useful = numpy.array([bool(a) for a in anchors])[form_of]
+        sent_of = (numpy.searchsorted([sent.start for sent in sents], numpy.arange(len(doc)),
+                                      side="right") - 1).tolist()
+        form_of = form_of.tolist()
+        words: list[set[str]] = [set() for _ in sents]
+        labels: list[set[str]] = [set() for _ in sents]
+        for i in numpy.flatnonzero(useful).tolist():
+            words[sent_of[i]] |= anchors[form_of[i]]
+        for i in numpy.flatnonzero(values[:, 1] != values[:, 0]).tolist():
+            words[sent_of[i]] |= self._anchors_of(int(values[i, 1]), norm=True)
+        for i in numpy.flatnonzero(values[:, 2]).tolist():
+            labels[sent_of[i]].add(doc.vocab.strings[int(values[i, 2])])
+        return [self.events.may_fire(w, l) for w, l in zip(words, labels)]
+
+    def _anchors_of(self, form: int, *, norm: bool = False) -> frozenset[str]:
+        """The anchor words a word form may stand for: the form and its guessed lemmas (a
+        norm: itself only) that some rule needs; cached, as most forms need none."""
+        found = self._token_anchors.get((form, norm))
+        if found is None:
+            text = self.vocab.strings[form]
+            forms = {text} if norm else self.lemmas(text) | {text}
+            found = self._token_anchors[(form, norm)] = frozenset(forms & self.anchor_words)
+        return found
 
     # -- entities -------------------------------------------------------------------
     def _entity_sentences(self, doc) -> set[int]:
