@@ -195,8 +195,10 @@ def find_percents(text: str) -> Iterable[tuple[int, int, float]]:
 class AmountFinder:
     """Find every Amount in a Doc; offsets point into doc.text."""
 
-    def __call__(self, doc) -> list[Amount]:
-        text = doc.text  # Doc.text joins every token anew: read it once
+    def __call__(self, doc, *, text: str | None = None) -> list[Amount]:
+        """The amounts of a parsed Doc; `text` is `doc.text` when the caller has it (Doc.text
+        joins every token anew, so it is read once per article)."""
+        text = doc.text if text is None else text
         out: list[Amount] = []
         taken: list[tuple[int, int]] = []
         for start, end, value, code in find_money(text):

@@ -308,36 +308,38 @@ class EventDetector:
         self.assertion = AssertionRules(cues)
         self.passages = Passages(cues)
         self.calibration = load_calibration()
+        self._lowered: dict[int, str] = {}  # string id -> its text in lower case
 
     def __call__(self, doc) -> list[Event]:
         """Detected events of one text, most confident first, one per type."""
         return self.detect(doc)[0]
 
-    def detect(self, doc, *, title=None, date: str | None = None
+    def detect(self, doc, *, title=None, date: str | None = None, text: str | None = None
                ) -> tuple[list[Event], str | None]:
         """Events of an article (its text `doc`, its parsed `title`) and its main event type.
 
         `date` (ISO) tells which years are history; without it the latest year the text
-        names stands in.
+        names stands in. `text` is `doc.text`, when the caller has read it already.
         """
-        evidence, sentences = self.article_evidence(doc, title=title, date=date)
+        evidence, sentences = self.article_evidence(doc, title=title, date=date, text=text)
         return decide(self.types, evidence, self.calibration, sentences)
 
-    def article_evidence(self, doc, *, title=None, date: str | None = None
-                         ) -> tuple[list[Evidence], int]:
+    def article_evidence(self, doc, *, title=None, date: str | None = None,
+                         text: str | None = None) -> tuple[list[Evidence], int]:
         """The evidence of an article's text and title, and its number of prose sentences."""
-        year = _reference_year(date, doc, title)
+        text = doc.text if text is None else text  # Doc.text joins every token: read once
+        year = _reference_year(date, doc, text, title)
         sents = _sentences(doc)
-        roles = self.passages.roles(doc, sents, doc.text)
-        evidence = self.evidence(doc, year=year, sents=sents, roles=roles)
+        roles = self.passages.roles(doc, sents, text)
+        evidence = self.evidence(doc, year=year, sents=sents, roles=roles, text=text)
         if title is not None and len(title):
             evidence += self.evidence(title, year=year, in_title=True)
         return evidence, sum(1 for role in roles if role != BOILERPLATE)
 
     def evidence(self, doc, *, year: int | None = None, in_title: bool = False,
-                 sents=None, roles=None) -> list[Evidence]:
+                 sents=None, roles=None, text: str | None = None) -> list[Evidence]:
         """One Evidence per (type, sentence) with a trigger, boilerplate left out."""
-        text = doc.text  # Doc.text joins every token anew: read it once
+        text = doc.text if text is None else text
         sents = sents if sents is not None else _sentences(doc)
         if roles is None:
             roles = [TITLE] * len(sents) if in_title else self.passages.roles(doc, sents, text)
@@ -395,13 +397,27 @@ class EventDetector:
         ...  for t in detector.triggers(nlp("They swapped 390 prisoners."))]
         [('Prisoner exchange', 'swap-prisoners')]
         """
+        from spacy.attrs import LEMMA, LOWER, TAG
+
+        values = doc.to_array([TAG, LEMMA, LOWER])
         for si, sent in enumerate(sents if sents is not None else _sentences(doc)):
-            if not sent[0].tag:
+            if not values[sent.start, 0]:
                 continue  # not parsed: two-stage parsing found no rule that could fire here
-            words = {t.lemma_.lower() for t in sent} | {t.lower_ for t in sent}
+            words = self._words(doc, values[sent.start:sent.end, 1:])
             for rule in self._index.candidates(words):
                 for tokens in rule.find(doc, sent):
                     yield Trigger(rule.kind, rule.type_index, rule.rule, si, tokens)
+
+    def _words(self, doc, ids) -> set[str]:
+        """The lower-case lemmas and forms of a sentence's tokens (their string ids)."""
+        strings, lowered = doc.vocab.strings, self._lowered
+        words = set()
+        for string_id in set(ids.ravel().tolist()):
+            word = lowered.get(string_id)
+            if word is None:
+                word = lowered[string_id] = strings[string_id].lower()
+            words.add(word)
+        return words
 
     def _scored(self, doc, text: str, sents, roles, opens, triggers: list[Trigger],
                 context: set, year: int | None) -> list[Evidence]:
@@ -483,12 +499,28 @@ def _combined(weights: dict[str, float], boost: float) -> float:
     return strength + (1.0 - strength) * boost if strength > 0 else 0.0
 
 
-def _reference_year(date: str | None, doc, title) -> int | None:
+def _reference_year(date: str | None, doc, text: str, title) -> int | None:
     """The article's year: from its date, else the latest year its text names."""
     if date and date[:4].isdigit():
         return int(date[:4])
-    years = [y for d in (doc, title) if d is not None for y in map(year_of, d) if y]
+    years = [year_of(tok) for tok in _year_tokens(doc, text)]
+    if title is not None:
+        years += [year_of(tok) for tok in _year_tokens(title, title.text)]
+    years = [y for y in years if y]
     return max(years) if years else None
+
+
+_FOUR_DIGITS = re.compile(r"(?<!\d)\d{4}(?!\d)")
+
+
+def _year_tokens(doc, text: str) -> list:
+    """The tokens of four digits, found in the text (`year_of` reads no other token)."""
+    out = []
+    for match in _FOUR_DIGITS.finditer(text):
+        span = doc.char_span(match.start(), match.end())
+        if span is not None and len(span) == 1:
+            out.append(span[0])
+    return out
 
 
 def _drop_vetoed(triggers: list[Trigger], negatives: list[Trigger]) -> list[Trigger]:

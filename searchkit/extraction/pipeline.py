@@ -83,12 +83,13 @@ class Extractor:
 
     def __call__(self, doc, *, title=None, date: str | None = None) -> Extraction:
         """The Extraction of a parsed text; `title` (parsed) and `date` inform event types."""
-        events, main = self.events.detect(doc, title=title, date=date) \
+        text = doc.text  # Doc.text joins every token anew: read it once, hand it on
+        events, main = self.events.detect(doc, title=title, date=date, text=text) \
             if self.events is not None else ([], None)
         mentions = tuple(self.entities(doc))
-        return Extraction(mentions=mentions, amounts=tuple(self.amounts(doc)),
+        return Extraction(mentions=mentions, amounts=tuple(self.amounts(doc, text=text)),
                           events=tuple(events), main_event=main,
-                          acronyms=find_acronyms(doc.text, mentions))
+                          acronyms=find_acronyms(text, mentions))
 
 
 _EXTRACTORS: dict[tuple, tuple[AliasTable, Extractor]] = {}
