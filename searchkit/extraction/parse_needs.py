@@ -113,6 +113,10 @@ class ParseNeeds:
                                                                    text))
                 for si, sent in enumerate(sents)]
 
+    def event_sentences(self, doc) -> list[bool]:
+        """Per sentence, whether an event trigger may fire there (what titles need)."""
+        return self._event_sentences(doc, list(doc.sents))
+
     # -- event types ------------------------------------------------------------------
     def _event_sentences(self, doc, sents: list) -> list[bool]:
         """Per sentence, whether some trigger rule may fire there (its anchor words, as
