@@ -172,22 +172,26 @@ def print_errors(rows, articles, extractions) -> None:
 
 def candidate_features(articles: list[Article]) -> list[dict[str, dict[str, float]]]:
     """Per article, the features of every type with evidence (as article_events computes)."""
-    from searchkit.extraction.article_events import features
     from searchkit.extraction.pipeline import get_extractor
 
     extractor = get_extractor()
     detector = extractor.events
     docs = list(extractor.parse([a.text for a in articles]))
     titles = extractor.parse_titles([a.title for a in articles])
-    out = []
-    for article, doc, title in zip(articles, docs, titles):
-        items, sentences = detector.article_evidence(doc, title=title, date=article.date)
-        by_type: dict[str, list] = {}
-        for item in items:
-            by_type.setdefault(detector.types[item.type_index]["type"], []).append(item)
-        total = sum(e.asserted for e in items)
-        out.append({t: features(i, detector.calibration.support_min, total, sentences)
-                    for t, i in by_type.items()})
+    return [_named_features(detector, *detector.article_evidence(doc, title=title,
+                                                                 date=article.date))
+            for article, doc, title in zip(articles, docs, titles)]
+
+
+def _named_features(detector, evidence, sentences) -> dict[str, dict[str, float]]:
+    """Per type label, its features as the article-level decision computes them."""
+    from searchkit.extraction.article_events import typed_features
+
+    out = {}
+    for ti, feats in typed_features(detector.types, evidence, detector.calibration,
+                                    sentences).items():
+        feats.pop("_items")
+        out[detector.types[ti]["type"]] = feats
     return out
 
 
@@ -202,7 +206,6 @@ def case_candidates() -> list[tuple[dict[str, float], bool]]:
     are all lead: what the article sample has none of."""
     import csv
 
-    from searchkit.extraction.article_events import features
     from searchkit.extraction.pipeline import get_extractor
 
     path = NEWS.parent / "events" / "case2021_dev.tsv"
@@ -211,17 +214,11 @@ def case_candidates() -> list[tuple[dict[str, float], bool]]:
     extractor = get_extractor()
     detector = extractor.events
     out = []
+    codes = {t["type"]: t["code"] for t in detector.types}
     for row, doc in zip(rows, extractor.parse([r["EventSnippet"] for r in rows])):
-        items, sentences = detector.article_evidence(doc)
-        total = sum(e.asserted for e in items)
-        by_type: dict[int, list] = {}
-        for item in items:
-            by_type.setdefault(item.type_index, []).append(item)
-        for ti, its in by_type.items():
-            code = detector.types[ti]["code"]
-            if code and code != "OTHER":
-                out.append((features(its, detector.calibration.support_min, total, sentences),
-                            code == row["SubType"]))
+        for label, feats in _named_features(detector, *detector.article_evidence(doc)).items():
+            if codes[label] and codes[label] != "OTHER":
+                out.append((feats, codes[label] == row["SubType"]))
     return out
 
 

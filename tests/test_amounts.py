@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from searchkit.extraction import extract_text
 from searchkit.extraction.amounts import find_money, find_percents, parse_number
@@ -86,3 +88,77 @@ def test_wire_tables_give_no_counts_and_abbreviated_months_are_durations():
     assert ("six mths", 6.0, "months") in [(a.text, a.value, a.unit) for a in ex.amounts
                                            if a.kind == "duration"]
     assert 7.0 in [a.value for a in ex.amounts if a.kind == "percent"]
+
+
+def _counts_everywhere(doc) -> set:
+    """Oracle: the parse read at every number (what the finder did before it learnt which
+    numbers may count a word)."""
+    from searchkit.extraction.amounts import (NOT_COUNT_LABELS, SCALES, AmountFinder,
+                                              parse_number)
+
+    finder, text, found = AmountFinder(), doc.text, set()
+    for tok in doc:
+        if not tok.like_num or tok.ent_type_ in NOT_COUNT_LABELS \
+                or tok.lower_ in ("one", "a", "an") or parse_number(tok.text) is None:
+            continue
+        stop = tok.i + 1
+        while stop < len(doc) and doc[stop].lower_ in SCALES and len(doc[stop]) > 1:
+            stop += 1
+        amount = finder._count(doc, text, tok.i, stop)
+        if amount is not None:
+            found.add(amount)
+    return found
+
+
+def _real_texts(n: int) -> list[str]:
+    import json
+    from itertools import islice
+
+    from conftest import shared_file
+
+    out = []
+    for corpus in ("bbc", "ukraine_war", "reuters21578"):
+        with shared_file(f"news/{corpus}.jsonl").open(encoding="utf-8") as handle:
+            out += [t for t in (json.loads(line).get("text") for line in islice(handle, n)) if t]
+    return out
+
+
+def test_reading_the_parse_only_at_count_candidates_finds_every_count():
+    """Counts read the parse only where `count_candidates` says a number may count a word:
+    on real articles that finds exactly the counts of reading it at every number."""
+    from searchkit.extraction.amounts import AmountFinder
+    from searchkit.extraction.pipeline import load_nlp
+
+    finder = AmountFinder()
+    for doc in load_nlp().pipe(_real_texts(15)):
+        ours = {a for a in finder(doc) if a.kind in ("count", "duration")}
+        assert ours == {a for a in _counts_everywhere(doc) if not _in_money(doc, a)}
+
+
+NUMBERS = ["390", "1,200", "six", "29", "2004", "3.5", "twenty-five", "12", "1986"]
+WORDS = ["people", "prisoners", "years", "year-old", "old", "Ukrainians", "of", "the", "bags",
+         "per", "cent", "mln", "dlrs", "times", "in", "March", "soldiers", "-", "\n   ",
+         "killed", "more", "than", "months", "Russian", "were"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(NUMBERS), st.sampled_from(WORDS)),
+                min_size=2, max_size=12))
+def test_count_candidates_never_miss_a_count(words):
+    """Property: whatever the words, the finder (parse read at candidates only) gives the
+    oracle's counts (parse read at every number)."""
+    from searchkit.extraction.amounts import AmountFinder
+    from searchkit.extraction.pipeline import load_nlp
+
+    doc = load_nlp()("They said " + " ".join(words) + ".")
+    ours = {a for a in AmountFinder()(doc) if a.kind in ("count", "duration")}
+    assert ours == {a for a in _counts_everywhere(doc) if not _in_money(doc, a)}
+
+
+def _in_money(doc, amount) -> bool:
+    """Whether a count lies on money or a percentage (the finder takes those first)."""
+    from searchkit.extraction.amounts import find_money, find_percents
+
+    text = doc.text
+    spans = [(s, e) for s, e, *_ in find_money(text)] + [(s, e) for s, e, _ in find_percents(text)]
+    return any(s < amount.end and amount.start < e for s, e in spans)

@@ -80,7 +80,8 @@ def extract_here(articles: Iterable[Article], *, aliases: str | Path | None = No
         # Texts beyond the model's limit are cut: offsets stay valid, the tail goes unread.
         docs = extractor.parse((a.text[:limit] for a in batch), batch_size=batch_size,
                                full=full_parse)
-        titles = extractor.parse_titles([a.title for a in batch], batch_size=batch_size)
+        titles = extractor.parse_titles([a.title for a in batch], batch_size=batch_size,
+                                        full=full_parse)
         for article, doc, title in zip(batch, docs, titles):
             yield article, extractor(doc, title=title, date=article.date)
 

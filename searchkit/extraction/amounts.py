@@ -5,6 +5,10 @@ words, scale words, ranges; "€150 billion", "$1.13bn", "£600m", "5 mln dlrs",
 counts and durations use the parse: a number that modifies a noun ("390 Ukrainians" -> 390
 people, "29 years" -> a duration). A range keeps its lower bound as the value.
 
+The parse is read only for a number that may count a word within reach after it
+(`count_candidates`: words, entities and the text alone decide that), so two-stage parsing
+(`parse_needs.py`) parses a sentence for amounts only when it holds such a number.
+
     >>> parse_number("1,250.5")
     1250.5
     >>> scale_of("bn")
@@ -13,7 +17,7 @@ people, "29 years" -> a duration). A range keeps its lower bound as the value.
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from ..models import Amount
 
@@ -82,6 +86,10 @@ TIME_UNITS = {"year": "years", "month": "months", "week": "weeks", "day": "days"
               "mths": "months", "wk": "weeks", "wks": "weeks"}
 # Nouns a number modifies that are not counted things.
 NOT_COUNTED = frozenset("""time times percent pct per cent point points % nil""".split())
+#: Entity labels of numbers that are never counts (money, percentages, ranks, clock times).
+NOT_COUNT_LABELS = frozenset(("MONEY", "PERCENT", "ORDINAL", "TIME"))
+#: How far after a number (and its scale words) the noun it counts may stand.
+COUNT_REACH = 4
 
 _NUM = r"(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)"
 _WORDNUM = "(?:" + "|".join(sorted((w for w in WORD_NUMBERS if w not in ("a", "an", "dozen")),
@@ -187,51 +195,45 @@ def find_percents(text: str) -> Iterable[tuple[int, int, float]]:
 class AmountFinder:
     """Find every Amount in a Doc; offsets point into doc.text."""
 
-    def __call__(self, doc) -> list[Amount]:
-        text = doc.text
+    def __call__(self, doc, *, text: str | None = None) -> list[Amount]:
+        """The amounts of a parsed Doc; `text` is `doc.text` when the caller has it (Doc.text
+        joins every token anew, so it is read once per article)."""
+        text = doc.text if text is None else text
         out: list[Amount] = []
         taken: list[tuple[int, int]] = []
         for start, end, value, code in find_money(text):
-            out.append(self._amount(doc, start, end, value, code, "money"))
+            out.append(self._amount(doc, text, start, end, value, code, "money"))
             taken.append((start, end))
         for start, end, value in find_percents(text):
             if not _overlaps(taken, start, end):
-                out.append(self._amount(doc, start, end, value, "percent", "percent"))
+                out.append(self._amount(doc, text, start, end, value, "percent", "percent"))
                 taken.append((start, end))
-        for amount in self._counts(doc, taken):
+        for amount in self._counts(doc, text, taken):
             out.append(amount)
         return sorted(out, key=lambda a: a.start)
 
     @staticmethod
-    def _amount(doc, start: int, end: int, value: float, unit: str, kind: str) -> Amount:
+    def _amount(doc, text: str, start: int, end: int, value: float, unit: str,
+                kind: str) -> Amount:
         span = doc.char_span(start, end, alignment_mode="expand")
         sentence = span[0].sent.text.strip() if span is not None and len(span) else ""
-        return Amount(doc.text[start:end], float(value), unit, kind, start, end, sentence)
+        return Amount(text[start:end], float(value), unit, kind, start, end, sentence)
 
-    def _counts(self, doc, taken: list[tuple[int, int]]) -> Iterable[Amount]:
-        i = 0
-        while i < len(doc):
-            tok = doc[i]
-            if not tok.like_num or tok.ent_type_ in ("MONEY", "PERCENT", "ORDINAL", "TIME") \
-                    or _overlaps(taken, tok.idx, tok.idx + len(tok)):
-                i += 1
-                continue
-            end = i + 1  # take scale words along: "6.4 mln bags"
-            while end < len(doc) and doc[end].lower_ in SCALES and len(doc[end]) > 1:
-                end += 1
-            amount = self._count(doc, i, end)
-            if amount is not None:
-                yield amount
-            i = end
+    def _counts(self, doc, text: str, taken: list[tuple[int, int]]) -> Iterable[Amount]:
+        for sent in _sentences(doc):
+            for i, end in count_candidates(doc, sent.start, sent.end, text):
+                tok = doc[i]
+                if not _overlaps(taken, tok.idx, tok.idx + len(tok)):
+                    amount = self._count(doc, text, i, end)
+                    if amount is not None:
+                        yield amount
 
-    def _count(self, doc, start: int, end: int) -> Amount | None:
+    def _count(self, doc, text: str, start: int, end: int) -> Amount | None:
         """A number modifying a noun: a count ("390 Ukrainians") or a duration ("29 years")."""
         phrase = doc[start:end]
-        value = parse_number(phrase[0].text)
-        if value is None or phrase[0].lower_ in ("one", "a", "an"):
-            return None  # "one of them", "one day": not worth an amount facet
-        value *= scale_of(phrase[-1].text if len(phrase) > 1 else None)
-        head = _counted_noun(doc, phrase)
+        value = parse_number(phrase[0].text) * scale_of(phrase[-1].text if len(phrase) > 1
+                                                        else None)
+        head = _counted_noun(doc, text, phrase)
         if head is None:
             return None
         lemma = head.lemma_.lower()
@@ -248,10 +250,62 @@ class AmountFinder:
         else:
             unit, kind = lemma, "count"
         s, e = phrase.start_char, head.idx + len(head)
-        return Amount(doc.text[s:e], value, unit, kind, s, e, phrase[0].sent.text.strip())
+        return Amount(text[s:e], value, unit, kind, s, e, phrase[0].sent.text.strip())
 
 
-def _counted_noun(doc, phrase):
+def count_candidates(doc, start: int, end: int, text: str) -> Iterator[tuple[int, int]]:
+    """(number, end of its scale words) of each number in doc[start:end] (a sentence) that may
+    count a word after it, judged without the parse: every test of `AmountFinder._count` and
+    `_counted_noun` that words, entities and the text decide ("in 2004 the", "3.5 per cent",
+    "the 29-year-old" are not; "390 prisoners" may be). What the parse decides (the word is
+    the number's head, a noun) is left to `_count`, so this is a superset of its counts.
+    """
+    i = start
+    while i < end:
+        tok = doc[i]
+        if not tok.like_num or tok.ent_type_ in NOT_COUNT_LABELS \
+                or tok.lower_ in ("one", "a", "an") or parse_number(tok.text) is None:
+            i += 1
+            continue
+        stop = i + 1  # take scale words along: "6.4 mln bags"
+        while stop < len(doc) and doc[stop].lower_ in SCALES and len(doc[stop]) > 1:
+            stop += 1
+        if _may_count(doc, text, i, stop, end):
+            yield i, stop
+        i = stop
+
+
+def _may_count(doc, text: str, number: int, stop: int, end: int) -> bool:
+    """Whether some word within COUNT_REACH after the number phrase doc[number:stop] could
+    be the noun `_count` takes (all its tests but the parse's)."""
+    date = doc[number].ent_type_ == "DATE"
+    year = _looks_like_year(doc[number].text)
+    after = doc[stop - 1].idx + len(doc[stop - 1])
+    for j in range(stop, min(stop + COUNT_REACH, end)):
+        word = doc[j]
+        if doc[j - 1].lower_ in NOT_COUNTED and j > stop:
+            return False  # "seven pct increase": a word in between is no count's
+        if not (word.text.islower() or word.ent_type_ == "NORP"):
+            continue
+        gap = text[after:word.idx]
+        if "\n " in gap or "   " in gap:
+            continue
+        if word.lower_ in TIME_UNITS:  # every inflected form is listed
+            if not (year or _is_age(doc, word)):
+                return True
+        elif not date and word.lower_ not in WORDS and word.lower_ not in SCALES:
+            return True
+    return False
+
+
+def _sentences(doc) -> Iterable:
+    """The doc's sentences, or the whole doc when it has no boundaries."""
+    if doc.has_annotation("SENT_START") or doc.has_annotation("DEP"):
+        return doc.sents
+    return [doc[:]]
+
+
+def _counted_noun(doc, text: str, phrase):
     """The noun a number phrase counts, or None: "390 [Ukrainian] prisoners".
 
     Nationalities may be capitalised ("390 Ukrainians"); other capitalised heads are table
@@ -264,7 +318,7 @@ def _counted_noun(doc, phrase):
         return None
     if not head.text.islower() and head.ent_type_ != "NORP":
         return None
-    gap = doc.text[phrase.end_char:head.idx]
+    gap = text[phrase.end_char:head.idx]
     if "\n " in gap or "   " in gap:
         return None
     if any(t.lower_ in NOT_COUNTED for t in doc[phrase.end:head.i]):

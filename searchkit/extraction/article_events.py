@@ -15,7 +15,11 @@ attack add little). Per type and article, these features summarise the evidence:
 - coverage: the share of the article's sentences of prose that bear on it, times best (a
   short text that is all headline and lead is about what it reports);
 - topic: its strongest asserted evidence in a sentence that opens a paragraph (where news
-  writing puts what the paragraph reports).
+  writing puts what the paragraph reports);
+- reported: its strongest asserted evidence told as an occurrence (the verb of a finite
+  clause, its subject or object, or tied to it by "in", "by"...: "a car bomb detonated",
+  "killed in an attack"; not "despite sanctions" or "combat training") and not inside
+  quotation marks (assertion.reports_occurrence, assertion.quoted).
 
 The confidence is a logistic function of these with coefficients from
 `data/event_calibration.json`, fitted on labelled articles so that it reads as the
@@ -39,7 +43,8 @@ from ..models import Event, SearchkitError
 from .datafiles import read_json
 
 CALIBRATION_FILE = Path(__file__).resolve().parent / "data" / "event_calibration.json"
-FEATURES = ("best", "support", "title", "lead", "share", "detail", "coverage", "topic")
+FEATURES = ("best", "support", "title", "lead", "share", "detail", "coverage", "topic",
+            "reported")
 _SCALARS = ("support_min", "attach", "report", "main_title", "main_lead", "main_min")
 TITLE, LEAD = "title", "lead"
 
@@ -58,6 +63,10 @@ class Evidence:
     cue: str | None = None  # the assertion cue that weakened it most
     detail: float = 0.0  # share of time, place and number the sentence names (0-1)
     opens_paragraph: bool = False  # the first sentence of its paragraph
+    tokens: frozenset = frozenset()  # doc indexes of the strongest trigger (empty: title)
+    generic: bool = False  # only generic triggers (what a more specific type is too)
+    occurrence: bool = False  # told as something that happened (assertion.reports_occurrence)
+    quoted: bool = False  # inside quotation marks: what someone said
 
 
 @dataclass(frozen=True)
@@ -128,6 +137,8 @@ def features(items: list[Evidence], support_min: float, total: float = 0.0,
         "detail": max((e.asserted * e.detail for e in items), default=0.0),
         "topic": max((e.asserted for e in items if e.opens_paragraph and e.role != TITLE),
                      default=0.0),
+        "reported": max((e.asserted for e in items if e.occurrence and not e.quoted),
+                        default=0.0),
         # every sentence that bears on it counts (a threshold here would let one more weak
         # sentence, longer text but no more agreeing, lower the confidence)
         "coverage": best * min(len({e.text for e in items if e.asserted > 0}) / sentences, 1.0)
@@ -139,13 +150,9 @@ def decide(types: list[dict], evidence: Iterable[Evidence], calibration: Calibra
            sentences: int = 0) -> tuple[list[Event], str | None]:
     """Events (most confident first, each with `attached`) and the main event type;
     `sentences` is the number of sentences of prose in the article (see `features`)."""
-    by_type: dict[int, list[Evidence]] = {}
-    for item in evidence:
-        by_type.setdefault(item.type_index, []).append(item)
-    total = sum(e.asserted for items in by_type.values() for e in items)
     scored = []
-    for ti, items in by_type.items():
-        feats = features(items, calibration.support_min, total, sentences)
+    for ti, feats in typed_features(types, evidence, calibration, sentences).items():
+        items = feats.pop("_items")
         confidence = calibration.confidence(feats)
         if confidence < calibration.report:
             continue
@@ -157,6 +164,38 @@ def decide(types: list[dict], evidence: Iterable[Evidence], calibration: Calibra
         scored.append((ti, event, feats))
     scored.sort(key=lambda s: (-s[1].confidence, s[0]))
     return [event for _, event, _ in scored], _main(scored, calibration)
+
+
+def typed_features(types: list[dict], evidence: Iterable[Evidence], calibration: Calibration,
+                   sentences: int = 0) -> dict[int, dict]:
+    """Per type index, its features (see `features`) after absorption (see `_absorb`), with
+    its evidence under the key "_items"."""
+    by_type: dict[int, list[Evidence]] = {}
+    for item in evidence:
+        by_type.setdefault(item.type_index, []).append(item)
+    total = sum(e.asserted for items in by_type.values() for e in items)
+
+    def featured(items):
+        return features(items, calibration.support_min, total, sentences)
+
+    attached = {ti for ti, items in by_type.items()
+                if calibration.confidence(featured(items)) >= calibration.attach}
+    _absorb(types, by_type, attached)
+    return {ti: {**featured(items), "_items": items} for ti, items in by_type.items()}
+
+
+def _absorb(types: list[dict], by_type: dict[int, list[Evidence]], attached: set[int]) -> None:
+    """Drop the generic evidence of every type an attached type absorbs (taxonomy `absorbs`):
+    the article's bomb is its suicide bombing's bomb. A type left without evidence goes."""
+    index = {t["type"]: i for i, t in enumerate(types)}
+    absorbed = {index[name] for ti in attached if ti < len(types)
+                for name in types[ti].get("absorbs") or () if index.get(name) != ti}
+    for ti in absorbed & set(by_type):
+        kept = [e for e in by_type[ti] if not e.generic]
+        if kept:
+            by_type[ti] = kept
+        else:
+            del by_type[ti]
 
 
 def _shown(items: list[Evidence]) -> Evidence:

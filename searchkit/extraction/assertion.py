@@ -235,6 +235,58 @@ class AssertionRules:
         return None
 
 
+def reports_occurrence(doc, tokens, preps: frozenset[str]) -> bool:
+    """Whether a trigger is told as something that happened: the verb of a finite clause
+    ("Russia shelled"), a subject or object of one ("a car bomb detonated", "launched an
+    attack"), or tied to one by a preposition of `preps` ("killed in a bomb attack", "hit by
+    a missile"); not a word that only modifies another noun ("combat training"), nor an
+    event named inside a phrase ("despite sanctions", "involvement in the bombings").
+
+    >>> reports_occurrence(nlp("Peace activists staged a march."), {4}, PREPS)   # doctest: +SKIP
+    True
+    """
+    top = _top(doc, frozenset(tokens))
+    clause = _own_clause([top, *top.ancestors])[-1]
+    if not _finite(clause):
+        return False
+    if top.i == clause.i:
+        return True
+    phrase = top
+    while phrase.dep_ in ("compound", "amod", "nmod") and phrase.head.i != phrase.i:
+        if phrase.head.i not in tokens:
+            return False  # "[combat] training", "[fighting] force"
+        phrase = phrase.head
+    while phrase.dep_ == "conj" and phrase.head.i != clause.i:
+        phrase = phrase.head  # "killed in [air strikes and] shelling"
+    if phrase.dep_ in ("nsubj", "nsubjpass", "dobj", "attr", "oprd", "dative", "conj"):
+        return phrase.head.i == clause.i and not _generic(phrase, clause)
+    if phrase.dep_ == "pobj":
+        prep = phrase.head
+        return prep.lower_ in preps and prep.head.i == clause.i
+    return False
+
+
+def _generic(noun, verb) -> bool:
+    """A bare plural in a present-tense clause says what such events are like, not that one
+    happened ("Landmines are also a risk", "sanctions hurt trade")."""
+    return verb.tag_ in ("VBZ", "VBP") and noun.tag_ in ("NNS", "NNPS") and not any(
+        c.dep_ in ("det", "nummod", "poss", "quantmod") for c in noun.children)
+
+
+def _finite(verb) -> bool:
+    """A verb with tense of its own ("attacked", "has attacked", "attacks")."""
+    return verb.tag_ in ("VBD", "VBZ", "VBP") or any(
+        c.dep_ in ("aux", "auxpass") and c.lower_ != "to" for c in verb.children)
+
+
+def quoted(text: str, at: int) -> bool:
+    """Whether character `at` of `text` lies inside quotation marks opened earlier in its
+    paragraph (what someone said, not what the article reports)."""
+    start = text.rfind("\n", 0, at) + 1
+    before = text[start:at]
+    return before.count("\u201c") > before.count("\u201d") or before.count('"') % 2 == 1
+
+
 def clause_head(doc, tokens) -> int:
     """Index of the head of the clause a trigger stands in."""
     top = _top(doc, frozenset(tokens))

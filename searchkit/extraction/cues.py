@@ -2,7 +2,8 @@
 
 The file has three sections: `assertion` (cue categories, each with a `factor` in [0, 1]
 and word lists), `passages` (caption, boilerplate and link-list cues, and a few numbers)
-and `triggers` (entity labels inside which a word is a name, not an event trigger).
+and `triggers` (entity labels inside which a word is a name, not an event trigger; the
+prepositions that tie an event noun to a clause that tells it happened).
 Loading checks every key, list and number and raises SearchkitError naming the file and
 the key, so a bad edit fails at start-up rather than quietly changing results.
 
@@ -57,6 +58,7 @@ class Cues:
     years_back: int
     not_in_names: frozenset[str]  # entity labels whose words are names, not triggers
     context_reach: int  # a context rule also serves this many following sentences
+    report_preps: frozenset[str]  # prepositions that tie an event noun to a told occurrence
 
     def factor(self, category: str) -> float:
         return self.factors[category]
@@ -76,12 +78,13 @@ def load_cues(path: str | Path = CUES_FILE) -> Cues:
     factors, lists, years_back = _assertion(data["assertion"], f"{where}: assertion")
     passage_lists, numbers = _passages(data["passages"], f"{where}: passages")
     triggers = data["triggers"]
-    _keys(triggers, {"not_in_names", "context_reach", "note"}, f"{where}: triggers",
-          required={"not_in_names", "context_reach"})
+    _keys(triggers, {"not_in_names", "context_reach", "report_preps", "note"},
+          f"{where}: triggers", required={"not_in_names", "context_reach", "report_preps"})
     names = _word_list(triggers["not_in_names"], f"{where}: triggers.not_in_names")
     reach = int(_number(triggers["context_reach"], f"{where}: triggers.context_reach", 0, 5))
+    preps = _word_list(triggers["report_preps"], f"{where}: triggers.report_preps")
     return Cues(factors, lists, passage_lists, numbers, years_back,
-                frozenset(n.upper() for n in names), reach)
+                frozenset(n.upper() for n in names), reach, frozenset(preps))
 
 
 def _assertion(section: Any, where: str):

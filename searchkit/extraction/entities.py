@@ -55,7 +55,8 @@ class EntityFinder:
         p.agree_in_lists(cands)
         cands += self.untagged(doc, cands, p.place_tokens_of(cands))
         p.settle_lists(cands)
-        return [self._mention(doc, c) for c in self._named(doc, cands)]
+        text = doc.text  # spaCy rebuilds Doc.text from every token on each read: read it once
+        return [self._mention(doc, text, c) for c in self._named(doc, cands)]
 
     def _named(self, doc, cands: list[Cand]) -> list[Cand]:
         """Fill in canonical names (and places), in text order."""
@@ -74,11 +75,11 @@ class EntityFinder:
         return sorted(cands, key=lambda c: c.start)
 
     @staticmethod
-    def _mention(doc, c: Cand) -> Mention:
+    def _mention(doc, text: str, c: Cand) -> Mention:
         span = doc[c.start:c.end]
         start, end = span.start_char, span.end_char
         p = c.place
-        return Mention(c.kind, doc.text[start:end], c.canonical, start, end,
+        return Mention(c.kind, text[start:end], c.canonical, start, end,
                        p.country if p else None, p.lat if p else None, p.lon if p else None)
 
 

@@ -161,6 +161,11 @@ class RuleIndex:
             for word in min(rule.anchors, key=len):
                 self.by_word.setdefault(word, []).append(ri)
 
+    def anchor_words(self) -> frozenset[str]:
+        """Every word some rule's anchors hold: the only words `candidates` looks at."""
+        return frozenset(word for rule in self.rules for anchor in rule.anchors
+                         for word in anchor)
+
     def candidates(self, words: set[str]) -> list[CompiledRule]:
         """Rules every anchor set of which meets `words`, in taxonomy order."""
         picked = set(self.always)

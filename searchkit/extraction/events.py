@@ -13,13 +13,20 @@ A file is an object `{"types": [...], "lexicon": {...}}` (or a bare list of type
      "context": [{"pattern": [{"LEMMA": "prisoner"}]}], "context_boost": 0.2}
 
 `overrides` lists less specific types this one takes precedence over: in a sentence where
-both have triggers in the same clause (or on shared words), only this one's count
-("suicide bomb attack" is a suicide bombing, not also a remote explosive; a bomb that kills
-civilians is remote violence, not also an attack on civilians).
+both have triggers in the same clause, on shared words, or one inside the phrase of the
+other's event noun, only this one's count ("suicide bomb attack" is a suicide bombing, not
+also a remote explosive; "a bomb blast targeting tourists" is remote violence, not also an
+attack on civilians). `absorbs` (default: the `overrides` list) does the same across the
+article for *generic* triggers (rule flag `"generic": true`: a word that names what the
+more specific event also is, such as "bomb", "explosion" or "people were killed"): when
+this type tags the article, such triggers of the absorbed types no longer count ("Somali
+minister killed in bomb attack ... the suicide bomber was a woman" reports one suicide
+bombing, not also a remote explosive).
 
 A rule (in `patterns`, `negative` or `context`) has exactly one of `pattern` (spaCy Matcher
 token pattern) or `dep` (DependencyMatcher pattern), plus optional `id`, `weight` (0-1],
 `needs_context` (the trigger counts only in a sentence where a context rule matches),
+`generic` (see `absorbs` above),
 `scope` (negatives only: "overlap", the default, drops triggers that share a token with the
 negative match; "sentence" drops the type from the whole sentence) and `note`. A `lexicon`
 maps UPPER_CASE names to word lists that any file may use inside IN lists as "$NAME".
@@ -48,7 +55,7 @@ from typing import Any, Iterable, Iterator
 
 from ..models import Event, SearchkitError
 from .article_events import TITLE, Evidence, decide, load_calibration
-from .assertion import AssertionRules, clause_head, year_of
+from .assertion import AssertionRules, clause_head, quoted, reports_occurrence, year_of
 from .cues import load_cues
 from .datafiles import read_json
 from .event_matching import CompiledRule, RuleIndex, Trigger, _any_case  # noqa: F401
@@ -58,11 +65,11 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 
 FILE_KEYS = {"about", "lexicon", "types"}
 TYPE_KEYS = {"type", "code", "group", "description", "weight", "patterns", "negative",
-             "context", "context_boost", "enabled", "overrides"}
-RULE_KEYS = {"id", "pattern", "dep", "weight", "needs_context", "scope", "note"}
+             "context", "context_boost", "enabled", "overrides", "absorbs"}
+RULE_KEYS = {"id", "pattern", "dep", "weight", "needs_context", "scope", "generic", "note"}
 RULE_LISTS = ("patterns", "negative", "context")
 DEFAULTS = {"code": None, "group": "", "description": "", "weight": 0.8,
-            "context_boost": 0.2, "enabled": True, "overrides": []}
+            "context_boost": 0.2, "enabled": True, "overrides": [], "absorbs": None}
 RULE_WEIGHT = 0.7  # a trigger without its own weight
 
 
@@ -95,10 +102,13 @@ def load_taxonomy(extra: Iterable[str | Path] = ()) -> list[dict]:
             _merge(merged, _expand(entry, lexicon), where)
     types = [t for t in merged.values() if t["enabled"]]
     for t in types:
-        unknown = [o for o in t["overrides"] if o not in merged]
-        if unknown:
-            raise SearchkitError(f"{t['_origin']}: type {t['type']!r} overrides unknown "
-                                 f"type(s) {unknown}")
+        if t["absorbs"] is None:
+            t["absorbs"] = list(t["overrides"])
+        for key in ("overrides", "absorbs"):
+            unknown = [o for o in t[key] if o not in merged]
+            if unknown:
+                raise SearchkitError(f"{t['_origin']}: type {t['type']!r} {key} unknown "
+                                     f"type(s) {unknown}")
         if not t["patterns"]:
             raise SearchkitError(f"{t['_origin']}: type {t['type']!r} has no trigger patterns")
         if not t["context"] and any(r["needs_context"] for r in t["patterns"]):
@@ -173,9 +183,10 @@ def _check_entry(entry: Any, where: str, *, known: dict, lexicon: dict) -> None:
             _fail(where, f"{key!r} must be a string")
     if "enabled" in entry and not isinstance(entry["enabled"], bool):
         _fail(where, "'enabled' must be true or false")
-    overrides = entry.get("overrides", [])
-    if not isinstance(overrides, list) or not all(isinstance(o, str) and o for o in overrides):
-        _fail(where, "'overrides' must be a list of event type labels")
+    for key in ("overrides", "absorbs"):
+        labels = entry.get(key, [])
+        if not isinstance(labels, list) or not all(isinstance(o, str) and o for o in labels):
+            _fail(where, f"{key!r} must be a list of event type labels")
     _check_unit(entry, "weight", where, low_open=True)
     _check_unit(entry, "context_boost", where, low_open=False)
     for key in RULE_LISTS:
@@ -209,8 +220,9 @@ def _check_rule(rule: Any, where: str, *, negative: bool, lexicon: dict) -> None
     if ("pattern" in rule) == ("dep" in rule):
         _fail(where, "a rule needs exactly one of 'pattern' (token pattern) or 'dep'")
     _check_unit(rule, "weight", where, low_open=True)
-    if "needs_context" in rule and not isinstance(rule["needs_context"], bool):
-        _fail(where, "'needs_context' must be true or false")
+    for key in ("needs_context", "generic"):
+        if key in rule and not isinstance(rule[key], bool):
+            _fail(where, f"{key!r} must be true or false")
     if "scope" in rule and (not negative or rule["scope"] not in ("overlap", "sentence")):
         _fail(where, "'scope' is for negative rules only: \"overlap\" or \"sentence\"")
     if "id" in rule and not isinstance(rule["id"], str):
@@ -268,7 +280,7 @@ def _merge(merged: dict[str, dict], entry: dict, where: str) -> None:
 def _with_defaults(rule: dict, label: str, n: int, key: str) -> dict:
     """A rule with its id and weight filled in."""
     return {"id": f"{label}/{key}/{n}", "weight": RULE_WEIGHT, "needs_context": False,
-            "scope": "overlap", **rule}
+            "scope": "overlap", "generic": False, **rule}
 
 
 # --------------------------------------------------------------------------- detection
@@ -296,36 +308,38 @@ class EventDetector:
         self.assertion = AssertionRules(cues)
         self.passages = Passages(cues)
         self.calibration = load_calibration()
+        self._lowered: dict[int, str] = {}  # string id -> its text in lower case
 
     def __call__(self, doc) -> list[Event]:
         """Detected events of one text, most confident first, one per type."""
         return self.detect(doc)[0]
 
-    def detect(self, doc, *, title=None, date: str | None = None
+    def detect(self, doc, *, title=None, date: str | None = None, text: str | None = None
                ) -> tuple[list[Event], str | None]:
         """Events of an article (its text `doc`, its parsed `title`) and its main event type.
 
         `date` (ISO) tells which years are history; without it the latest year the text
-        names stands in.
+        names stands in. `text` is `doc.text`, when the caller has read it already.
         """
-        evidence, sentences = self.article_evidence(doc, title=title, date=date)
+        evidence, sentences = self.article_evidence(doc, title=title, date=date, text=text)
         return decide(self.types, evidence, self.calibration, sentences)
 
-    def article_evidence(self, doc, *, title=None, date: str | None = None
-                         ) -> tuple[list[Evidence], int]:
+    def article_evidence(self, doc, *, title=None, date: str | None = None,
+                         text: str | None = None) -> tuple[list[Evidence], int]:
         """The evidence of an article's text and title, and its number of prose sentences."""
-        year = _reference_year(date, doc, title)
+        text = doc.text if text is None else text  # Doc.text joins every token: read once
+        year = _reference_year(date, doc, text, title)
         sents = _sentences(doc)
-        roles = self.passages.roles(doc, sents, doc.text)
-        evidence = self.evidence(doc, year=year, sents=sents, roles=roles)
+        roles = self.passages.roles(doc, sents, text)
+        evidence = self.evidence(doc, year=year, sents=sents, roles=roles, text=text)
         if title is not None and len(title):
             evidence += self.evidence(title, year=year, in_title=True)
         return evidence, sum(1 for role in roles if role != BOILERPLATE)
 
     def evidence(self, doc, *, year: int | None = None, in_title: bool = False,
-                 sents=None, roles=None) -> list[Evidence]:
+                 sents=None, roles=None, text: str | None = None) -> list[Evidence]:
         """One Evidence per (type, sentence) with a trigger, boilerplate left out."""
-        text = doc.text  # Doc.text joins every token anew: read it once
+        text = doc.text if text is None else text
         sents = sents if sents is not None else _sentences(doc)
         if roles is None:
             roles = [TITLE] * len(sents) if in_title else self.passages.roles(doc, sents, text)
@@ -350,14 +364,25 @@ class EventDetector:
                                                   for i in trigger.tokens)
 
     def _precedence(self, doc, triggers: list[Trigger]) -> list[Trigger]:
-        """Triggers left when more specific types override others in the same clause."""
+        """Triggers left when more specific types override others describing the same event:
+        in the same clause, on shared words, or inside the other's event noun phrase."""
         overriding = [t for t in triggers if self._overrides[t.type_index]]
         if not overriding:
             return triggers
         heads = {id(t): clause_head(doc, t.tokens) for t in triggers}
+        phrases = {id(t): _noun_phrase(doc, t.tokens) for t in triggers}
+
+        def same_event(o: Trigger, t: Trigger) -> bool:
+            return bool(o.tokens & t.tokens) or heads[id(o)] == heads[id(t)] \
+                or t.tokens <= phrases[id(o)] or o.tokens <= phrases[id(t)]
+
         return [t for t in triggers if not any(
             o.sent_index == t.sent_index and t.type_index in self._overrides[o.type_index]
-            and (o.tokens & t.tokens or heads[id(o)] == heads[id(t)]) for o in overriding)]
+            and same_event(o, t) for o in overriding)]
+
+    def anchor_words(self) -> frozenset[str]:
+        """The words (lemmas or forms, lower case) some rule needs: `may_fire` ignores others."""
+        return self._index.anchor_words()
 
     def may_fire(self, words: set[str], labels: set[str]) -> bool:
         """Whether a sentence with these words (and guessed lemmas) and entity labels could
@@ -372,18 +397,33 @@ class EventDetector:
         ...  for t in detector.triggers(nlp("They swapped 390 prisoners."))]
         [('Prisoner exchange', 'swap-prisoners')]
         """
+        from spacy.attrs import LEMMA, LOWER, TAG
+
+        values = doc.to_array([TAG, LEMMA, LOWER])
         for si, sent in enumerate(sents if sents is not None else _sentences(doc)):
-            if not sent[0].tag:
+            if not values[sent.start, 0]:
                 continue  # not parsed: two-stage parsing found no rule that could fire here
-            words = {t.lemma_.lower() for t in sent} | {t.lower_ for t in sent}
+            words = self._words(doc, values[sent.start:sent.end, 1:])
             for rule in self._index.candidates(words):
                 for tokens in rule.find(doc, sent):
                     yield Trigger(rule.kind, rule.type_index, rule.rule, si, tokens)
+
+    def _words(self, doc, ids) -> set[str]:
+        """The lower-case lemmas and forms of a sentence's tokens (their string ids)."""
+        strings, lowered = doc.vocab.strings, self._lowered
+        words = set()
+        for string_id in set(ids.ravel().tolist()):
+            word = lowered.get(string_id)
+            if word is None:
+                word = lowered[string_id] = strings[string_id].lower()
+            words.add(word)
+        return words
 
     def _scored(self, doc, text: str, sents, roles, opens, triggers: list[Trigger],
                 context: set, year: int | None) -> list[Evidence]:
         """Strength before and after assertion per (type, sentence), with its evidence."""
         places: dict[tuple[int, int], _Place] = {}
+        preps = self.assertion.cues.report_preps
         for hit in triggers:
             key = (hit.type_index, hit.sent_index)
             etype = self.types[hit.type_index]
@@ -401,7 +441,10 @@ class EventDetector:
                 shown = text[start:end]
             strength = etype["weight"] * _combined(place.raw, boost)
             out.append(Evidence(ti, roles[si], strength, strength * place.factor(),
-                                start, end, shown, place.cue, _detail(sents[si]), opens[si]))
+                                start, end, shown, place.cue, _detail(sents[si]), opens[si],
+                                place.tokens, place.generic,
+                                reports_occurrence(doc, place.tokens, preps),
+                                roles[si] != TITLE and quoted(text, doc[place.anchor].idx)))
         return out
 
 
@@ -414,7 +457,9 @@ class _Place:
         self.factors: dict[str, float] = {}
         self._best = (-1.0, 0)
         self.anchor = 0
+        self.tokens: frozenset[int] = frozenset()
         self.cue: str | None = None
+        self.generic = True  # every trigger here names only what a more specific type is too
 
     def factor(self) -> float:
         """The share of the sentence's evidence that stands: the rules' factors averaged by
@@ -425,6 +470,7 @@ class _Place:
 
     def add(self, hit: Trigger, judged) -> None:
         rule, weight = hit.rule["id"], hit.rule["weight"]
+        self.generic = self.generic and hit.rule["generic"]
         if weight >= self.raw.get(rule, 0.0):
             self.factors[rule] = max(judged.factor, self.factors.get(rule, 0.0)) \
                 if weight == self.raw.get(rule) else judged.factor
@@ -432,6 +478,7 @@ class _Place:
         if (weight, -min(hit.tokens)) > self._best:
             self._best = (weight, -min(hit.tokens))
             self.anchor = min(hit.tokens)
+            self.tokens = hit.tokens
             self.cue = judged.cue
 
 
@@ -452,12 +499,28 @@ def _combined(weights: dict[str, float], boost: float) -> float:
     return strength + (1.0 - strength) * boost if strength > 0 else 0.0
 
 
-def _reference_year(date: str | None, doc, title) -> int | None:
+def _reference_year(date: str | None, doc, text: str, title) -> int | None:
     """The article's year: from its date, else the latest year its text names."""
     if date and date[:4].isdigit():
         return int(date[:4])
-    years = [y for d in (doc, title) if d is not None for y in map(year_of, d) if y]
+    years = [year_of(tok) for tok in _year_tokens(doc, text)]
+    if title is not None:
+        years += [year_of(tok) for tok in _year_tokens(title, title.text)]
+    years = [y for y in years if y]
     return max(years) if years else None
+
+
+_FOUR_DIGITS = re.compile(r"(?<!\d)\d{4}(?!\d)")
+
+
+def _year_tokens(doc, text: str) -> list:
+    """The tokens of four digits, found in the text (`year_of` reads no other token)."""
+    out = []
+    for match in _FOUR_DIGITS.finditer(text):
+        span = doc.char_span(match.start(), match.end())
+        if span is not None and len(span) == 1:
+            out.append(span[0])
+    return out
 
 
 def _drop_vetoed(triggers: list[Trigger], negatives: list[Trigger]) -> list[Trigger]:
@@ -473,6 +536,15 @@ def _drop_vetoed(triggers: list[Trigger], negatives: list[Trigger]) -> list[Trig
         if not vetoed:
             kept.append(hit)
     return kept
+
+
+def _noun_phrase(doc, tokens: frozenset[int]) -> frozenset[int]:
+    """The tokens of the phrase a trigger's event noun heads ("a bomb blast [targeting
+    tourists]"), or none when its top word is no noun (a verb's subtree is its clause)."""
+    top = doc[min(tokens, key=lambda i: (sum(1 for _ in doc[i].ancestors), i))]
+    if top.pos_ not in ("NOUN", "PROPN"):
+        return frozenset()
+    return frozenset(t.i for t in top.subtree)
 
 
 def _sentences(doc) -> list:

@@ -6,7 +6,8 @@ dependencies are read by three rule families, each only in sentences it can act 
 - event types: a sentence where every lexical anchor and entity label of some trigger rule
   occurs (lemmas are guessed from the word form with the lemmatizer's own tables, so the
   guess is a superset of the model's lemma);
-- counted amounts ("390 Ukrainians"): a number a noun could follow (`amounts._counts`);
+- counted amounts ("390 Ukrainians"): a number that may count a word after it
+  (`amounts.count_candidates`, the same test the amount rules make before reading the parse);
 - entities: the places where `entities`, `spans` and `untagged` consult the parse, i.e. a
   name span whose kind the alias data and the gazetteer leave open (place-or-speaker tests,
   nationality adjectives, capital artifacts, job titles), a capitalised word before a person
@@ -25,7 +26,7 @@ from functools import lru_cache
 
 import numpy
 
-from .amounts import SCALES, parse_number
+from .amounts import count_candidates
 from .canonical import key
 from .places import looks_like_demonym
 from .spans import PARTICLES
@@ -33,10 +34,6 @@ from .spans import PARTICLES
 #: Entity labels whose spans become name candidates (spans.LABEL_KIND without the pseudo-labels).
 NAME_LABELS = frozenset(("PERSON", "ORG", "GPE", "LOC", "FAC"))
 PLACE_LABELS = frozenset(("GPE", "LOC"))
-#: Entity labels whose numbers are no counted amount (amounts._counts skips them).
-NOT_COUNT_LABELS = frozenset(("MONEY", "PERCENT", "ORDINAL", "TIME"))
-#: How far after a number the noun it counts may stand (amounts._counted_noun: 3 tokens gap).
-COUNT_REACH = 4
 
 
 class LemmaGuess:
@@ -98,29 +95,63 @@ class ParseNeeds:
 
     def __init__(self, nlp, extractor):
         self.lemmas = LemmaGuess(nlp)
+        self.vocab = nlp.vocab
         self.events = extractor.events
+        self.anchor_words = self.events.anchor_words() if self.events is not None \
+            else frozenset()
+        self._token_anchors: dict[tuple[int, bool], frozenset[str]] = {}
         entities = extractor.entities
         self.aliases, self.gaz = entities.aliases, entities.gaz
         self.dictionary = entities.rules.dictionary
 
     def __call__(self, doc) -> list[bool]:
+        text = doc.text  # Doc.text joins every token anew: read it once
         sents = list(doc.sents)
         wanted = self._entity_sentences(doc)
-        out = []
-        for si, sent in enumerate(sents):
-            out.append(si in wanted or self._event_sentence(sent) or _count_sentence(sent))
-        return out
+        events = self._event_sentences(doc, sents)
+        return [si in wanted or events[si] or any(count_candidates(doc, sent.start, sent.end,
+                                                                   text))
+                for si, sent in enumerate(sents)]
+
+    def event_sentences(self, doc) -> list[bool]:
+        """Per sentence, whether an event trigger may fire there (what titles need)."""
+        return self._event_sentences(doc, list(doc.sents))
 
     # -- event types ------------------------------------------------------------------
-    def _event_sentence(self, sent) -> bool:
-        if self.events is None:
-            return False
-        words: set[str] = set()
-        for tok in sent:
-            words.update(self.lemmas(tok.lower_))
-            words.add(tok.norm_)
-        labels = {tok.ent_type_ for tok in sent if tok.ent_type_}
-        return self.events.may_fire(words, labels)
+    def _event_sentences(self, doc, sents: list) -> list[bool]:
+        """Per sentence, whether some trigger rule may fire there (its anchor words, as
+        guessed lemmas or forms, and its entity labels occur)."""
+        from spacy.attrs import ENT_TYPE, LOWER, NORM
+
+        if self.events is None or not len(doc):
+            return [False] * len(sents)
+        # Per distinct word form (numpy does the per-token work): most forms need no rule.
+        values = doc.to_array([LOWER, NORM, ENT_TYPE])
+        forms, form_of = numpy.unique(values[:, 0], return_inverse=True)
+        anchors = [self._anchors_of(int(form)) for form in forms.tolist()]
+        useful = numpy.array([bool(a) for a in anchors])[form_of]
+        sent_of = (numpy.searchsorted([sent.start for sent in sents], numpy.arange(len(doc)),
+                                      side="right") - 1).tolist()
+        form_of = form_of.tolist()
+        words: list[set[str]] = [set() for _ in sents]
+        labels: list[set[str]] = [set() for _ in sents]
+        for i in numpy.flatnonzero(useful).tolist():
+            words[sent_of[i]] |= anchors[form_of[i]]
+        for i in numpy.flatnonzero(values[:, 1] != values[:, 0]).tolist():
+            words[sent_of[i]] |= self._anchors_of(int(values[i, 1]), norm=True)
+        for i in numpy.flatnonzero(values[:, 2]).tolist():
+            labels[sent_of[i]].add(doc.vocab.strings[int(values[i, 2])])
+        return [self.events.may_fire(w, l) for w, l in zip(words, labels)]
+
+    def _anchors_of(self, form: int, *, norm: bool = False) -> frozenset[str]:
+        """The anchor words a word form may stand for: the form and its guessed lemmas (a
+        norm: itself only) that some rule needs; cached, as most forms need none."""
+        found = self._token_anchors.get((form, norm))
+        if found is None:
+            text = self.vocab.strings[form]
+            forms = {text} if norm else self.lemmas(text) | {text}
+            found = self._token_anchors[(form, norm)] = frozenset(forms & self.anchor_words)
+        return found
 
     # -- entities -------------------------------------------------------------------
     def _entity_sentences(self, doc) -> set[int]:
@@ -211,20 +242,3 @@ def _trimmed(ent, aliases):
                            or (doc[end - 1].is_punct and doc[end - 1].text not in (".", ")"))):
         end -= 1
     return doc[start:end] if end > start else None
-
-
-def _count_sentence(sent) -> bool:
-    """amounts._counts without the parse: a number that a lower-case noun may follow."""
-    doc = sent.doc
-    for tok in sent:
-        if not tok.like_num or tok.ent_type_ in NOT_COUNT_LABELS:
-            continue
-        if parse_number(tok.text) is None or tok.lower_ in ("one", "a", "an"):
-            continue
-        end = tok.i + 1
-        while end < sent.end and doc[end].lower_ in SCALES and len(doc[end]) > 1:
-            end += 1
-        for nxt in doc[end:min(end + COUNT_REACH, sent.end)]:
-            if nxt.text.islower() or nxt.ent_type_ == "NORP":
-                return True
-    return False

@@ -23,6 +23,8 @@ from .cues import Cues
 LEAD, BODY, BOILERPLATE = "lead", "body", "boilerplate"
 _LINE = re.compile(r"[^\n]+")
 _WORD = re.compile(r"\w+")
+_LETTER = re.compile(r"[^\W\d_]")
+_ASCII_LOWER = re.compile(r"[a-z]")
 
 
 class Passages:
@@ -106,7 +108,13 @@ class Passages:
         return words <= self.furniture and any(cue in lower for cue in self.boilerplate)
 
     def _is_teaser(self, line: str, words: int) -> bool:
-        letters = [c for c in line if c.isalpha()]
-        if words < self.teaser_min_words or not letters:
+        if words < self.teaser_min_words:
             return False
-        return sum(c.isupper() for c in letters) / len(letters) >= self.teaser_upper
+        # Most lines of prose fail on their plain lower-case letters alone (C-speed counts;
+        # the pattern counts every alphabetic character, and a few more).
+        most = len(_LETTER.findall(line))
+        if not most or len(_ASCII_LOWER.findall(line)) > (1 - self.teaser_upper) * most:
+            return False
+        letters = [c for c in line if c.isalpha()]
+        return bool(letters) and \
+            sum(c.isupper() for c in letters) / len(letters) >= self.teaser_upper

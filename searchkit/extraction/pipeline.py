@@ -64,7 +64,10 @@ class Extractor:
                                      _recheck(nlp))
         self.amounts = AmountFinder()
         self.events = _event_detector(nlp, events)
-        self.two_stage = TwoStageParser(nlp, ParseNeeds(nlp, self))
+        needs = ParseNeeds(nlp, self)
+        self.two_stage = TwoStageParser(nlp, needs)
+        # Titles serve event types only: their parse is needed where a trigger may fire.
+        self._titles = TwoStageParser(nlp, needs.event_sentences)
 
     def parse(self, texts: Iterable[str], *, batch_size: int = 32,
               full: bool = False) -> Iterator:
@@ -73,22 +76,25 @@ class Extractor:
             return self.nlp.pipe(texts, batch_size=batch_size)
         return self.two_stage.pipe(texts, batch_size=batch_size)
 
-    def parse_titles(self, titles: list[str], *, batch_size: int = 32) -> list:
-        """Parsed titles (fully: they are short and every word of a headline counts), or None
-        for an empty one. Only events read titles."""
+    def parse_titles(self, titles: list[str], *, batch_size: int = 32,
+                     full: bool = False) -> list:
+        """Parsed titles, or None for an empty one. Only events read titles, so only the
+        sentences where an event trigger may fire are parsed (`full`: all of them)."""
         wanted = [t for t in titles if t.strip()] if self.events is not None else []
-        parsed = iter(self.nlp.pipe(wanted, batch_size=batch_size))
+        parser = self.nlp if full else self._titles
+        parsed = iter(parser.pipe(wanted, batch_size=batch_size))
         return [next(parsed) if t.strip() and self.events is not None else None
                 for t in titles]
 
     def __call__(self, doc, *, title=None, date: str | None = None) -> Extraction:
         """The Extraction of a parsed text; `title` (parsed) and `date` inform event types."""
-        events, main = self.events.detect(doc, title=title, date=date) \
+        text = doc.text  # Doc.text joins every token anew: read it once, hand it on
+        events, main = self.events.detect(doc, title=title, date=date, text=text) \
             if self.events is not None else ([], None)
         mentions = tuple(self.entities(doc))
-        return Extraction(mentions=mentions, amounts=tuple(self.amounts(doc)),
+        return Extraction(mentions=mentions, amounts=tuple(self.amounts(doc, text=text)),
                           events=tuple(events), main_event=main,
-                          acronyms=find_acronyms(doc.text, mentions))
+                          acronyms=find_acronyms(text, mentions))
 
 
 _EXTRACTORS: dict[tuple, tuple[AliasTable, Extractor]] = {}

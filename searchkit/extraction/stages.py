@@ -142,18 +142,20 @@ def _faster(name: str, proc):
 def _mend_boundaries(doc) -> None:
     """Stage one's sentence starts, made to end a sentence at a blank line and to put the
     whitespace between two sentences at the end of the first (as the parser does)."""
-    from spacy.attrs import SENT_START
+    from spacy.attrs import IS_SPACE, SENT_START
 
     n = len(doc)
     if not n:
         return
-    starts = doc.to_array([SENT_START]).astype("int64")
-    for i in range(n):
-        tok = doc[i]
-        if starts[i] == 1 and tok.is_space and i + 1 < n:
+    values = doc.to_array([SENT_START, IS_SPACE]).astype("int64")
+    starts, space = values[:, 0], values[:, 1] == 1
+    # Only whitespace tokens change anything: visit those alone, in order (a Token object
+    # per word of the article cost more than the rest of this function).
+    for i in numpy.flatnonzero(space[:-1]).tolist():
+        if starts[i] == 1:
             starts[i] = -1 if i else 1
             starts[i + 1] = 1
-        if tok.is_space and tok.text.count("\n") >= 2 and i + 1 < n and not doc[i + 1].is_space:
+        if not space[i + 1] and doc[i].text.count("\n") >= 2:
             starts[i + 1] = 1
     starts[0] = 1
     starts[starts != 1] = -1
