@@ -382,9 +382,14 @@ class Index:
         return mask
 
     @staticmethod
-    def _ranked(request: SearchRequest, m: "_Matched", wanted: int | None) -> np.ndarray:
-        """Docnums of the best `wanted` matches (None: all), best first; ties by id."""
+    def _ranked(request: SearchRequest, m: "_Matched", wanted: int | None,
+                among: np.ndarray | None = None) -> np.ndarray:
+        """Docnums of the best `wanted` matches (None: all), best first; ties by id.
+        `among`: order only these matches, once the best of all were ranked (their scores
+        then hold the proximity bonus already)."""
         if request.sort == "relevance" and m.scores.any():
+            if among is not None:
+                return top_documents(among, m.scores, wanted, m.snapshot.id_rank)
             # Proximity re-ranks the best BM25F hits (not for --like: its words are no phrase).
             return relevance_order(m.snapshot, m.final, m.scores, wanted,
                                    None if request.like else m.query)
@@ -392,8 +397,8 @@ class Index:
         dates = m.snapshot.dates
         if request.sort == "oldest":
             dates = np.where(dates == row_codec.NO_DATE, np.iinfo(np.int64).max, dates)
-        return top_documents(m.final, dates, wanted, m.snapshot.id_rank,
-                             descending=request.sort != "oldest")
+        return top_documents(m.final if among is None else among, dates, wanted,
+                             m.snapshot.id_rank, descending=request.sort != "oldest")
 
     @staticmethod
     def _count(m: "_Matched", name: str, limit: int | None) -> tuple[FacetValue, ...]:
@@ -412,20 +417,25 @@ class Index:
         unless the request asks for no collapsing; `total` and facet counts still count
         articles."""
         clusters = self._cluster_ordinals(m.snapshot) if request.collapse else None
-        if clusters is None or not (m.final & clusters[1]).any():
+        copies = m.final & clusters[1] if clusters is not None else None
+        if copies is None or not copies.any():
             return self._ranked(request, m, wanted), {}
-        order = self._ranked(request, m, None)
+        # At most one hit per cluster is shown, so `wanted` hits lie within the best
+        # `wanted` + (matches with copies) of all: no need to rank every match.
+        extra = int(copies.sum())
+        order = self._ranked(request, m, None if wanted is None else wanted + extra)
         ords = clusters[0][order]
         _, first = np.unique(ords, return_index=True)
         keep = np.zeros(len(order), dtype=bool)
         keep[first] = True
         shown = order[keep][:wanted]
         rep_of_cluster = dict(zip(ords[keep][:len(shown)].tolist(), shown.tolist()))
+        # The copies of a shown hit may rank anywhere below it: find them among all matches.
+        members = copies & np.isin(clusters[0], list(rep_of_cluster))
+        members[shown] = False
         folded: dict[int, list[int]] = {}
-        for doc, cluster in zip(order[~keep].tolist(), ords[~keep].tolist()):
-            rep = rep_of_cluster.get(cluster)
-            if rep is not None:
-                folded.setdefault(rep, []).append(doc)
+        for doc in self._ranked(request, m, None, among=members).tolist():
+            folded.setdefault(rep_of_cluster[int(clusters[0][doc])], []).append(doc)
         return shown, folded
 
     def _cluster_ordinals(self, snapshot):
