@@ -468,11 +468,12 @@ class Index:
         copies = [row_codec.restore(snapshot.payload(d))[0] for d in folded]
         listed = {s.hit_field: tuple(facets[s.name].hit_values(doc)) for s in facetspec.FACETS
                   if s.kind in ("names", "events") or s is facetspec.TAGS}
+        text = blank(article.text, spans)  # an untitled article is not named by its boilerplate
         return Hit(
-            id=article.id, title=display_title(article.title, article.text),
+            id=article.id, title=display_title(article.title, text),
             date=row_codec.date_text(int(snapshot.dates[doc])), source=article.source,
             url=article.url, score=round(score, 4),
-            snippet=make_snippet(blank(article.text, spans), terms),
+            snippet=make_snippet(text, terms),
             duplicates=tuple(c.id for c in copies),
             duplicate_titles=tuple(c.source or display_title(c.title, c.text, 40) for c in copies),
             **listed, main_event=events.main_event(doc, listed[facetspec.EVENTS.hit_field]),

@@ -230,3 +230,18 @@ def test_more_like_this_ignores_boilerplate(tmp_path):
     assert {h.id for h in like.hits[:2]} == {"a4", "a8"}, [h.id for h in like.hits]  # same topic
     assert "newslett" not in like.query and "advertis" not in like.query  # boilerplate left out
     assert "newsletter" not in ix.search("power plant").hits[0].snippet
+
+
+def test_an_untitled_article_is_named_by_its_text_after_the_boilerplate(tmp_path):
+    # A source that opens every text with the same line (a listen-to-this or sign-up
+    # banner): the title an untitled hit is given must start at the article's own words.
+    topics = ["drone strike on a power plant in Kharkiv", "grain exports through Odesa port",
+              "prisoner exchange brokered in Istanbul", "sanctions on Russian oil exports"]
+    records = [{"id": f"u{i}", "source": "Site", "url": f"https://news.example/{i}", "title": "",
+                "text": f"{SIGNUP}\nOfficials reported a {topics[i % 4]}, the {i}th of the year."}
+               for i in range(12)]
+    write_jsonl(tmp_path / "u.jsonl", records)
+    searchkit.index_paths([str(tmp_path / "u.jsonl")], index_dir=tmp_path / "ix", extract=False)
+    hits = searchkit.open_index(tmp_path / "ix").search("officials", limit=None, collapse=False).hits
+    assert len(hits) == 12
+    assert all(h.title.startswith("Officials reported a ") for h in hits), [h.title for h in hits]
