@@ -383,3 +383,48 @@ def test_an_index_of_the_old_format_says_what_to_run_and_repair_converts_it(tmp_
     hit = searchkit.open_index(ix_dir).search("grain").hits[0]
     assert (hit.id, hit.date, hit.people) == ("x1", "2022-05-01", ("Ann Lee",))
     assert not (ix_dir / "searchkit.json").exists()
+
+
+STORY_WORDS = [f"w{i}" for i in range(60)]
+
+
+def _story_texts(draw_ops):
+    """Texts sharing long runs of words (near-duplicates at various similarities)."""
+    texts = []
+    for base, cut, noise in draw_ops:
+        words = STORY_WORDS[base * 10: base * 10 + 30]
+        texts.append(" ".join(words[cut:] + [f"n{noise}"] * (noise % 3)))
+    return texts
+
+
+@given(st.lists(st.lists(st.tuples(st.integers(0, 2), st.integers(0, 12), st.integers(0, 9)),
+                         min_size=1, max_size=4), min_size=1, max_size=6),
+       st.lists(st.integers(0, 20), max_size=3))
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                 HealthCheck.too_slow])
+def test_few_new_articles_fold_as_the_whole_duplicate_index_would(tmp_path_factory, monkeypatch,
+                                                                  runs, rewrites):
+    # The same runs indexed twice: once with every batch looked up in the stored signatures
+    # (near_index), once with the whole in-memory index; folding must agree after each run.
+    from searchkit.resolve import state
+
+    monkeypatch.setattr(writer_module, "FLUSH_ROWS", 3)
+    monkeypatch.setattr(tiers, "MERGE_FACTOR", 2)
+    tmp = tmp_path_factory.mktemp("near")
+    counter = 0
+    for n, batch in enumerate(runs):
+        records = []
+        for text in _story_texts(batch):
+            records.append({"id": f"d{counter}", "text": text, "source": "Wire"})
+            counter += 1
+        for r in rewrites:  # an earlier article rewritten: its old copies must unfold
+            if r < counter and n == len(runs) - 1:
+                records.append({"id": f"d{r}", "text": "a wholly different text about grain", "source": "Wire"})
+        path = write_jsonl(tmp / f"run-{n}.jsonl", records)
+        seen = []
+        for few, name in ((0, "whole"), (10**6, "near")):
+            monkeypatch.setattr(state, "FEW", few)
+            searchkit.index_paths([str(path)], index_dir=tmp / name, extract=False)
+            hits = searchkit.open_index(tmp / name).search("", limit=None, sort="oldest").hits
+            seen.append(sorted((h.id, tuple(sorted(h.duplicates))) for h in hits))
+        assert seen[0] == seen[1], n

@@ -387,6 +387,11 @@ class DuplicateIndex:
             groups.setdefault(self._find(self._assigned[row]), []).append(key)
         return {cid: members for cid, members in groups.items() if len(members) > 1}
 
+    def take_names(self, names: Iterable[str]) -> None:
+        """Cluster names in use elsewhere (stored articles this index does not hold): a new
+        cluster is never given one of them."""
+        self._names_taken.update(names)
+
     def merges(self) -> dict[str, str]:
         """Cluster merges so far: cluster id -> the cluster it merged into."""
         return dict(self._parent)

@@ -30,6 +30,7 @@ from .boilerplate import BoilerplateModel
 from .duplicates import DuplicateIndex, DuplicateSettings, hash_tokens, signatures
 from .edits import Edits, read_edits
 from .entities import EntityTable, Observations
+from .near_duplicates import FEW, near_index
 
 #: Commits between two writes of the entities table and the boilerplate model within one
 #: writer session (each is written whole, so writing them at every commit of a long run
@@ -58,6 +59,7 @@ class IndexTables:
         self._boilerplate: BoilerplateModel | None = None
         self._duplicates: DuplicateIndex | None = None
         self._token_hashes: dict[str, int] = {}
+        self._new_merges: dict[str, str] | None = None
         self._store = self._manifest = None
         self._dirty: set[str] = set()
         self._unsaved_commits = 0
@@ -68,6 +70,7 @@ class IndexTables:
         """The tables of the generation a writer starts from (loaded when first used)."""
         self._store, self._manifest, self._snapshot = store, manifest, snapshot
         self._entities = self._boilerplate = self._duplicates = None
+        self._new_merges: dict[str, str] | None = None
         self._unsaved_commits = 0
 
     def pending(self) -> bool:
@@ -87,9 +90,17 @@ class IndexTables:
         vocab = [decode(t) for t in arrays["text.vocab"]]
         term_hashes = hash_tokens(vocab, self._token_hashes) if vocab else np.zeros(0, np.uint64)
         sigs = self._signatures(term_hashes, arrays["text.values"], arrays["text.offsets"])
-        duplicates = self.duplicates
+        if self._duplicates is None and len(ids) <= FEW:
+            # A few articles: look them up in the stored signatures instead of loading all
+            # of them; the merges found are carried to the index a later commit loads.
+            duplicates = near_index(self._snapshot, sigs, ids, self._merges(),
+                                    self._duplicate_settings)
+        else:
+            duplicates = self.duplicates
         duplicates.remove(removed)
         clusters = duplicates.add(list(ids), sigs)
+        if duplicates is not self._duplicates:
+            self._new_merges = duplicates.merges()
         self._dirty.add("duplicates")
         return {"minhash": sigs, "dup": encode(clusters), **self._boilerplate_spans(rows)}
 
@@ -145,6 +156,7 @@ class IndexTables:
     def reset(self) -> None:
         """Forget what was loaded or changed (after a failed commit): reload from disk."""
         self._entities = self._boilerplate = self._duplicates = None
+        self._new_merges = None
         self._dirty.clear()
 
     def observe_boilerplate(self, articles: Iterable) -> None:
@@ -197,7 +209,7 @@ class IndexTables:
     def duplicates(self) -> DuplicateIndex:
         """The duplicate index of the live articles, rebuilt from the segments' columns."""
         if self._duplicates is None:
-            settings = DuplicateSettings.load()
+            settings = self._duplicate_settings
             index = DuplicateIndex(settings)
             snapshot = self._snapshot
             keys, clusters, sigs = [], [], []
@@ -208,7 +220,7 @@ class IndexTables:
                 keys += [decode(v) for v in np.asarray(segment.array("ids"))[live]]
                 clusters += [decode(v) for v in np.asarray(segment.array("dup"))[live]]
                 sigs.append(np.asarray(segment.array("minhash"))[live])
-            merges = _read_merges(self._store, (self._manifest or {}).get("dupmerges"))
+            merges = self._merges()
             if keys:
                 index = DuplicateIndex.from_arrays({
                     "settings": np.array(json.dumps(settings.__dict__)),
@@ -221,9 +233,19 @@ class IndexTables:
 
     # ------------------------------------------------------------ internals
 
+    @cached_property
+    def _duplicate_settings(self) -> DuplicateSettings:
+        return DuplicateSettings.load()
+
     def _signature_settings(self) -> dict[str, int]:
-        s = self.duplicates.settings
+        s = self._duplicate_settings
         return {"shingle": s.shingle, "num_perm": s.num_perm, "seed": s.seed}
+
+    def _merges(self) -> dict[str, str]:
+        """Cluster merges: those the generation saved, and any found since by `near_index`."""
+        if self._new_merges is not None:
+            return dict(self._new_merges)
+        return _read_merges(self._store, (self._manifest or {}).get("dupmerges"))
 
     def _alias_groups(self):
         from ..extraction.canonical import load_aliases
@@ -251,7 +273,7 @@ class IndexTables:
             fields["boilerplate"] = path.name
             written.append(path)
         if "duplicates" in self._dirty:
-            merges = self.duplicates.merges()
+            merges = self._duplicates.merges() if self._duplicates is not None else self._merges()
             path = self._store / MERGES.format(generation)
             pairs = np.array([list(merges), list(merges.values())], dtype=str) if merges \
                 else np.zeros((2, 0), dtype=str)

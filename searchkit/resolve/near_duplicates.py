@@ -1,0 +1,76 @@
+"""Near-duplicates of a few new articles, found in the stored segments' columns.
+
+A writer that adds a handful of articles to a large index should not rebuild the whole
+in-memory `DuplicateIndex` from every stored signature (95k articles: 0.9 s, which made
+adding one article cost 2.3x adding it to an empty index). `near_index` instead builds a
+`DuplicateIndex` of only the stored articles an LSH look-up of the new signatures would
+return, so `add` on it gives the clusters the whole index would give:
+
+- a band of a stored signature matches when its `rows` slots equal the new signature's
+  (what equal band keys stand for, without hashing every stored band);
+- per new article and band, the first `max_bucket` matching stored articles in index order
+  are kept, as the whole index's bucket look-up keeps its oldest `max_bucket` entries;
+- articles the commit removes are kept too (the whole index has them in its buckets until
+  `remove`), and every stored cluster name equal to a new key is marked taken.
+
+The segments' `minhash` and `dup` columns are read memory-mapped; the cost is one comparison
+of each new signature with every stored one (64 bytes an article), no hashing, no sorting.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from typing import Sequence
+
+import numpy as np
+
+from ..store.columns import decode, encode
+from .duplicates import EMPTY, DuplicateIndex, DuplicateSettings
+
+#: Batches up to this many articles use `near_index`; larger ones build the whole index
+#: (one comparison per new article with every stored signature vs one build).
+FEW = 16
+
+
+def near_index(snapshot, sigs: np.ndarray, new_keys: Sequence[str], merges: dict[str, str],
+               settings: DuplicateSettings) -> DuplicateIndex:
+    """A DuplicateIndex holding the stored articles an LSH look-up of `sigs` would find."""
+    remaining = np.full((len(sigs), settings.bands), settings.max_bucket, dtype=np.int64)
+    probes = [i for i in range(len(sigs)) if not (sigs[i] == EMPTY).all()]
+    wanted = encode(new_keys) if len(new_keys) else None
+    keys, clusters, found, taken = [], [], [], set()
+    for i, segment in enumerate(snapshot.segments):
+        if "minhash.npy" not in segment.files:
+            continue
+        live = np.flatnonzero(~snapshot.deleted_mask(i))
+        stored = np.asarray(segment.array("minhash"))[live]
+        rows = _candidates(stored, sigs, probes, remaining, settings)
+        dup = np.asarray(segment.array("dup"))
+        if wanted is not None:
+            taken.update(decode(v) for v in np.unique(dup[live][np.isin(dup[live], wanted)]))
+        ids = segment.array("ids")
+        keys += [decode(ids[live[r]]) for r in rows]
+        clusters += [decode(dup[live[r]]) for r in rows]
+        found.append(stored[rows])
+    index = DuplicateIndex.from_arrays({
+        "settings": np.array(json.dumps(asdict(settings))),
+        "keys": np.array(keys, dtype=str), "clusters": np.array(clusters, dtype=str),
+        "signatures": np.concatenate(found) if found else np.zeros((0, settings.num_perm), np.uint32),
+        "merged_from": np.array(list(merges), dtype=str),
+        "merged_into": np.array(list(merges.values()), dtype=str)})
+    index.take_names(taken)
+    return index
+
+
+def _candidates(stored: np.ndarray, sigs: np.ndarray, probes: list[int], remaining: np.ndarray,
+                settings: DuplicateSettings) -> np.ndarray:
+    """Rows of `stored` (in order) within the first `remaining` matches of some probe's band;
+    `remaining` counts down as matches are taken, across segments."""
+    chosen = np.zeros(len(stored), dtype=bool)
+    for i in probes:
+        bands = (stored == sigs[i]).reshape(len(stored), settings.bands, settings.rows).all(axis=2)
+        for band in np.flatnonzero(bands.any(axis=0) & (remaining[i] > 0)):
+            rows = np.flatnonzero(bands[:, band])[:remaining[i, band]]
+            chosen[rows] = True
+            remaining[i, band] -= len(rows)
+    return np.flatnonzero(chosen)
