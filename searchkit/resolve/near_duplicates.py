@@ -24,7 +24,7 @@ from typing import Sequence
 
 import numpy as np
 
-from ..store.columns import decode, encode
+from ..store.columns import decode
 from .duplicates import EMPTY, DuplicateIndex, DuplicateSettings
 
 #: Batches up to this many articles use `near_index`; larger ones build the whole index
@@ -37,20 +37,19 @@ def near_index(snapshot, sigs: np.ndarray, new_keys: Sequence[str], merges: dict
     """A DuplicateIndex holding the stored articles an LSH look-up of `sigs` would find."""
     remaining = np.full((len(sigs), settings.bands), settings.max_bucket, dtype=np.int64)
     probes = [i for i in range(len(sigs)) if not (sigs[i] == EMPTY).all()]
-    wanted = encode(new_keys) if len(new_keys) else None
+    wanted = [key.encode("utf-8", "surrogatepass") for key in new_keys]
     keys, clusters, found, taken = [], [], [], set()
     for i, segment in enumerate(snapshot.segments):
         if "minhash.npy" not in segment.files:
             continue
-        live = np.flatnonzero(~snapshot.deleted_mask(i))
-        stored = np.asarray(segment.array("minhash"))[live]
-        rows = _candidates(stored, sigs, probes, remaining, settings)
-        dup = np.asarray(segment.array("dup"))
-        if wanted is not None:
-            taken.update(decode(v) for v in np.unique(dup[live][np.isin(dup[live], wanted)]))
-        ids = segment.array("ids")
-        keys += [decode(ids[live[r]]) for r in rows]
-        clusters += [decode(dup[live[r]]) for r in rows]
+        live = ~snapshot.deleted_mask(i)
+        stored = np.asarray(segment.array("minhash"))  # mapped: compared in place, not copied
+        rows = _candidates(stored, live, sigs, probes, remaining, settings)
+        dup, ids = segment.array("dup"), segment.array("ids")
+        taken.update(key.decode("utf-8", "surrogatepass") for key in wanted
+                     if ((dup == key) & live).any())
+        keys += [decode(ids[r]) for r in rows]
+        clusters += [decode(dup[r]) for r in rows]
         found.append(stored[rows])
     index = DuplicateIndex.from_arrays({
         "settings": np.array(json.dumps(asdict(settings))),
@@ -62,13 +61,14 @@ def near_index(snapshot, sigs: np.ndarray, new_keys: Sequence[str], merges: dict
     return index
 
 
-def _candidates(stored: np.ndarray, sigs: np.ndarray, probes: list[int], remaining: np.ndarray,
-                settings: DuplicateSettings) -> np.ndarray:
-    """Rows of `stored` (in order) within the first `remaining` matches of some probe's band;
-    `remaining` counts down as matches are taken, across segments."""
+def _candidates(stored: np.ndarray, live: np.ndarray, sigs: np.ndarray, probes: list[int],
+                remaining: np.ndarray, settings: DuplicateSettings) -> np.ndarray:
+    """Live rows of `stored` (in order) within the first `remaining` matches of some probe's
+    band; `remaining` counts down as matches are taken, across segments."""
     chosen = np.zeros(len(stored), dtype=bool)
     for i in probes:
         bands = (stored == sigs[i]).reshape(len(stored), settings.bands, settings.rows).all(axis=2)
+        bands &= live[:, None]
         for band in np.flatnonzero(bands.any(axis=0) & (remaining[i] > 0)):
             rows = np.flatnonzero(bands[:, band])[:remaining[i, band]]
             chosen[rows] = True
