@@ -111,24 +111,24 @@ class Extraction:
         >>> Extraction(mentions=(Mention("place", "Kiev", "Kyiv", 0, 4),)).facets()["places"]
         ['Kyiv']
         """
-        from .facetspec import amount_key
+        from .facetspec import EVENTS, NAME_FACETS, amount_key, spec
 
-        kinds = {"person": "people", "place": "places", "org": "orgs"}
-        out: dict[str, list[str]] = {"people": [], "places": [], "orgs": [], "event_types": [],
-                                     "amounts": []}
+        kinds = {s.entity_kind: s.name for s in NAME_FACETS}
+        events, amounts = EVENTS.name, spec("amounts").name
+        out: dict[str, list[str]] = {name: [] for name in (*kinds.values(), events, amounts)}
         for m in self.mentions:
             values = out[kinds[m.kind]]
             if m.canonical not in values:
                 values.append(m.canonical)
         if self.main_event is not None:
-            out["event_types"].append(self.main_event)
+            out[events].append(self.main_event)
         for e in sorted(self.events, key=lambda e: -e.confidence):
-            if e.attached and e.type not in out["event_types"]:
-                out["event_types"].append(e.type)
+            if e.attached and e.type not in out[events]:
+                out[events].append(e.type)
         for a in self.amounts:
             key = amount_key(a.unit, a.value)
-            if a.kind == "money" and key not in out["amounts"]:
-                out["amounts"].append(key)
+            if a.kind == "money" and key not in out[amounts]:
+                out[amounts].append(key)
         return out
 
     def to_dict(self) -> dict[str, Any]:
@@ -235,8 +235,9 @@ class Hit:
     def to_dict(self) -> dict[str, Any]:
         """The hit as `query --json` prints it."""
         d = asdict(self)
-        for key in ("people", "places", "orgs", "event_types", "tags", "duplicates"):
-            d[key] = list(d[key])
+        for key, value in d.items():
+            if isinstance(value, tuple):  # lists of facet values, duplicates, amounts
+                d[key] = list(value)
         d["amounts"] = [dict(a) for a in self.amounts]
         del d["duplicate_titles"]
         return d

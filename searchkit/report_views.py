@@ -254,6 +254,7 @@ def sidebar_view(space: FacetSpace, selection: Mapping[str, set[int]],
         } for i in kept]
         groups.append({
             "name": name, "label": facet_label(name),
+            "names": facetspec.spec(name).kind == "names",  # listed in full on entities.html
             "index": f, "shown": items[:FACET_SHOWN], "more": items[FACET_SHOWN:],
             "omitted": len(listed) - len(kept), "selected": sum(i["selected"] for i in items),
         })

@@ -37,11 +37,12 @@ from .edits import Edits
 from ..extraction.junk import junk_reason
 from .lookup import Lookup
 from .names import fold, is_acronym, parse_name, same_surname, surname_word
+from ..facetspec import NAME_FACETS
 from .rules import Rules, load_rules
 
-KINDS = ("person", "place", "org")
-#: Facet field -> kind, for callers holding facet lists.
-FACET_KINDS = {"people": "person", "places": "place", "orgs": "org"}
+#: Entity kinds and facet field -> kind, from the facet table.
+KINDS = tuple(spec.entity_kind for spec in NAME_FACETS)
+FACET_KINDS = {spec.name: spec.entity_kind for spec in NAME_FACETS}
 FORMAT_VERSION = 1
 #: Bumped when the resolution logic changes, so that a writer re-resolves saved tables
 #: (through the rules digest) while readers keep reading them.
@@ -98,9 +99,8 @@ class Observations:
     def add_extraction(self, extraction, *, sign: int = 1) -> None:
         """Count one `Extraction` (its facet values and acronym definitions)."""
         facets = extraction.facets()
-        self.add_article(people=facets["people"], places=facets["places"],
-                         orgs=facets["orgs"], acronyms=getattr(extraction, "acronyms", ()),
-                         sign=sign)
+        self.add_article(**{name: facets[name] for name in FACET_KINDS},
+                         acronyms=getattr(extraction, "acronyms", ()), sign=sign)
 
 
 @dataclass
