@@ -439,6 +439,9 @@ def leftovers(index_dir: Path) -> list[str]:
                   store / f"manifest-{generation}.json", store / f"whoosh-{generation}.json"}
         files |= {p for p in store.iterdir() if ids and p.name.startswith(ids)}
         manifest = json.loads((store / f"manifest-{generation}.json").read_text())
+        # the index-level tables the generation names (entities, boilerplate, merges)
+        files |= {store / manifest[key] for key in ("entities", "boilerplate", "dupmerges")
+                  if manifest.get(key)}
         for entry in manifest["segments"]:
             dirs.add(store / entry["name"])
             files |= {store / entry["name"] / f for f in entry["files"]}
