@@ -428,3 +428,20 @@ def test_few_new_articles_fold_as_the_whole_duplicate_index_would(tmp_path_facto
             hits = searchkit.open_index(tmp / name).search("", limit=None, sort="oldest").hits
             seen.append(sorted((h.id, tuple(sorted(h.duplicates))) for h in hits))
         assert seen[0] == seen[1], n
+
+
+def test_a_failed_commit_leaves_no_files_behind(tmp_path, monkeypatch):
+    # What a commit wrote before it failed (segment, manifest, whoosh's new segment files)
+    # is removed at once, not left for the next writer to sweep.
+    ix_dir = _build(tmp_path)
+    store = layout.current_store(ix_dir)
+    before = sorted(p.name for p in store.iterdir())
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(layout, "write_manifest", disk_full)
+    more = write_jsonl(tmp_path / "more.jsonl", [{"id": "new", "text": "grain"}])
+    with pytest.raises(SearchkitError, match="index is unchanged"):
+        searchkit.index_paths([str(more)], index_dir=ix_dir, extract=False)
+    assert sorted(p.name for p in store.iterdir()) == before

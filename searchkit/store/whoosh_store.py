@@ -148,7 +148,15 @@ class StoredWriter:
         self._writer.commit(mergetype=whoosh_merge_policy)
 
     def cancel(self) -> None:
+        """Abandon the write and remove the files whoosh had opened for its new segment
+        (its cancel closes them but leaves them for the next writer to sweep)."""
+        storage, prefix = self._writer.storage, self._writer.newsegment.segment_id()
         try:
             self._writer.cancel()
         except Exception:  # noqa: BLE001 - cancelling after a failed write must not mask it
             pass
+        for name in [n for n in storage.list() if n.startswith(prefix)]:
+            try:
+                storage.delete_file(name)
+            except OSError:
+                pass  # the next writer sweeps it
