@@ -431,7 +431,9 @@ class Index:
         shown = order[keep][:wanted]
         rep_of_cluster = dict(zip(ords[keep][:len(shown)].tolist(), shown.tolist()))
         # The copies of a shown hit may rank anywhere below it: find them among all matches.
-        members = copies & np.isin(clusters[0], list(rep_of_cluster))
+        with_copies = np.flatnonzero(copies)
+        members = np.zeros_like(copies)
+        members[with_copies[np.isin(clusters[0][with_copies], list(rep_of_cluster))]] = True
         members[shown] = False
         folded: dict[int, list[int]] = {}
         for doc in self._ranked(request, m, None, among=members).tolist():

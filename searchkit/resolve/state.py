@@ -70,7 +70,7 @@ class IndexTables:
         """The tables of the generation a writer starts from (loaded when first used)."""
         self._store, self._manifest, self._snapshot = store, manifest, snapshot
         self._entities = self._boilerplate = self._duplicates = None
-        self._new_merges: dict[str, str] | None = None
+        self._new_merges = None
         self._unsaved_commits = 0
 
     def pending(self) -> bool:
