@@ -31,6 +31,8 @@ ORG_CITY = 200_000
 #: A town this big is a place when the article names its country and nobody speaks as it.
 SMALL_CITY = 50_000
 _PLACE_LABELS = ("GPE", "LOC", "DATELINE")
+#: What stands between two names of a list ("A, B and C").
+LIST_GAPS = ([","], [";"], ["and"], [",", "and"])
 
 
 class EntityFinder:
@@ -405,7 +407,7 @@ def _lists(doc, cands: list[Cand]) -> list[list[Cand]]:
     for c in ordered:
         prev = runs[-1][-1] if runs else None
         gap = [t.lower_ for t in doc[prev.end:c.start]] if prev is not None else None
-        if gap is not None and gap in ([","], [";"], ["and"], [",", "and"]):
+        if gap is not None and gap in LIST_GAPS:
             runs[-1].append(c)
         else:
             runs.append([c])

@@ -21,14 +21,18 @@ parse's on real articles to catch that).
 """
 from __future__ import annotations
 
+from bisect import bisect_left
 from functools import lru_cache
 
 import numpy
 
 from .amounts import SCALES, parse_number
 from .canonical import key
+from .context import GROUP_NOUNS, INSIDE_PREPS, WORK_NOUNS, has_place_head
+from .entities import LIKELY_CITY, LIST_GAPS
+from .given_names import is_given_name
 from .places import looks_like_demonym
-from .spans import PARTICLES
+from .spans import CONNECTORS, PARTICLES, Cand
 
 #: Entity labels whose spans become name candidates (spans.LABEL_KIND without the pseudo-labels).
 NAME_LABELS = frozenset(("PERSON", "ORG", "GPE", "LOC", "FAC"))
@@ -37,6 +41,8 @@ PLACE_LABELS = frozenset(("GPE", "LOC"))
 NOT_COUNT_LABELS = frozenset(("MONEY", "PERCENT", "ORDINAL", "TIME"))
 #: How far after a number the noun it counts may stand (amounts._counted_noun: 3 tokens gap).
 COUNT_REACH = 4
+#: Lowercase nouns whose POS decides what the name after them is (context.names_a_work).
+CUE_NOUNS = WORK_NOUNS | GROUP_NOUNS
 
 
 class LemmaGuess:
@@ -101,6 +107,7 @@ class ParseNeeds:
         self.events = extractor.events
         entities = extractor.entities
         self.aliases, self.gaz = entities.aliases, entities.gaz
+        self.rules = entities.rules
         self.dictionary = entities.rules.dictionary
 
     def __call__(self, doc) -> list[bool]:
@@ -124,52 +131,128 @@ class ParseNeeds:
 
     # -- entities -------------------------------------------------------------------
     def _entity_sentences(self, doc) -> set[int]:
-        """Indexes of sentences where an entity rule reads the parse (see module docstring)."""
+        """Indexes of sentences where an entity rule reads the parse (see module docstring).
+
+        The candidates are the span rules' own, run on the stage-one Doc: their parse-free
+        parts (trimming, lists, datelines, overlaps) are exact there, and every place where
+        their parse-reading parts could act is chosen below.
+        """
         from spacy.attrs import ENT_IOB, IS_ALPHA, SENT_START
 
         values = doc.to_array([SENT_START, ENT_IOB, IS_ALPHA])
         sent_of = numpy.cumsum(values[:, 0] == 1) - 1
-        ents = [e for e in doc.ents if e.label_ in NAME_LABELS]
-        spans = [(e.label_, s) for e, s in zip(ents, (_trimmed(e, self.aliases) for e in ents))
-                 if s is not None]
-        people = [s for label, s in spans if label == "PERSON"]
-        full = {key(s[-1].text) for s in people if len(s) > 1}
-        given = {key(s[0].text) for s in people if len(s) > 1}
-        singles = {key(s.text) for s in people if len(s) == 1}
-        wanted = {int(sent_of[span.start]) for label, span in spans
-                  if self._span_reads_parse(label, span, full | given)}
+        cands = self.rules.candidates(doc)
+        seen = _Article(doc, cands, self)
+        reads: list[int] = []
+        for c in cands:
+            reads += self._candidate_reads(c, seen) + _cue_reads(doc, c)
+        for group in _lists(doc, cands):
+            reads += [c.start for c in group]  # agree_in_lists: is_word over its members
+        wanted = {int(sent_of[i]) for i in reads if 0 <= i < len(doc)}
         words = [t.text_with_ws for t in doc]
         outside = values[:, 1] == 2  # IOB "O": no entity of any label
         for i in numpy.flatnonzero(outside & (values[:, 2] == 1)):
-            if words[i][0].isupper() and int(sent_of[i]) not in wanted \
-                    and self._may_be_untagged_name(words, outside, i, full | singles):
-                wanted.add(int(sent_of[i]))
+            if words[i][0].isupper() and int(sent_of[i]) not in wanted:
+                run = self._untagged_reads(doc, words, outside, i, seen)
+                wanted.update(int(sent_of[j]) for j in run if 0 <= j < len(doc))
         return wanted
 
-    def _span_reads_parse(self, label: str, span, person_words: set[str]) -> bool:
-        """Whether deciding this candidate's extent or kind reads tags, lemmas or the tree."""
-        if label == "PERSON" and (self._given_name_before(span)
-                                  or span[-1].lower_ in PARTICLES):
-            return True  # spans.extend_given_names / _complete_particle read the POS
-        text, one_word = span.text, len(span) == 1
-        if self.aliases.find(text) or (one_word and key(text) in person_words):
-            return False  # the alias data or the article's full names decide
-        if label in PLACE_LABELS:  # entities.is_nationality reads the tag
-            return one_word and self.gaz.lookup(text) is None \
-                and not looks_like_demonym(text, self.gaz.country_names())
-        place = self.gaz.lookup(text, primary=True)
+    def _candidate_reads(self, c: Cand, seen: "_Article") -> list[int]:
+        """Tokens whose sentences' parse the rules deciding candidate `c` read (none: the
+        alias data, the gazetteer or the article's words decide without it)."""
+        doc = seen.doc
+        span = doc[c.start:c.end]
+        at = [c.start]
+        grown = self._span_may_change(doc, c)
+        if grown:
+            return grown
+        if c.label == "DATELINE":
+            return []
+        text, one_word, k = span.text, len(span) == 1, key(span.text)
+        if self.aliases.find(text):
+            return []  # the alias data decides kind, lists, brackets and settling
+        if c.label in ("PERSON", "ORG") and self._may_settle(span):
+            return at  # settle_lists: listed with places (the tree)
+        if c.label == "PERSON" and doc[c.start - 1].text == "(" and c.start >= 2 \
+                and c.end < len(doc) and doc[c.end].text == ")":
+            return at  # affiliations: a side in brackets, plural by the lemma
+        if one_word and k in seen.sure_people:
+            return []  # the article's full names decide (entities._Pass.kind)
+        if one_word and c.label in ("PERSON", "ORG") and not text.isupper() and k in seen.common:
+            return at  # a common word unless it speaks (is_speaker)
+        primary = c.label not in PLACE_LABELS
+        place = self.gaz.lookup(text, primary=primary)
+        if c.label in PLACE_LABELS and place is None and one_word \
+                and not looks_like_demonym(text, self.gaz.country_names()):
+            return at + seen.place_cands.get(k, [])  # is_nationality reads the tag
+        if c.label in ("PERSON", "GPE", "LOC") and len(span) > 1 \
+                and span[-1].text[:1].isupper() and span[-1].lower_ in ("city", "county"):
+            return at  # names_a_group asks whether the side competes
+        if c.label in PLACE_LABELS:
+            # unattested_place / a common word: is_word and where else it is used as a place
+            return at + seen.place_cands.get(k, []) if place is None else []
         if place is not None and place.kind not in ("country", "continent"):
-            return True  # is_place_here / settle_lists: prepositions, lists, speakers
-        if label == "FAC" or not one_word:
-            return False
-        # in_job_title and is_capital_artifact read the lemma, the tag and the speaker
-        return not span[0].is_upper and self._may_be_word(span[0])
+            return at  # is_place_here: prepositions, lists, speakers, contests
+        return at if self._kind_reads_parse(c, span, seen) else []
 
-    def _given_name_before(self, span) -> bool:
-        """spans.is_given_name without its POS test: could the previous word be a given name?"""
-        if span.start == 0:
+    def _kind_reads_parse(self, c: Cand, span, seen: "_Article") -> bool:
+        """The rest of entities._Pass.kind for a PERSON/ORG/FAC no place name decides."""
+        one_word, label = len(span) == 1, c.label
+        if label == "PERSON" and has_place_head(span):
+            return True  # is_described
+        if label == "PERSON" and one_word and seen.prep_before(c.start):
+            return True  # names_a_site / inside_place: the object of "in"
+        if label == "FAC":
             return False
-        tok = span.doc[span.start - 1]
+        if one_word and self._may_be_word(span[0]):
+            return True  # in_job_title and is_capital_artifact: lemma, tag, speaker
+        if label == "PERSON" and len(span) > 1:
+            last, first = span[-1], span[0]
+            return last.text[:1].isupper() and last.lower_.endswith("s") \
+                and not last.lower_.endswith("ies") and first.is_alpha and len(first) > 2 \
+                and not is_given_name(first.text)  # names_a_team: is_word by the lemma
+        if label == "ORG" and 2 <= len(span) <= 3:
+            first = span[0]
+            return all(t.is_alpha and t.text[:1].isupper() for t in span) and len(first) >= 3 \
+                and not first.text.isupper() and is_given_name(first.text)  # looks_like_a_person
+        return False
+
+    def _span_may_change(self, doc, c: Cand) -> list[int]:
+        """Tokens read by the span rules' parse tests (spans.SpanRules.candidates) where
+        they could change candidate `c`: growth over given names, a particle's surname, a
+        surname after a one-word person, an of-phrase, a possessive tag, lowercase names."""
+        span = doc[c.start:c.end]
+        reads = []
+        if c.label == "PERSON":
+            if self._given_name_at(doc, c.start - 1):
+                reads += [c.start, c.start - 1]
+                if self._given_name_at(doc, c.start - 2):
+                    reads.append(c.start - 2)
+            if span[-1].lower_ in PARTICLES or (len(span) == 1
+                                                 and self._given_name_at(doc, c.end)):
+                reads += [c.start, c.end]
+            if len(span) > 1 and span.text.islower():
+                reads.append(c.start)  # is_junk: a lowercased wire name, is_word by the lemma
+        if c.label == "ORG" and len(span) >= 2 and span[-1].lower_ in CONNECTORS \
+                and c.end < len(doc) and doc[c.end].text[:1].isupper():
+            reads.append(c.start)  # _complete_of_phrase: proper nouns and their heads
+        if _may_be_possessive(span[-1]):
+            reads.append(c.start)  # trim strips a last word tagged POS
+        if c.label in ("ORG", "PERSON") and len(span) >= 3 and any(
+                self.gaz.lookup(t.text, primary=True) is not None for t in span[:-1]):
+            reads.append(c.start)  # split_country_name: is_word of the tail
+        return reads
+
+    def _may_settle(self, span) -> bool:
+        """settle_lists without the tree: a big known city (by its main name)."""
+        place = self.gaz.lookup(span.text, primary=True)
+        return place is not None and place.population >= LIKELY_CITY
+
+    def _given_name_at(self, doc, i: int) -> bool:
+        """spans.is_given_name without its POS test: could word i be a given name?"""
+        if not 0 <= i < len(doc):
+            return False
+        tok = doc[i]
         return (tok.ent_iob_ == "O" and tok.is_alpha and tok.is_title and len(tok) > 1
                 and not self.aliases.is_title(tok.text) and not self.aliases.is_not_name(tok.text)
                 and tok.lower_ not in self.dictionary
@@ -179,38 +262,109 @@ class ParseNeeds:
         """spans.is_word without the lemma: could the word or one of its lemmas be English?"""
         return any(form in self.dictionary for form in self.lemmas(tok.lower_))
 
-    def _may_be_untagged_name(self, words: list[str], outside, i: int,
-                              person_keys: set[str]) -> bool:
-        """untagged.UntaggedNames without its POS test: could a name start at word i?"""
+    def _untagged_reads(self, doc, words: list[str], outside, i: int,
+                        seen: "_Article") -> list[int]:
+        """untagged.UntaggedNames without its POS tests: the tokens whose parse is read if
+        a name may start at word i (none when none can)."""
         word = words[i].rstrip()
         if self.aliases.is_title(word) or self.aliases.is_not_name(word):
-            return False
-        if key(word) in person_keys:
-            return True
+            return []
         end = i + 1
         while end < len(words) and end - i < 3 and outside[end] and words[end][:1].isupper():
             end += 1
+        run = list(range(i, end))
+        if i > 0 and self._after_title(words, i):
+            return [i, i + 1, i + 2]  # _after_title: up to three proper nouns after a title
+        if key(word) in seen.maybe_people and word.lower() not in self.dictionary:
+            before = [j for j in (i - 1, i - 2) if self._given_name_at(doc, j)]
+            return run + before[:1] + (before[1:] if len(before) == 2 else [])
         for stop in range(end, i, -1):
             text = "".join(words[i:stop]).rstrip()
             if self.aliases.find(text) or self.gaz.lookup(text, primary=True) is not None:
-                return True
+                return run
+        return []
+
+    def _after_title(self, words: list[str], i: int) -> bool:
+        prev = words[i - 1].rstrip()
+        return prev[:1].isupper() and self.aliases.is_title(prev)
+
+
+class _Article:
+    """What the entity rules share across an article, as far as stage one can tell."""
+
+    def __init__(self, doc, cands: list[Cand], needs: ParseNeeds):
+        self.doc = doc
+        people = [c for c in cands if c.label == "PERSON" and c.end - c.start > 1]
+        # Full names whose words the span rules cannot change: their words decide kinds
+        # (a grown name's first word is only known after the parse).
+        fixed = [c for c in people if not needs._span_may_change(doc, c)]
+        self.sure_people = {key(doc[c.end - 1].text) for c in fixed} | \
+            {key(doc[c.start].text) for c in fixed}
+        # Any candidate may become a person (alias data, lists, given names): its last word,
+        # or the word itself, may be taken again untagged.
+        self.maybe_people = {key(doc[c.end - 1].text) for c in cands} | \
+            {key(doc[c.start].text) for c in cands if c.end - c.start == 1}
+        self.place_cands: dict[str, list[int]] = {}
+        for c in cands:
+            if c.label in PLACE_LABELS or c.label == "DATELINE":
+                self.place_cands.setdefault(key(doc[c.start:c.end].text), []).append(c.start)
+        self.common: set[str] = set()
+        self._preps: list[int] = []
+        for tok in doc:
+            if tok.is_lower and tok.is_alpha and tok.ent_iob_ == "O":
+                self.common.add(tok.lower_)
+                if tok.lower_ in INSIDE_PREPS:
+                    self._preps.append(tok.i)
+
+    def prep_before(self, i: int) -> bool:
+        """Whether "in", "near", ... stands earlier in the sentence of word i."""
+        start = self.doc[i].sent.start
+        at = bisect_left(self._preps, i)
+        return at > 0 and self._preps[at - 1] >= start
+
+
+def _lists(doc, cands: list[Cand]) -> list[list[Cand]]:
+    """entities._lists over stage-one candidates, which the span rules may still grow
+    into the gap (given names, a particle's surname): runs of 3 or more that may be lists."""
+    runs: list[list[Cand]] = []
+    for c in sorted(cands, key=lambda c: c.start):
+        prev = runs[-1][-1] if runs else None
+        if prev is not None and _may_join(doc[prev.end:c.start]):
+            runs[-1].append(c)
+        else:
+            runs.append([c])
+    return [r for r in runs if len(r) >= 3]
+
+
+def _may_join(gap) -> bool:
+    """A gap of ",", ";", "and" or ", and", once the names on its sides have taken a
+    capitalised word of it (at most one after the first name, two before the second)."""
+    if len(gap) > 5:
         return False
+    words = [t.lower_ for t in gap]
+    names = [t.is_alpha and t.text[:1].isupper() for t in gap]
+    for lo in (0, 1):
+        for hi in (len(gap), len(gap) - 1, len(gap) - 2):
+            if lo <= hi and all(names[:lo]) and all(names[hi:]) and words[lo:hi] in LIST_GAPS:
+                return True
+    return False
 
 
-def _trimmed(ent, aliases):
-    """The entity as spans.SpanRules.trim leaves it (front articles, titles, punctuation)."""
-    start, end = ent.start, ent.end
-    doc = ent.doc
-    while start < end and (doc[start].lower_ in ("the", "a", "an") or doc[start].is_quote
-                           or (doc[start].is_punct and doc[start].text != ".")
-                           or (ent.label_ == "PERSON" and end - start > 1
-                               and aliases.is_title(doc[start].text))):
-        start += 1
-    while end > start and (doc[end - 1].text in ("'s", "\u2019s", "'", "\u2019")
-                           or doc[end - 1].is_quote
-                           or (doc[end - 1].is_punct and doc[end - 1].text not in (".", ")"))):
-        end -= 1
-    return doc[start:end] if end > start else None
+def _cue_reads(doc, c: Cand) -> list[int]:
+    """context.names_a_work / after_group_noun without the POS test: the word before the
+    name (or before its comma) is a work or group noun ("the novel X", "band X")."""
+    if c.label not in ("PERSON", "ORG", "FAC", "GPE"):
+        return []
+    out = []
+    for i in (c.start - 1, c.start - 2):
+        if i >= 0 and doc[i].lower_ in CUE_NOUNS and doc[i].is_lower:
+            out.append(i)
+    return out
+
+
+def _may_be_possessive(tok) -> bool:
+    """A token the tagger may call a possessive ending (trim strips those by the tag)."""
+    return tok.lower_ == "s" or "'" in tok.text or "\u2019" in tok.text
 
 
 def _count_sentence(sent) -> bool:

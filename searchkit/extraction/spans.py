@@ -213,7 +213,7 @@ def _cut_debris(doc, c: Cand) -> None:
 
 
 #: Lowercase words after which the model sometimes cuts an organisation's name.
-_CONNECTORS = frozenset("of for the".split())
+CONNECTORS = frozenset("of for the".split())
 #: Last words of company names: "X Inc of Miami" is a company and a place.
 _COMPANY_ENDS = frozenset("inc inc. corp corp. co co. ltd ltd. plc llc".split())
 #: Words that end no person's name: company words and the units of wire copy.
@@ -281,10 +281,10 @@ def _complete_of_phrase(doc, c: Cand) -> None:
     """ "Ministry of Foreign Affairs of" + "Ukraine": an organisation's name the model cut
     after "of"/"for"/"the" takes the capitalised proper nouns that follow (up to four) when
     they end a noun phrase (not "of British intelligence", "of DIY stores")."""
-    if c.label != "ORG" or c.end - c.start < 2 or doc[c.end - 1].lower_ not in _CONNECTORS:
+    if c.label != "ORG" or c.end - c.start < 2 or doc[c.end - 1].lower_ not in CONNECTORS:
         return
     before = c.end - 1
-    while before > c.start and doc[before].lower_ in _CONNECTORS:
+    while before > c.start and doc[before].lower_ in CONNECTORS:
         before -= 1
     if doc[before].lower_ in _COMPANY_ENDS:
         return
