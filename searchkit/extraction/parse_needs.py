@@ -233,10 +233,10 @@ class ParseNeeds:
                 reads += [c.start, c.end]
             if len(span) > 1 and span.text.islower():
                 reads.append(c.start)  # is_junk: a lowercased wire name, is_word by the lemma
-        if c.label == "ORG" and len(span) >= 2 and span[-1].lower_ in CONNECTORS \
-                and c.end < len(doc) and doc[c.end].text[:1].isupper():
+        if c.label == "ORG" and _may_complete_of_phrase(doc, c):
             reads.append(c.start)  # _complete_of_phrase: proper nouns and their heads
-        if _may_be_possessive(span[-1]):
+        if _may_be_possessive(span[-1]) or (c.end < len(doc) and doc[c.end].ent_iob_ == "I"
+                                            and _may_be_possessive(doc[c.end])):
             reads.append(c.start)  # trim strips a last word tagged POS
         if c.label in ("ORG", "PERSON") and len(span) >= 3 and any(
                 self.gaz.lookup(t.text, primary=True) is not None for t in span[:-1]):
@@ -298,12 +298,17 @@ class _Article:
         # Full names whose words the span rules cannot change: their words decide kinds
         # (a grown name's first word is only known after the parse).
         fixed = [c for c in people if not needs._span_may_change(doc, c)]
+        people_may_grow = [c for c in cands
+                           if c.label == "PERSON" and needs._span_may_change(doc, c)]
         self.sure_people = {key(doc[c.end - 1].text) for c in fixed} | \
             {key(doc[c.start].text) for c in fixed}
         # Any candidate may become a person (alias data, lists, given names): its last word,
         # or the word itself, may be taken again untagged.
         self.maybe_people = {key(doc[c.end - 1].text) for c in cands} | \
             {key(doc[c.start].text) for c in cands if c.end - c.start == 1}
+        for c in people_may_grow:  # "Jaime" + untagged "Ongpin": a surname after the parse
+            self.maybe_people.update(key(doc[i].text) for i in range(c.start, c.end + 1)
+                                     if i < len(doc))
         self.place_cands: dict[str, list[int]] = {}
         for c in cands:
             if c.label in PLACE_LABELS or c.label == "DATELINE":
@@ -348,6 +353,17 @@ def _may_join(gap) -> bool:
             if lo <= hi and all(names[:lo]) and all(names[hi:]) and words[lo:hi] in LIST_GAPS:
                 return True
     return False
+
+
+def _may_complete_of_phrase(doc, c: Cand) -> bool:
+    """spans._complete_of_phrase without the POS test, on the name before stage one cut
+    its lowercase tail ("Ministry of Foreign Affairs of" + "Ukraine": without the parse
+    nothing follows "of", so the tail rule cut it)."""
+    end = c.end
+    while end < len(doc) and doc[end].ent_iob_ == "I" and doc[end].is_lower and doc[end].is_alpha:
+        end += 1
+    return end - c.start >= 2 and doc[end - 1].lower_ in CONNECTORS and end < len(doc) \
+        and doc[end].text[:1].isupper()
 
 
 def _cue_reads(doc, c: Cand) -> list[int]:
