@@ -224,11 +224,7 @@ class _Pass:
         """An English word, or the plural of one ("Motors", "Airways", "Securities")."""
         if self.rules.is_word(tok):
             return True
-        low = tok.lower_
-        singulars = (low[:-3] + "y",) if low.endswith("ies") else ()
-        if low.endswith("s"):
-            singulars += (low[:-1], low[:-2]) if low.endswith("es") else (low[:-1],)
-        return any(w in self.rules.dictionary for w in singulars)
+        return any(w in self.rules.dictionary for w in singulars(tok.lower_))
 
     def names_a_group(self, span) -> bool:
         """A name of several words ending in a club word ("Manchester United", "Aston
@@ -393,6 +389,15 @@ class _Pass:
                     c.kind = "place"
                     tokens.update(range(c.start, c.end))
                     changed = True
+
+
+def singulars(low: str) -> tuple[str, ...]:
+    """The singulars a lowercase plural may have ("sharks" -> "shark"; "securities" ->
+    "security"; "boxes" -> "boxe", "box")."""
+    out = (low[:-3] + "y",) if low.endswith("ies") else ()
+    if low.endswith("s"):
+        out += (low[:-1], low[:-2]) if low.endswith("es") else (low[:-1],)
+    return out
 
 
 def _plural_word(tok, rules) -> bool:

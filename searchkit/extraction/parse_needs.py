@@ -29,7 +29,7 @@ import numpy
 from .amounts import SCALES, parse_number
 from .canonical import key
 from .context import GROUP_NOUNS, INSIDE_PREPS, WORK_NOUNS, has_place_head
-from .entities import LIKELY_CITY, LIST_GAPS
+from .entities import LIKELY_CITY, LIST_GAPS, singulars
 from .given_names import is_given_name
 from .places import looks_like_demonym
 from .spans import CONNECTORS, PARTICLES, Cand
@@ -41,8 +41,6 @@ PLACE_LABELS = frozenset(("GPE", "LOC"))
 NOT_COUNT_LABELS = frozenset(("MONEY", "PERCENT", "ORDINAL", "TIME"))
 #: How far after a number the noun it counts may stand (amounts._counted_noun: 3 tokens gap).
 COUNT_REACH = 4
-#: Lowercase nouns whose POS decides what the name after them is (context.names_a_work).
-CUE_NOUNS = WORK_NOUNS | GROUP_NOUNS
 
 
 class LemmaGuess:
@@ -196,7 +194,8 @@ class ParseNeeds:
         return at if self._kind_reads_parse(c, span, seen) else []
 
     def _kind_reads_parse(self, c: Cand, span, seen: "_Article") -> bool:
-        """The rest of entities._Pass.kind for a PERSON/ORG/FAC no place name decides."""
+        """The rest of entities._Pass.kind for a PERSON/ORG/FAC no place name decides:
+        whether one of its parse tests could change the answer."""
         one_word, label = len(span) == 1, c.label
         if label == "PERSON" and has_place_head(span):
             return True  # is_described
@@ -204,18 +203,48 @@ class ParseNeeds:
             return True  # names_a_site / inside_place: the object of "in"
         if label == "FAC":
             return False
-        if one_word and self._may_be_word(span[0]):
-            return True  # in_job_title and is_capital_artifact: lemma, tag, speaker
-        if label == "PERSON" and len(span) > 1:
-            last, first = span[-1], span[0]
-            return last.text[:1].isupper() and last.lower_.endswith("s") \
-                and not last.lower_.endswith("ies") and first.is_alpha and len(first) > 2 \
-                and not is_given_name(first.text)  # names_a_team: is_word by the lemma
-        if label == "ORG" and 2 <= len(span) <= 3:
-            first = span[0]
-            return all(t.is_alpha and t.text[:1].isupper() for t in span) and len(first) >= 3 \
-                and not first.text.isupper() and is_given_name(first.text)  # looks_like_a_person
-        return False
+        if one_word:
+            return self._may_be_word(span[0]) and (
+                self._capital_artifact_reads(span[0], label) or self._in_job_title_reads(span))
+        if label == "PERSON":
+            return self._team_reads(span)
+        return label == "ORG" and self._person_org_reads(span)
+
+    @staticmethod
+    def _capital_artifact_reads(tok, label: str) -> bool:
+        """spans.is_capital_artifact past its is_word test: a word not all capitals that
+        starts a sentence (the recogniser's second look) or a plural person (the tag); else
+        the answer is no whatever the speaker test says."""
+        return not tok.is_upper and (tok.is_sent_start or (label == "PERSON"
+                                                           and tok.lower_.endswith("s")))
+
+    def _in_job_title_reads(self, span) -> bool:
+        """entities.in_job_title past its is_word test: a capitalised title after the word,
+        or "of" after one before it."""
+        doc, i = span.doc, span.start
+        after = span.end < len(doc) and doc[span.end].text[:1].isupper() \
+            and self.aliases.is_title(doc[span.end].text)
+        return after or (i >= 2 and doc[i - 1].lower_ == "of" and doc[i - 2].text[:1].isupper()
+                         and self.aliases.is_title(doc[i - 2].text))
+
+    def _team_reads(self, span) -> bool:
+        """entities.names_a_team: the last word's lemma matters only when the word is no
+        English word as written but a singular of it is ("Sharks")."""
+        last, first = span[-1], span[0]
+        low = last.lower_
+        if not last.text[:1].isupper() or not low.endswith("s") or low.endswith("ies") \
+                or low in self.dictionary:
+            return False
+        if not (first.is_alpha and len(first) > 2) or is_given_name(first.text):
+            return False
+        return any(w in self.dictionary for w in singulars(low))
+
+    def _person_org_reads(self, span) -> bool:
+        """entities.looks_like_a_person past the tests that need no parse."""
+        first = span[0]
+        return 2 <= len(span) <= 3 and all(t.is_alpha and t.text[:1].isupper() for t in span) \
+            and len(first) >= 3 and not first.text.isupper() \
+            and first.lower_ not in self.dictionary and is_given_name(first.text)
 
     def _span_may_change(self, doc, c: Cand) -> list[int]:
         """Tokens read by the span rules' parse tests (spans.SpanRules.candidates) where
@@ -302,10 +331,16 @@ class _Article:
                            if c.label == "PERSON" and needs._span_may_change(doc, c)]
         self.sure_people = {key(doc[c.end - 1].text) for c in fixed} | \
             {key(doc[c.start].text) for c in fixed}
-        # Any candidate may become a person (alias data, lists, given names): its last word,
-        # or the word itself, may be taken again untagged.
-        self.maybe_people = {key(doc[c.end - 1].text) for c in cands} | \
-            {key(doc[c.start].text) for c in cands if c.end - c.start == 1}
+        # Words of candidates that may end up people (untagged.UntaggedNames takes them
+        # again): PERSON, what the alias data calls a person, an ORG that may be a person's
+        # name, any member of a list; the first words of full names (a one-word mention of
+        # one is a person).
+        listed = {id(c) for group in _lists(doc, cands) for c in group}
+        maybe = [c for c in cands if c.label == "PERSON" or id(c) in listed
+                 or (needs.aliases.find(doc[c.start:c.end].text, "person") or ("",))[0] == "person"
+                 or (c.label == "ORG" and needs._person_org_reads(doc[c.start:c.end]))]
+        self.maybe_people = {key(doc[c.end - 1].text) for c in maybe} | \
+            {key(doc[c.start].text) for c in people}
         for c in people_may_grow:  # "Jaime" + untagged "Ongpin": a surname after the parse
             self.maybe_people.update(key(doc[i].text) for i in range(c.start, c.end + 1)
                                      if i < len(doc))
@@ -368,13 +403,18 @@ def _may_complete_of_phrase(doc, c: Cand) -> bool:
 
 def _cue_reads(doc, c: Cand) -> list[int]:
     """context.names_a_work / after_group_noun without the POS test: the word before the
-    name (or before its comma) is a work or group noun ("the novel X", "band X")."""
-    if c.label not in ("PERSON", "ORG", "FAC", "GPE"):
-        return []
+    name (or before its comma, for a work named in apposition) is a work or group noun
+    ("the novel X", "band X", "her single, X,")."""
     out = []
-    for i in (c.start - 1, c.start - 2):
-        if i >= 0 and doc[i].lower_ in CUE_NOUNS and doc[i].is_lower:
-            out.append(i)
+    i = c.start - 1
+    if c.label in ("PERSON", "ORG", "FAC") and i > 0 and doc[i].text == "," \
+            and c.end < len(doc) and doc[c.end].text == ",":
+        if doc[i - 1].is_lower and doc[i - 1].lower_ in WORK_NOUNS:
+            out.append(i - 1)
+    if i >= 0 and doc[i].is_lower and (
+            (c.label in ("PERSON", "ORG", "FAC") and doc[i].lower_ in WORK_NOUNS)
+            or (c.label in ("PERSON", "ORG", "GPE") and doc[i].lower_ in GROUP_NOUNS)):
+        out.append(i)
     return out
 
 
