@@ -419,8 +419,10 @@ def _cue_reads(doc, c: Cand) -> list[int]:
 
 
 def _may_be_possessive(tok) -> bool:
-    """A token the tagger may call a possessive ending (trim strips those by the tag)."""
-    return tok.lower_ == "s" or "'" in tok.text or "\u2019" in tok.text
+    """A token the tagger may call a possessive ending (trim strips those by the tag too):
+    a short one holding an apostrophe, or a lone "s"."""
+    text = tok.text
+    return len(text) <= 2 and (tok.lower_ == "s" or any(ch in text for ch in "'\u2019\u2018`"))
 
 
 def _count_sentence(sent) -> bool:
