@@ -21,10 +21,10 @@ parse's on real articles to catch that).
 """
 from __future__ import annotations
 
-from bisect import bisect_left
 from functools import lru_cache
 
 import numpy
+from spacy.strings import hash_string
 
 from .amounts import SCALES, parse_number
 from .canonical import key
@@ -41,6 +41,7 @@ PLACE_LABELS = frozenset(("GPE", "LOC"))
 NOT_COUNT_LABELS = frozenset(("MONEY", "PERCENT", "ORDINAL", "TIME"))
 #: How far after a number the noun it counts may stand (amounts._counted_noun: 3 tokens gap).
 COUNT_REACH = 4
+_PREP_HASHES = numpy.array([hash_string(w) for w in sorted(INSIDE_PREPS)], dtype="uint64")
 
 
 class LemmaGuess:
@@ -140,11 +141,12 @@ class ParseNeeds:
         values = doc.to_array([SENT_START, ENT_IOB, IS_ALPHA])
         sent_of = numpy.cumsum(values[:, 0] == 1) - 1
         cands = self.rules.candidates(doc)
-        seen = _Article(doc, cands, self)
+        seen = _Article(doc, cands, self, sent_of)
         reads: list[int] = []
         for c in cands:
-            reads += self._candidate_reads(c, seen) + _cue_reads(doc, c)
-        for group in _lists(doc, cands):
+            reads += seen.changes[id(c)] + self._candidate_reads(c, seen)
+            reads += _cue_reads(doc, c)
+        for group in seen.lists:
             reads += [c.start for c in group]  # agree_in_lists: is_word over its members
         wanted = {int(sent_of[i]) for i in reads if 0 <= i < len(doc)}
         words = [t.text_with_ws for t in doc]
@@ -156,14 +158,11 @@ class ParseNeeds:
         return wanted
 
     def _candidate_reads(self, c: Cand, seen: "_Article") -> list[int]:
-        """Tokens whose sentences' parse the rules deciding candidate `c` read (none: the
-        alias data, the gazetteer or the article's words decide without it)."""
+        """Tokens whose sentences' parse the rules deciding the kind of candidate `c` read
+        (none: the alias data, the gazetteer or the article's words decide without it)."""
         doc = seen.doc
         span = doc[c.start:c.end]
         at = [c.start]
-        grown = self._span_may_change(doc, c)
-        if grown:
-            return grown
         if c.label == "DATELINE":
             return []
         text, one_word, k = span.text, len(span) == 1, key(span.text)
@@ -176,7 +175,7 @@ class ParseNeeds:
             return at  # affiliations: a side in brackets, plural by the lemma
         if one_word and k in seen.sure_people:
             return []  # the article's full names decide (entities._Pass.kind)
-        if one_word and c.label in ("PERSON", "ORG") and not text.isupper() and k in seen.common:
+        if one_word and c.label in ("PERSON", "ORG") and not text.isupper() and seen.is_common(k):
             return at  # a common word unless it speaks (is_speaker)
         primary = c.label not in PLACE_LABELS
         place = self.gaz.lookup(text, primary=primary)
@@ -321,21 +320,23 @@ class ParseNeeds:
 class _Article:
     """What the entity rules share across an article, as far as stage one can tell."""
 
-    def __init__(self, doc, cands: list[Cand], needs: ParseNeeds):
+    def __init__(self, doc, cands: list[Cand], needs: ParseNeeds, sent_of: numpy.ndarray):
         self.doc = doc
+        #: Tokens read where the span rules' parse tests could change a candidate's extent.
+        self.changes = {id(c): needs._span_may_change(doc, c) for c in cands}
+        self.lists = _lists(doc, cands)
         people = [c for c in cands if c.label == "PERSON" and c.end - c.start > 1]
         # Full names whose words the span rules cannot change: their words decide kinds
         # (a grown name's first word is only known after the parse).
-        fixed = [c for c in people if not needs._span_may_change(doc, c)]
-        people_may_grow = [c for c in cands
-                           if c.label == "PERSON" and needs._span_may_change(doc, c)]
+        fixed = [c for c in people if not self.changes[id(c)]]
+        people_may_grow = [c for c in cands if c.label == "PERSON" and self.changes[id(c)]]
         self.sure_people = {key(doc[c.end - 1].text) for c in fixed} | \
             {key(doc[c.start].text) for c in fixed}
         # Words of candidates that may end up people (untagged.UntaggedNames takes them
         # again): PERSON, what the alias data calls a person, an ORG that may be a person's
         # name, any member of a list; the first words of full names (a one-word mention of
         # one is a person).
-        listed = {id(c) for group in _lists(doc, cands) for c in group}
+        listed = {id(c) for group in self.lists for c in group}
         maybe = [c for c in cands if c.label == "PERSON" or id(c) in listed
                  or (needs.aliases.find(doc[c.start:c.end].text, "person") or ("",))[0] == "person"
                  or (c.label == "ORG" and needs._person_org_reads(doc[c.start:c.end]))]
@@ -348,19 +349,24 @@ class _Article:
         for c in cands:
             if c.label in PLACE_LABELS or c.label == "DATELINE":
                 self.place_cands.setdefault(key(doc[c.start:c.end].text), []).append(c.start)
-        self.common: set[str] = set()
-        self._preps: list[int] = []
-        for tok in doc:
-            if tok.is_lower and tok.is_alpha and tok.ent_iob_ == "O":
-                self.common.add(tok.lower_)
-                if tok.lower_ in INSIDE_PREPS:
-                    self._preps.append(tok.i)
+        # Words written in lowercase outside names (entities._Pass.common), as hashes.
+        from spacy.attrs import ENT_IOB, IS_ALPHA, IS_LOWER, LOWER
+
+        values = doc.to_array([IS_LOWER, IS_ALPHA, ENT_IOB, LOWER])
+        plain = (values[:, 0] == 1) & (values[:, 1] == 1) & (values[:, 2] == 2)
+        lowers = values[:, 3]
+        self.common = set(lowers[plain].tolist())
+        self._preps = numpy.flatnonzero(plain & numpy.isin(lowers, _PREP_HASHES))
+        self.sent_of = sent_of
+
+    def is_common(self, word: str) -> bool:
+        """Whether the article also writes `word` (a key) in lowercase outside names."""
+        return hash_string(word) in self.common
 
     def prep_before(self, i: int) -> bool:
         """Whether "in", "near", ... stands earlier in the sentence of word i."""
-        start = self.doc[i].sent.start
-        at = bisect_left(self._preps, i)
-        return at > 0 and self._preps[at - 1] >= start
+        at = int(numpy.searchsorted(self._preps, i))
+        return at > 0 and self.sent_of[self._preps[at - 1]] == self.sent_of[i]
 
 
 def _lists(doc, cands: list[Cand]) -> list[list[Cand]]:
