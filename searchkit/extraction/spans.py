@@ -26,6 +26,10 @@ LABEL_KIND = {"PERSON": "person", "ORG": "org", "GPE": "place", "LOC": "place",
 #: Lowercase particles that may start a name ("de Gaulle", "von der Leyen").
 PARTICLES = frozenset("de da di du van von der den al el la le bin ibn ben dos das del".split())
 
+#: Tokens of the text's start that can hold a dateline (places.resolve_dateline's pattern:
+#: up to 4 words of place, 3 of region and a date, with their spaces and punctuation).
+DATELINE_TOKENS = 64
+
 #: "In this sentence, is the word starting at this character still part of a name?"
 Recheck = Callable[[str, int], bool]
 
@@ -117,7 +121,8 @@ class SpanRules:
 
     def _with_dateline(self, doc, cands: list[Cand]) -> list[Cand]:
         """A leading all-caps dateline place replaces whatever the model made of it."""
-        found = resolve_dateline(doc.text, self.gaz)
+        # A dateline spans a few dozen tokens at most: no need to join the whole text.
+        found = resolve_dateline(doc[:DATELINE_TOKENS].text, self.gaz)
         if not found:
             return cands
         start, end, place = found
