@@ -7,11 +7,18 @@ dependencies are read by three rule families, each only in sentences it can act 
   occurs (lemmas are guessed from the word form with the lemmatizer's own tables, so the
   guess is a superset of the model's lemma);
 - counted amounts ("390 Ukrainians"): a number a noun could follow (`amounts._counts`);
-- entities: the places where `entities`, `spans` and `untagged` consult the parse, i.e. a
-  name span whose kind the alias data and the gazetteer leave open (place-or-speaker tests,
-  nationality adjectives, capital artifacts, job titles), a capitalised word before a person
-  (given names), and a capitalised word outside the model's entities that the alias data,
-  the gazetteer or a person's surname could make a name.
+- entities: the places where `spans`, `entities`, `context` and `untagged` consult the
+  parse. The candidates are the span rules' own, run on the stage-one Doc (their parse
+  tests see no tags there); a sentence is chosen where a parse test could change a
+  candidate's extent (given names before it or a surname after it, a particle's surname, an
+  of-phrase, a possessive tag, a country-name split, a lowercased wire name) or its kind (a
+  work or group noun before it, a common word that may speak, an unattested place and
+  wherever the article names it, a City/County side, a known place other than a country,
+  a big city that may be listed with places, a side in brackets, a one-word person after
+  "in", a word that may be a capital artifact or part of a job title, the team and
+  given-name ORG rules, a list of three that may form), and where an untagged name may
+  start (a name after a title, a repeat of a name that may be a person's, a run the alias
+  data or the gazetteer knows).
 
 Each test is a cheap over-approximation of the rule it stands for: choosing a sentence
 that did not need the parse costs time, missing one would change the output. The tests
