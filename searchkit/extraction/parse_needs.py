@@ -143,9 +143,9 @@ class ParseNeeds:
         parts (trimming, lists, datelines, overlaps) are exact there, and every place where
         their parse-reading parts could act is chosen below.
         """
-        from spacy.attrs import ENT_IOB, IS_ALPHA, SENT_START
+        from spacy.attrs import ENT_IOB, IS_ALPHA, SENT_START, SHAPE
 
-        values = doc.to_array([SENT_START, ENT_IOB, IS_ALPHA])
+        values = doc.to_array([SENT_START, ENT_IOB, IS_ALPHA, SHAPE])
         sent_of = numpy.cumsum(values[:, 0] == 1) - 1
         cands = self.rules.candidates(doc)
         seen = _Article(doc, cands, self, sent_of)
@@ -156,11 +156,12 @@ class ParseNeeds:
         for group in seen.lists:
             reads += [c.start for c in group]  # agree_in_lists: is_word over its members
         wanted = {int(sent_of[i]) for i in reads if 0 <= i < len(doc)}
-        words = [t.text_with_ws for t in doc]
-        outside = values[:, 1] == 2  # IOB "O": no entity of any label
-        for i in numpy.flatnonzero(outside & (values[:, 2] == 1)):
-            if words[i][0].isupper() and int(sent_of[i]) not in wanted:
-                run = self._untagged_reads(doc, words, outside, i, seen)
+        # Capitalised words outside the model's entities (by their shape, without making
+        # a Token of every word): where an untagged name may start or go on.
+        capital = (values[:, 1] == 2) & _capitalised(doc, values[:, 3])
+        for i in numpy.flatnonzero(capital & (values[:, 2] == 1)):
+            if int(sent_of[i]) not in wanted:
+                run = self._untagged_reads(doc, capital, int(i), seen)
                 wanted.update(int(sent_of[j]) for j in run if 0 <= j < len(doc))
         return wanted
 
@@ -297,30 +298,30 @@ class ParseNeeds:
         """spans.is_word without the lemma: could the word or one of its lemmas be English?"""
         return any(form in self.dictionary for form in self.lemmas(tok.lower_))
 
-    def _untagged_reads(self, doc, words: list[str], outside, i: int,
+    def _untagged_reads(self, doc, capital: numpy.ndarray, i: int,
                         seen: "_Article") -> list[int]:
         """untagged.UntaggedNames without its POS tests: the tokens whose parse is read if
         a name may start at word i (none when none can)."""
-        word = words[i].rstrip()
+        word = doc[i].text
         if self.aliases.is_title(word) or self.aliases.is_not_name(word):
             return []
         end = i + 1
-        while end < len(words) and end - i < 3 and outside[end] and words[end][:1].isupper():
+        while end < len(doc) and end - i < 3 and capital[end]:
             end += 1
         run = list(range(i, end))
-        if i > 0 and self._after_title(words, i):
+        if i > 0 and self._after_title(doc[i - 1].text):
             return [i, i + 1, i + 2]  # _after_title: up to three proper nouns after a title
         if key(word) in seen.maybe_people and word.lower() not in self.dictionary:
-            before = [j for j in (i - 1, i - 2) if self._given_name_at(doc, j)]
-            return run + before[:1] + (before[1:] if len(before) == 2 else [])
+            if self._given_name_at(doc, i - 1):  # grown over one or two given names
+                run += [i - 1, i - 2] if self._given_name_at(doc, i - 2) else [i - 1]
+            return run
         for stop in range(end, i, -1):
-            text = "".join(words[i:stop]).rstrip()
+            text = doc[i:stop].text
             if self.aliases.find(text) or self.gaz.lookup(text, primary=True) is not None:
                 return run
         return []
 
-    def _after_title(self, words: list[str], i: int) -> bool:
-        prev = words[i - 1].rstrip()
+    def _after_title(self, prev: str) -> bool:
         return prev[:1].isupper() and self.aliases.is_title(prev)
 
 
@@ -374,6 +375,14 @@ class _Article:
         """Whether "in", "near", ... stands earlier in the sentence of word i."""
         at = int(numpy.searchsorted(self._preps, i))
         return at > 0 and self.sent_of[self._preps[at - 1]] == self.sent_of[i]
+
+
+def _capitalised(doc, shapes: numpy.ndarray) -> numpy.ndarray:
+    """Per token: does its text start with a capital? (Its shape starts with "X".)"""
+    unique, inverse = numpy.unique(shapes, return_inverse=True)
+    strings = doc.vocab.strings
+    upper = numpy.array([strings[int(h)][:1] == "X" for h in unique], dtype=bool)
+    return upper[inverse]
 
 
 def _lists(doc, cands: list[Cand]) -> list[list[Cand]]:
