@@ -12,11 +12,14 @@ Then the two-stage run stage by stage (tokenizer, senter, ner, choosing sentence
 pipe by pipe, writing back, each rule family), the share of sentences stage two parses,
 and with `--workers N` the resident memory (RSS) of each worker process. `--diff` compares
 the Extractions of the two-stage and the full-parse runs article by article and prints
-every difference.
+every difference; with `--same-boundaries` the other side parses every sentence with stage
+one's boundaries (the oracle: a difference is a sentence `ParseNeeds` failed to choose).
+Speeds are printed as wall and CPU seconds of this process.
 
     python benchmarks/bench_extract_speed.py                       # 300 BBC articles
     python benchmarks/bench_extract_speed.py --workers 2           # + memory per worker
     python benchmarks/bench_extract_speed.py --diff --n 300 --also ukraine_war:200
+    python benchmarks/bench_extract_speed.py --no-speed --diff --same-boundaries --n 300
 
 Prints figures; asserts nothing.
 """
@@ -56,14 +59,15 @@ def bare_ner(model: str):
     return spacy.load(model, exclude=[p for p in full.component_names if p != "ner"])
 
 
-def timed(run) -> float:
-    start = time.perf_counter()
+def timed(run) -> tuple[float, float]:
+    """Wall and CPU (this process) seconds of one run."""
+    start, cpu = time.perf_counter(), time.process_time()
     run()
-    return time.perf_counter() - start
+    return time.perf_counter() - start, time.process_time() - cpu
 
 
-def compare_speed(articles: list[Article], repeat: int) -> dict[str, float]:
-    """Best-of-`repeat` seconds of the peer and both extraction modes, interleaved."""
+def compare_speed(articles: list[Article], repeat: int) -> dict[str, tuple[float, float]]:
+    """Best-of-`repeat` (wall, CPU) seconds of the peer and both extraction modes, interleaved."""
     from searchkit.extraction.pipeline import load_nlp
 
     nlp = load_nlp()
@@ -77,10 +81,11 @@ def compare_speed(articles: list[Article], repeat: int) -> dict[str, float]:
         "extract_articles (full parse)": lambda: list(extract_articles(
             articles, batch_size=BATCH, full_parse=True)),
     }
-    best = {name: float("inf") for name in runs}
+    best = {name: (float("inf"), float("inf")) for name in runs}
     for _ in range(repeat):
         for name, run in runs.items():
-            best[name] = min(best[name], timed(run))
+            wall, cpu = timed(run)
+            best[name] = (min(best[name][0], wall), min(best[name][1], cpu))
     return best
 
 
@@ -179,10 +184,27 @@ def _rss_mb(pid: int) -> float:
     return 0.0
 
 
-def diff_outputs(articles: list[Article]) -> int:
-    """Print every difference between two-stage and full-parse Extractions; count articles."""
+def every_sentence_parsed(articles: list[Article]):
+    """(article, Extraction) with stage two run on every sentence: the two-stage output's
+    oracle (same sentence boundaries, so any difference is a sentence ParseNeeds missed)."""
+    from searchkit.extraction.pipeline import get_extractor
+    from searchkit.extraction.stages import TwoStageParser
+
+    extractor = get_extractor()
+    every = TwoStageParser(extractor.nlp, lambda doc: [True] * len(list(doc.sents)))
+    limit = extractor.nlp.max_length
+    docs = every.pipe([a.text[:limit] for a in articles], batch_size=BATCH)
+    titles = extractor.parse_titles([a.title for a in articles], batch_size=BATCH)
+    for article, doc, title in zip(articles, docs, titles):
+        yield article, extractor(doc, title=title, date=article.date)
+
+
+def diff_outputs(articles: list[Article], *, oracle: bool = False) -> int:
+    """Print every difference between two-stage and full-parse Extractions (with `oracle`:
+    every sentence parsed, same boundaries); count the articles that differ."""
     two = extract_articles(articles, batch_size=BATCH)
-    full = extract_articles(articles, batch_size=BATCH, full_parse=True)
+    full = every_sentence_parsed(articles) if oracle else \
+        extract_articles(articles, batch_size=BATCH, full_parse=True)
     differing = 0
     for (article, a), (_same, b) in zip(two, full):
         lines = []
@@ -219,6 +241,8 @@ def main() -> None:
     parser.add_argument("--also", action="append", default=[], metavar="CORPUS:N",
                         help="more articles for --diff, e.g. ukraine_war:200")
     parser.add_argument("--no-speed", action="store_true")
+    parser.add_argument("--same-boundaries", action="store_true",
+                        help="--diff against every sentence parsed with stage one's boundaries")
     args = parser.parse_args()
     articles = read_articles(args.corpus, args.n)
     chars = sum(len(a.text) for a in articles)
@@ -226,10 +250,11 @@ def main() -> None:
           f"one process, cpu count {os.cpu_count()}, load {os.getloadavg()[0]:.1f}")
     if not args.no_speed:
         best = compare_speed(articles, args.repeat)
-        peer = best["bare NER pass (peer)"]
-        print(f"\n{'run':<34} {'seconds':>8} {'x peer':>7}")
-        for name, seconds in best.items():
-            print(f"{name:<34} {seconds:8.2f} {seconds / peer:7.2f}")
+        peer, peer_cpu = best["bare NER pass (peer)"]
+        print(f"\n{'run':<34} {'seconds':>8} {'x peer':>7} {'CPU s':>7} {'x peer':>7}")
+        for name, (seconds, cpu) in best.items():
+            print(f"{name:<34} {seconds:8.2f} {seconds / peer:7.2f} {cpu:7.2f} "
+                  f"{cpu / peer_cpu:7.2f}")
         cost, share = stage_costs(articles)
         print(f"\nstage by stage (two-stage run; stage two parses {share:.0%} of tokens):")
         for name, seconds in cost.items():
@@ -243,9 +268,10 @@ def main() -> None:
         for spec in args.also:
             corpus, _, n = spec.partition(":")
             articles += read_articles(corpus, int(n or 100))
-        differing = diff_outputs(articles)
+        differing = diff_outputs(articles, oracle=args.same_boundaries)
+        other = "every-sentence" if args.same_boundaries else "full-parse"
         print(f"\n{differing} of {len(articles)} articles differ between two-stage and "
-              "full-parse extraction")
+              f"{other} extraction")
 
 
 if __name__ == "__main__":
