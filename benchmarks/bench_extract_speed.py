@@ -15,11 +15,14 @@ Then the two-stage run stage by stage (tokenizer, senter, ner, choosing sentence
 pipe by pipe, writing back, each rule family), the share of sentences stage two parses,
 and with `--workers N` the resident memory (RSS) of each worker process. `--diff` compares
 the Extractions of the two-stage and the full-parse runs article by article and prints
-every difference.
+every difference; with `--same-boundaries` the other side parses every sentence with stage
+one's boundaries (the oracle: a difference is a sentence `ParseNeeds` failed to choose).
+Speeds are printed as wall and CPU seconds of this process.
 
     python benchmarks/bench_extract_speed.py                       # 300 BBC articles
     python benchmarks/bench_extract_speed.py --workers 2           # + memory per worker
     python benchmarks/bench_extract_speed.py --diff --n 300 --also ukraine_war:200
+    python benchmarks/bench_extract_speed.py --no-speed --diff --same-boundaries --n 300
 
 Prints figures; asserts nothing.
 """
@@ -187,10 +190,27 @@ def _rss_mb(pid: int) -> float:
     return 0.0
 
 
-def diff_outputs(articles: list[Article]) -> int:
-    """Print every difference between two-stage and full-parse Extractions; count articles."""
+def every_sentence_parsed(articles: list[Article]):
+    """(article, Extraction) with stage two run on every sentence: the two-stage output's
+    oracle (same sentence boundaries, so any difference is a sentence ParseNeeds missed)."""
+    from searchkit.extraction.pipeline import get_extractor
+    from searchkit.extraction.stages import TwoStageParser
+
+    extractor = get_extractor()
+    every = TwoStageParser(extractor.nlp, lambda doc: [True] * len(list(doc.sents)))
+    limit = extractor.nlp.max_length
+    docs = every.pipe([a.text[:limit] for a in articles], batch_size=BATCH)
+    titles = extractor.parse_titles([a.title for a in articles], batch_size=BATCH)
+    for article, doc, title in zip(articles, docs, titles):
+        yield article, extractor(doc, title=title, date=article.date)
+
+
+def diff_outputs(articles: list[Article], *, oracle: bool = False) -> int:
+    """Print every difference between two-stage and full-parse Extractions (with `oracle`:
+    every sentence parsed, same boundaries); count the articles that differ."""
     two = extract_articles(articles, batch_size=BATCH)
-    full = extract_articles(articles, batch_size=BATCH, full_parse=True)
+    full = every_sentence_parsed(articles) if oracle else \
+        extract_articles(articles, batch_size=BATCH, full_parse=True)
     differing = 0
     for (article, a), (_same, b) in zip(two, full):
         lines = []
@@ -227,6 +247,8 @@ def main() -> None:
     parser.add_argument("--also", action="append", default=[], metavar="CORPUS:N",
                         help="more articles for --diff, e.g. ukraine_war:200")
     parser.add_argument("--no-speed", action="store_true")
+    parser.add_argument("--same-boundaries", action="store_true",
+                        help="--diff against every sentence parsed with stage one's boundaries")
     args = parser.parse_args()
     articles = read_articles(args.corpus, args.n)
     chars = sum(len(a.text) for a in articles)
@@ -254,9 +276,10 @@ def main() -> None:
         for spec in args.also:
             corpus, _, n = spec.partition(":")
             articles += read_articles(corpus, int(n or 100))
-        differing = diff_outputs(articles)
+        differing = diff_outputs(articles, oracle=args.same_boundaries)
+        other = "every-sentence" if args.same_boundaries else "full-parse"
         print(f"\n{differing} of {len(articles)} articles differ between two-stage and "
-              "full-parse extraction")
+              f"{other} extraction")
 
 
 if __name__ == "__main__":

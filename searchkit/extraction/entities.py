@@ -31,6 +31,8 @@ ORG_CITY = 200_000
 #: A town this big is a place when the article names its country and nobody speaks as it.
 SMALL_CITY = 50_000
 _PLACE_LABELS = ("GPE", "LOC", "DATELINE")
+#: What stands between two names of a list ("A, B and C").
+LIST_GAPS = ([","], [";"], ["and"], [",", "and"])
 
 
 class EntityFinder:
@@ -223,11 +225,7 @@ class _Pass:
         """An English word, or the plural of one ("Motors", "Airways", "Securities")."""
         if self.rules.is_word(tok):
             return True
-        low = tok.lower_
-        singulars = (low[:-3] + "y",) if low.endswith("ies") else ()
-        if low.endswith("s"):
-            singulars += (low[:-1], low[:-2]) if low.endswith("es") else (low[:-1],)
-        return any(w in self.rules.dictionary for w in singulars)
+        return any(w in self.rules.dictionary for w in singulars(tok.lower_))
 
     def names_a_group(self, span) -> bool:
         """A name of several words ending in a club word ("Manchester United", "Aston
@@ -394,6 +392,15 @@ class _Pass:
                     changed = True
 
 
+def singulars(low: str) -> tuple[str, ...]:
+    """The singulars a lowercase plural may have ("sharks" -> "shark"; "securities" ->
+    "security"; "boxes" -> "boxe", "box")."""
+    out = (low[:-3] + "y",) if low.endswith("ies") else ()
+    if low.endswith("s"):
+        out += (low[:-1], low[:-2]) if low.endswith("es") else (low[:-1],)
+    return out
+
+
 def _plural_word(tok, rules) -> bool:
     """A capitalised plural of an English noun ("Sharks", "Warriors", "Harriers")."""
     return tok.lemma_.lower() != tok.lower_ and rules.is_word(tok)
@@ -406,7 +413,7 @@ def _lists(doc, cands: list[Cand]) -> list[list[Cand]]:
     for c in ordered:
         prev = runs[-1][-1] if runs else None
         gap = [t.lower_ for t in doc[prev.end:c.start]] if prev is not None else None
-        if gap is not None and gap in ([","], [";"], ["and"], [",", "and"]):
+        if gap is not None and gap in LIST_GAPS:
             runs[-1].append(c)
         else:
             runs.append([c])

@@ -26,6 +26,10 @@ LABEL_KIND = {"PERSON": "person", "ORG": "org", "GPE": "place", "LOC": "place",
 #: Lowercase particles that may start a name ("de Gaulle", "von der Leyen").
 PARTICLES = frozenset("de da di du van von der den al el la le bin ibn ben dos das del".split())
 
+#: Tokens of the text's start that can hold a dateline (places.resolve_dateline's pattern:
+#: up to 4 words of place, 3 of region and a date, with their spaces and punctuation).
+DATELINE_TOKENS = 64
+
 #: "In this sentence, is the word starting at this character still part of a name?"
 Recheck = Callable[[str, int], bool]
 
@@ -117,7 +121,8 @@ class SpanRules:
 
     def _with_dateline(self, doc, cands: list[Cand]) -> list[Cand]:
         """A leading all-caps dateline place replaces whatever the model made of it."""
-        found = resolve_dateline(doc.text, self.gaz)
+        # A dateline spans a few dozen tokens at most: no need to join the whole text.
+        found = resolve_dateline(doc[:DATELINE_TOKENS].text, self.gaz)
         if not found:
             return cands
         start, end, place = found
@@ -213,7 +218,7 @@ def _cut_debris(doc, c: Cand) -> None:
 
 
 #: Lowercase words after which the model sometimes cuts an organisation's name.
-_CONNECTORS = frozenset("of for the".split())
+CONNECTORS = frozenset("of for the".split())
 #: Last words of company names: "X Inc of Miami" is a company and a place.
 _COMPANY_ENDS = frozenset("inc inc. corp corp. co co. ltd ltd. plc llc".split())
 #: Words that end no person's name: company words and the units of wire copy.
@@ -281,10 +286,10 @@ def _complete_of_phrase(doc, c: Cand) -> None:
     """ "Ministry of Foreign Affairs of" + "Ukraine": an organisation's name the model cut
     after "of"/"for"/"the" takes the capitalised proper nouns that follow (up to four) when
     they end a noun phrase (not "of British intelligence", "of DIY stores")."""
-    if c.label != "ORG" or c.end - c.start < 2 or doc[c.end - 1].lower_ not in _CONNECTORS:
+    if c.label != "ORG" or c.end - c.start < 2 or doc[c.end - 1].lower_ not in CONNECTORS:
         return
     before = c.end - 1
-    while before > c.start and doc[before].lower_ in _CONNECTORS:
+    while before > c.start and doc[before].lower_ in CONNECTORS:
         before -= 1
     if doc[before].lower_ in _COMPANY_ENDS:
         return
