@@ -24,6 +24,20 @@ def write_jsonl(path: Path, records: list[dict]) -> Path:
     return path
 
 
+def assert_edited_data_file_is_rejected(source: Path, edit, load, folder: Path, message: str) -> None:
+    """A copy of the rule data file `source`, changed by `edit(data)`, makes `load(copy)`
+    raise SearchkitError naming the copy and containing `message`."""
+    from searchkit.models import SearchkitError
+
+    data = json.loads(source.read_text(encoding="utf-8"))
+    edit(data)
+    bad = folder / source.name
+    bad.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(SearchkitError) as info:
+        load(bad)
+    assert str(bad) in str(info.value) and message in str(info.value)
+
+
 def index_records(folder: Path, records: list[dict]) -> Path:
     """A real index (no NLP) of `records` written as JSON Lines in `folder`; its path."""
     import searchkit

@@ -2,7 +2,6 @@
 report thresholds, what facets carry, and the calibration file's validation."""
 from __future__ import annotations
 
-import json
 from functools import lru_cache
 
 import pytest
@@ -12,7 +11,9 @@ from hypothesis import strategies as st
 from searchkit.extraction.article_events import (CALIBRATION_FILE, FEATURES, Evidence,
                                                  decide, load_calibration)
 from searchkit.extraction.events import load_taxonomy
-from searchkit.models import Event, Extraction, SearchkitError
+from searchkit.models import Event, Extraction
+
+from conftest import assert_edited_data_file_is_rejected
 
 unit = st.floats(min_value=0.0, max_value=1.0)
 
@@ -93,10 +94,4 @@ def test_facets_put_the_main_event_first():
     (lambda d: d.update(threshold=0.5), "exactly the keys"),
 ])
 def test_bad_calibration_file_is_rejected_naming_it(tmp_path, edit, message):
-    data = json.loads(CALIBRATION_FILE.read_text(encoding="utf-8"))
-    edit(data)
-    bad = tmp_path / "calibration.json"
-    bad.write_text(json.dumps(data), encoding="utf-8")
-    with pytest.raises(SearchkitError) as info:
-        load_calibration(bad)
-    assert str(bad) in str(info.value) and message in str(info.value)
+    assert_edited_data_file_is_rejected(CALIBRATION_FILE, edit, load_calibration, tmp_path, message)

@@ -4,7 +4,6 @@ test that negating or modalising a reported sentence removes its type, cue-file 
 and in-article boilerplate (passages.py)."""
 from __future__ import annotations
 
-import json
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -14,7 +13,8 @@ from searchkit.extraction.cues import load_cues
 from searchkit.extraction.events import EventDetector
 from searchkit.extraction.passages import BOILERPLATE, LEAD, Passages
 from searchkit.extraction.pipeline import load_nlp
-from searchkit.models import SearchkitError
+
+from conftest import assert_edited_data_file_is_rejected
 
 
 @pytest.fixture(scope="module")
@@ -212,10 +212,4 @@ def test_passages_keep_ordinary_prose():
 def test_bad_cue_file_names_file_and_key(tmp_path, edit, message):
     from searchkit.extraction.cues import CUES_FILE
 
-    data = json.loads(CUES_FILE.read_text(encoding="utf-8"))
-    edit(data)
-    bad = tmp_path / "cues.json"
-    bad.write_text(json.dumps(data), encoding="utf-8")
-    with pytest.raises(SearchkitError) as info:
-        load_cues(bad)
-    assert str(bad) in str(info.value) and message in str(info.value)
+    assert_edited_data_file_is_rejected(CUES_FILE, edit, load_cues, tmp_path, message)
