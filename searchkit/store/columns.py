@@ -258,17 +258,15 @@ def _release(segments: Sequence["Segment"], columns: Iterable[str]) -> None:
 
 def _merge_list(name: str, segments, keeps) -> dict[str, np.ndarray]:
     vocab = np.unique(_concat([s.array(f"{name}.vocab") for s in segments]))
-    lengths, extras = [], {e: [] for e in EXTRAS.get(name, {})}
-    for segment, keep in zip(segments, keeps):
-        lengths.append(np.diff(segment.array(f"{name}.offsets"))[keep])
-    offsets = _offsets(_concat(lengths))
+    extras = {e: [] for e in EXTRAS.get(name, {})}
+    per_docs = [np.diff(segment.array(f"{name}.offsets")) for segment in segments]
+    offsets = _offsets(_concat([per_doc[keep] for per_doc, keep in zip(per_docs, keeps)]))
     # The merged values are written into one array, segment by segment, then renumbered in
     # place a chunk at a time: the text column of a 40,000-article merge is 43 MB, and
     # concatenating copies of it cost three times that.
     merged = np.empty(int(offsets[-1]), dtype=np.int32)
     at = 0
-    for segment, keep in zip(segments, keeps):
-        per_doc = np.diff(segment.array(f"{name}.offsets"))
+    for segment, keep, per_doc in zip(segments, keeps, per_docs):
         remap = np.searchsorted(vocab, segment.array(f"{name}.vocab")).astype(np.int32)
         values = segment.uncached(f"{name}.values")  # its pages leave with it (RSS)
         kept_pairs = None if keep.all() else np.repeat(keep, per_doc)
