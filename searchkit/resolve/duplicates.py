@@ -413,13 +413,21 @@ class DuplicateIndex:
     def from_arrays(cls, arrays) -> "DuplicateIndex":
         """Rebuild an index from `to_arrays()` output (or the `np.load` of its .npz)."""
         settings = DuplicateSettings(**json.loads(str(arrays["settings"])))
+        merges = dict(zip((str(k) for k in arrays["merged_from"]),
+                          (str(v) for v in arrays["merged_into"])))
+        return cls.of_articles(settings, [str(k) for k in arrays["keys"]],
+                               [str(c) for c in arrays["clusters"]], arrays["signatures"], merges)
+
+    @classmethod
+    def of_articles(cls, settings: DuplicateSettings, keys: list[str], clusters: list[str],
+                    sigs: np.ndarray, merges: dict[str, str]) -> "DuplicateIndex":
+        """An index of articles already clustered: their keys in arrival order, the cluster
+        id each was given, their signatures, and the cluster merges so far."""
         index = cls(settings)
-        keys = [str(k) for k in arrays["keys"]]
-        sigs = np.asarray(arrays["signatures"], dtype=np.uint32).reshape(len(keys), settings.num_perm)
+        sigs = np.asarray(sigs, dtype=np.uint32).reshape(len(keys), settings.num_perm)
         first = index._append_rows(keys, sigs)
-        index._assigned[first:] = [str(c) for c in arrays["clusters"]]
-        index._parent = dict(zip((str(k) for k in arrays["merged_from"]),
-                                 (str(v) for v in arrays["merged_into"])))
+        index._assigned[first:] = clusters
+        index._parent = dict(merges)
         index._names_taken = {*index._assigned, *index._parent, *index._parent.values()}
         bkeys, rows = _sorted_band_keys(sigs, settings)
         index._bands.add(bkeys, rows)

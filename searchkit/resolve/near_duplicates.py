@@ -18,8 +18,6 @@ of each new signature with every stored one (64 bytes an article), no hashing, n
 """
 from __future__ import annotations
 
-import json
-from dataclasses import asdict
 from typing import Sequence
 
 import numpy as np
@@ -51,12 +49,8 @@ def near_index(snapshot, sigs: np.ndarray, new_keys: Sequence[str], merges: dict
         keys += [decode(ids[r]) for r in rows]
         clusters += [decode(dup[r]) for r in rows]
         found.append(stored[rows])
-    index = DuplicateIndex.from_arrays({
-        "settings": np.array(json.dumps(asdict(settings))),
-        "keys": np.array(keys, dtype=str), "clusters": np.array(clusters, dtype=str),
-        "signatures": np.concatenate(found) if found else np.zeros((0, settings.num_perm), np.uint32),
-        "merged_from": np.array(list(merges), dtype=str),
-        "merged_into": np.array(list(merges.values()), dtype=str)})
+    sigs_found = np.concatenate(found) if found else np.zeros((0, settings.num_perm), np.uint32)
+    index = DuplicateIndex.of_articles(settings, keys, clusters, sigs_found, merges)
     index.take_names(taken)
     return index
 

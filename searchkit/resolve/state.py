@@ -222,12 +222,7 @@ class IndexTables:
                 sigs.append(np.asarray(segment.array("minhash"))[live])
             merges = self._merges()
             if keys:
-                index = DuplicateIndex.from_arrays({
-                    "settings": np.array(json.dumps(settings.__dict__)),
-                    "keys": np.array(keys, dtype=str), "clusters": np.array(clusters, dtype=str),
-                    "signatures": np.concatenate(sigs),
-                    "merged_from": np.array(list(merges), dtype=str),
-                    "merged_into": np.array(list(merges.values()), dtype=str)})
+                index = DuplicateIndex.of_articles(settings, keys, clusters, np.concatenate(sigs), merges)
             self._duplicates = index
         return self._duplicates
 
