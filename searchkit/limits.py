@@ -40,6 +40,9 @@ MAX_SUGGEST_CHARS = 40
 #: Unknown words of one query that "did you mean" looks up (each is a vocabulary scan).
 MAX_SUGGEST_WORDS = 8
 
+#: A word longer than any indexed term, found before parsing: whoosh's tagger takes time
+#: that grows with the square of a run of word characters.
+_LONG_WORD = re.compile(r"\w{%d,}" % (MAX_TERM + 1))
 #: A fuzzy term as typed (word~N), for refusing it in the words the user wrote.
 _FUZZY = re.compile(r"(?<![^\s\"()~])([^\s\"()~]+)~(\d+)")
 
@@ -66,6 +69,9 @@ def check_text(text: str) -> None:
             depth = max(depth - 1, 0)
     if deepest > MAX_DEPTH:
         raise refuse(f"the query nests parentheses {deepest} deep; the limit is {MAX_DEPTH}")
+    long_word = _LONG_WORD.search(text)
+    if long_word:
+        raise refuse(_too_long(long_word.group()))
     for part in text.split('"')[::2]:  # word~N inside a phrase is words, not a fuzzy term
         for word, edits in _FUZZY.findall(part):
             # whoosh reads one digit of word~99, so the number is checked as typed
@@ -98,10 +104,13 @@ def check_query(q: wq.Query) -> None:
             raise refuse(f"the query has more than {MAX_CLAUSES} terms; the limit is {MAX_CLAUSES}")
         for word in words:
             if len(word) > MAX_TERM:
-                raise refuse(f"the query word {word[:20]!r}... is {len(word):,} characters long; "
-                             f"the limit is {MAX_TERM}")
+                raise refuse(_too_long(word))
         if isinstance(node, wq.FuzzyTerm) and node.maxdist > MAX_EDIT_DISTANCE:
             raise refuse(_too_many_edits(node.text, str(node.maxdist)))
+
+
+def _too_long(word: str) -> str:
+    return f"the query word {word[:20]!r}... is {len(word):,} characters long; the limit is {MAX_TERM}"
 
 
 def _too_many_edits(word: str, edits: str) -> str:
