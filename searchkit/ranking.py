@@ -17,6 +17,7 @@ import copy
 import math
 import re
 import weakref
+from typing import Any
 
 import numpy as np
 from rapidfuzz import process
@@ -415,12 +416,25 @@ def weigh_repeats(q: wq.Query) -> wq.Query:
         q = q.apply(weigh_repeats)
     if type(q) not in (wq.And, wq.Or):
         return q
-    counts: dict[wq.Query, int] = {}
+    repeats: dict[Any, list] = {}  # key -> [first child, count], in query order
     for child in q.subqueries:
-        counts[child] = counts.get(child, 0) + 1
+        seen = repeats.setdefault(_repeat_key(child), [child, 0])
+        seen[1] += 1
     merged = copy.copy(q)  # keeps the group's own settings (boost, minmatch, scale)
-    merged.subqueries = [_scaled(child, n) for child, n in counts.items()]
+    merged.subqueries = [_scaled(child, n) for child, n in repeats.values()]
     return merged
+
+
+def _repeat_key(q: wq.Query) -> Any:
+    """What makes two alternatives the same: a word, or a group of words (a word sought
+    in title and text). Deeper groups are never merged: whoosh compares and hashes them
+    by walking the whole subtree, which a hostile query nests thousands deep."""
+    if q.is_leaf():
+        return q
+    children = tuple(q.children())
+    if all(child.is_leaf() for child in children):
+        return (type(q), q.boost, children)
+    return id(q)
 
 
 def _scaled(q: wq.Query, factor: float) -> wq.Query:

@@ -276,6 +276,21 @@ def test_cli_answers_or_refuses_with_one_line(index_dir, text, options):
         assert_refused(result)
 
 
+#: A short stretch of query syntax and words, repeated up to the length limit: what makes
+#: a parser or a query rewrite quadratic (thousands of operators, groups or repeats).
+SYNTAX_PIECES = st.lists(st.sampled_from(list('~-+*?:"()[]{}^/\\!&|. a1é') + ["OR ", "NOT ", "AND "]),
+                         min_size=1, max_size=6).map("".join)
+
+
+@settings(FUZZ, max_examples=max(EXAMPLES // 4, 1))
+@given(piece=SYNTAX_PIECES, words=st.sampled_from(["", "oil ", "prisoner exchange "]))
+def test_a_pattern_repeated_to_the_length_limit_is_answered_at_once(ix, piece, words):
+    text = (words + piece * limits.MAX_QUERY_CHARS)[:limits.MAX_QUERY_CHARS]
+    outcome, seconds = timed(lambda: ix.search(text))
+    assert seconds < QUERY_SECONDS, f"{seconds:.2f} s for {piece!r} repeated"
+    assert isinstance(outcome, (SearchResult, SearchkitError)), outcome
+
+
 # ---------------------------------------------------------------- the failures of issue 13
 
 
