@@ -205,19 +205,27 @@ def query(limit, page, every, fmt, as_json, facet_limit, explain, raw_csv, color
                                            page=1 if every else page, facet_limit=facet_limit))
     ix = _open(opts["index_dir"])
     explained = ix.explain(request) if explain else None
-    if explained and fmt != "json":
-        click.echo(explained, err=True)
     out = sys.stdout
+    # Run before explaining: a query refused while it is evaluated (a bad date) says so in
+    # one line, not after an explanation of a query that never ran.
     if every:  # counts first (no hits), then every hit streamed
         result = ix.run(request.with_(limit=0))
+        _explain(explained, fmt)
         _warn(result)
         hits = ix.iter_hits(**_stream_options(request))
         write_result(result, out, fmt, color=use_color(color), raw=raw_csv, explain=explained,
                      hits=hits)
     else:
         result = ix.run(request)
+        _explain(explained, fmt)
         _warn(result)
         write_result(result, out, fmt, color=use_color(color), raw=raw_csv, explain=explained)
+
+
+def _explain(explained: str | None, fmt: str) -> None:
+    """The parsed query on stderr (JSON output carries it under "explain" instead)."""
+    if explained and fmt != "json":
+        click.echo(explained, err=True)
 
 
 def _warn(result) -> None:

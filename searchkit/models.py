@@ -139,14 +139,21 @@ class Extraction:
             **facets,
             "amounts": [
                 {k: a[k] for k in ("text", "value", "unit", "kind", "start", "end")}
-                for a in map(asdict, self.amounts)
+                for a in map(_fields_of, self.amounts)
             ],
             "mentions": [
-                {k: v for k, v in asdict(m).items() if v is not None} for m in self.mentions
+                {k: v for k, v in vars(m).items() if v is not None} for m in self.mentions
             ],
-            "events": [asdict(e) for e in self.events],
+            "events": list(map(_fields_of, self.events)),
             "main_event": self.main_event,
         }
+
+
+def _fields_of(flat) -> dict[str, Any]:
+    """`asdict` of a dataclass whose fields are all plain values, at a tenth of its cost
+    (asdict deep-copies every field: `Index.get` of an article with 50 mentions spent most
+    of its time there)."""
+    return dict(vars(flat))
 
 
 @dataclass(frozen=True)

@@ -95,6 +95,9 @@ def make_environment(templates_dir: str | Path | None = None) -> jinja2.Environm
         loader=jinja2.FileSystemLoader([str(d) for d in dirs]),
         autoescape=True, trim_blocks=True, lstrip_blocks=True,
         undefined=jinja2.StrictUndefined,
+        # An environment lives for one report: templates do not change under it, and every
+        # page's `extends`/`import` would otherwise stat its template files again.
+        auto_reload=False,
     )
 
 

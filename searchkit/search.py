@@ -464,10 +464,11 @@ class Index:
 
     def _hit(self, m: "_Matched", doc: int, folded=()) -> Hit:
         snapshot, facets, score, terms = m.snapshot, m.facets, float(m.scores[doc]), m.terms
-        article, extraction = row_codec.restore(snapshot.payload(doc))
+        payload = snapshot.payload(doc)
+        article = row_codec.restore_article(payload)
         events = facets[facetspec.EVENTS.name]
         spans = self._boilerplate(snapshot, doc, article)
-        copies = [row_codec.restore(snapshot.payload(d))[0] for d in folded]
+        copies = [row_codec.restore_article(snapshot.payload(d)) for d in folded]
         listed = {s.hit_field: tuple(facets[s.name].hit_values(doc)) for s in facetspec.FACETS
                   if s.kind in ("names", "events") or s is facetspec.TAGS}
         text = blank(article.text, spans)  # an untitled article is not named by its boilerplate
@@ -479,8 +480,7 @@ class Index:
             duplicates=tuple(c.id for c in copies),
             duplicate_titles=tuple(c.source or display_title(c.title, c.text, 40) for c in copies),
             **listed, main_event=events.main_event(doc, listed[facetspec.EVENTS.hit_field]),
-            amounts=tuple({"text": a.text, "value": a.value, "unit": a.unit, "kind": a.kind}
-                          for a in (extraction.amounts if extraction else ())),
+            amounts=row_codec.stored_amounts(payload),
         )
 
     def _boilerplate(self, snapshot, doc: int, article) -> list[tuple[int, int]]:

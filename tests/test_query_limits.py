@@ -395,6 +395,8 @@ def test_cli_bad_query_exits_2_with_one_line(index_dir):
     for text in ("zelenskyyzelenskyy~9", "(" * 500 + "oil", "date:[a TO]", "a" * 8_000,
                  "date:[a\nTO]", too_many_expansions(), " ".join(f"t{i}" for i in range(600))):
         assert_refused(run_cli("query", "--index", str(index_dir), "--", text))
+    # a query refused while it is evaluated (a bad date) is not explained first
+    assert_refused(run_cli("query", "--index", str(index_dir), "--explain", "--", "date:0"))
 
 
 # ---------------------------------------------------------------- each limit, named

@@ -10,6 +10,7 @@ a string and parses it back.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -108,9 +109,7 @@ def payload(article: Article, extraction: Extraction | None, *, extract: bool,
 
 def restore(stored: Mapping[str, Any]) -> tuple[Article, Extraction | None]:
     """(Article, Extraction) from a payload; unknown keys are ignored, missing ones default."""
-    record = dict(stored["article"])
-    record["given"] = {k: tuple(v) for k, v in (record.get("given") or {}).items()}
-    article = _build(Article, record)
+    article = restore_article(stored)
     found = stored.get("extraction")
     if found is None:
         return article, None
@@ -121,6 +120,20 @@ def restore(stored: Mapping[str, Any]) -> tuple[Article, Extraction | None]:
         "events": tuple(_build(Event, e) for e in found.get("events", ())),
     })
     return article, extraction
+
+
+def restore_article(stored: Mapping[str, Any]) -> Article:
+    """The Article of a payload alone (a search hit needs no mention objects)."""
+    record = dict(stored["article"])
+    record["given"] = {k: tuple(v) for k, v in (record.get("given") or {}).items()}
+    return _build(Article, record)
+
+
+def stored_amounts(stored: Mapping[str, Any]) -> tuple[dict[str, Any], ...]:
+    """A payload's amounts as a hit lists them: text, value, unit and kind."""
+    found = stored.get("extraction") or {}
+    return tuple({k: a.get(k) for k in ("text", "value", "unit", "kind")}
+                 for a in found.get("amounts", ()))
 
 
 def content_hash(article: Article, extract: bool, rules: str = "") -> str:
@@ -217,5 +230,10 @@ def _unique(items) -> tuple:
 
 
 def _build(cls, data: Mapping[str, Any]):
-    names = {f.name for f in fields(cls)}
+    names = _field_names(cls)
     return cls(**{k: v for k, v in data.items() if k in names})
+
+
+@functools.cache
+def _field_names(cls) -> frozenset[str]:
+    return frozenset(f.name for f in fields(cls))
