@@ -68,7 +68,8 @@ def build_query(request: SearchRequest, schema=None) -> wq.Query:
     try:
         q = weigh_repeats(parser.parse(text, normalize=False)).normalize()
     except Exception as exc:  # noqa: BLE001 - whoosh's parser raises many kinds; all mean "bad query"
-        raise limits.refuse(f"cannot read the query: {type(exc).__name__}: {exc}") from None
+        raise limits.refuse("cannot read the query: check its operators (AND, OR, NOT, -), quotes "
+                            f"and brackets (the parser failed: {type(exc).__name__}: {exc})") from None
     limits.check_query(q)
     return q
 
