@@ -83,6 +83,23 @@ def default_templates_dir() -> Path:
     raise SearchkitError("searchkit's report templates are missing from this installation")
 
 
+class _ViewEnvironment(jinja2.Environment):
+    """Templates read views, which are dicts: `item.link` looks the key up first.
+
+    jinja2 tries the attribute first and the key after it, so every `item.link` on a dict
+    raised and caught an AttributeError: a tenth of a 1,000-hit report's rendering time.
+    (A key named like a dict method, `group.items`, now gives the key's value.)
+    """
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict:
+            try:
+                return obj[attribute]
+            except KeyError:
+                pass
+        return super().getattr(obj, attribute)
+
+
 def make_environment(templates_dir: str | Path | None = None) -> jinja2.Environment:
     """A jinja2 environment with autoescape on; `templates_dir` comes before the defaults."""
     dirs = [default_templates_dir()]
@@ -91,7 +108,7 @@ def make_environment(templates_dir: str | Path | None = None) -> jinja2.Environm
         if not user.is_dir():
             raise SearchkitError(f"templates folder {str(user)!r} does not exist", exit_code=2)
         dirs.insert(0, user)
-    return jinja2.Environment(
+    return _ViewEnvironment(
         loader=jinja2.FileSystemLoader([str(d) for d in dirs]),
         autoescape=True, trim_blocks=True, lstrip_blocks=True,
         undefined=jinja2.StrictUndefined,
