@@ -5,10 +5,12 @@ import random
 from collections import Counter
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 import searchkit
 from searchkit.models import SearchkitError, SearchRequest
-from searchkit.search import build_query, parse_day
+from searchkit.ranking import weigh_repeats
+from searchkit.search import _parser, build_query, parse_day
 
 
 from conftest import write_jsonl
@@ -245,3 +247,25 @@ def test_an_untitled_article_is_named_by_its_text_after_the_boilerplate(tmp_path
     hits = searchkit.open_index(tmp_path / "ix").search("officials", limit=None, collapse=False).hits
     assert len(hits) == 12
     assert all(h.title.startswith("Officials reported a ") for h in hits), [h.title for h in hits]
+
+
+#: Words of plain queries: stop words, operators in and out of capitals, digits, repeats.
+PLAIN_WORDS = st.sampled_from(["oil", "Oil", "prices", "the", "of", "a", "I", "and", "AND", "OR",
+                               "or", "NOT", "not", "ANDNOT", "TO", "2024", "1", "x9", "wars",
+                               "war", "Zelenskyy", "running", "runs", "date", "day", "title"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(words=st.lists(PLAIN_WORDS, min_size=1, max_size=8),
+       gaps=st.lists(st.sampled_from([" ", "  "]), min_size=8, max_size=8),
+       match=st.sampled_from(["all", "any"]))
+def test_plain_words_parse_as_whooshs_parser_does(words, gaps, match):
+    """Plain words skip whoosh's parser: the query must be the one the parser makes."""
+    text = "".join(w + g for w, g in zip(words, gaps)).strip()
+    try:
+        by_whoosh = weigh_repeats(_parser(match).parse(text, normalize=False)).normalize()
+    except Exception:  # noqa: BLE001 - whoosh cannot read some runs of operators
+        with pytest.raises(SearchkitError):
+            build_query(SearchRequest(text, match=match))
+        return
+    assert repr(build_query(SearchRequest(text, match=match))) == repr(by_whoosh)
