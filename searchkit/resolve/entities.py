@@ -3,12 +3,14 @@
 Input is an inventory of observations: (value, kind) pairs with article counts, where the
 value is the canonical name extraction gave and the kind what extraction made of it in
 those articles, plus acronym definitions found in the corpus ("International Criminal
-Court (ICC)"). With the alias data and the user's edits, the table clusters the values
+Court (ICC)") and how many articles write each word lowercase or as a title (`wordcase.py`).
+With the alias data and the user's edits, the table clusters the values
 (see `blocks.py` for the rules), gives each entity a kind by vote (a name that is a person
 in most of its articles is a person everywhere), a display value (the alias entry, the
 user's name, else the most used full form) and a stable id, and flags junk values. A
 cluster with too little evidence to list (a one-word "person" no full name backs, that
-other articles call something else) is kept out of the entities, in `unlisted`.
+other articles call something else; a one-word value whose word the corpus mostly writes
+lowercase: "Budget", "Digital") is kept out of the entities, in `unlisted`.
 
 It is incremental: `update(delta)` applies article additions and removals and re-resolves
 only the blocks whose values changed, so its cost follows the change, not the index.
@@ -29,6 +31,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Iterable, Mapping
 
 from ..models import SearchkitError
@@ -39,6 +42,7 @@ from .lookup import Lookup
 from .names import fold, is_acronym, parse_name, same_surname, surname_word
 from ..facetspec import NAME_FACETS
 from .rules import Rules, load_rules
+from .wordcase import lowercase_words, named_words
 
 #: Entity kinds and facet field -> kind, from the facet table.
 KINDS = tuple(spec.entity_kind for spec in NAME_FACETS)
@@ -46,7 +50,9 @@ FACET_KINDS = {spec.name: spec.entity_kind for spec in NAME_FACETS}
 FORMAT_VERSION = 1
 #: Bumped when the resolution logic changes, so that a writer re-resolves saved tables
 #: (through the rules digest) while readers keep reading them.
-RESOLVER_VERSION = 3
+RESOLVER_VERSION = 4
+#: Why a one-word value whose word the corpus mostly writes lowercase is not listed.
+COMMON_WORD = "a common word: the corpus mostly writes it lowercase"
 #: (kind, canonical) -> every name the alias data lists for it.
 AliasGroups = Mapping[tuple[str, str], Iterable[str]]
 
@@ -74,33 +80,43 @@ class Entity:
 
 @dataclass
 class Observations:
-    """A change to the inventory: (value, kind) and acronym-definition article counts.
+    """A change to the inventory: (value, kind), acronym-definition and word-case article
+    counts.
 
     Counts may be negative (articles deleted or re-extracted).
     """
 
     values: Counter = field(default_factory=Counter)  # (value, kind) -> articles
     acronyms: Counter = field(default_factory=Counter)  # (short, long) -> articles
+    lowercase: Counter = field(default_factory=Counter)  # word key -> articles writing it so
+    named: Counter = field(default_factory=Counter)  # word key -> articles using it as a name
 
     def add_article(self, *, people: Iterable[str] = (), places: Iterable[str] = (),
                     orgs: Iterable[str] = (), acronyms: Iterable[tuple[str, str]] = (),
-                    sign: int = 1) -> None:
-        """Count one article's facet values (each once) and acronym definitions."""
+                    text: str = "", sign: int = 1) -> None:
+        """Count one article's facet values (each once), acronym definitions and how its
+        `text` writes its words."""
         for kind, names in (("person", people), ("place", places), ("org", orgs)):
             for name in set(names):
                 self.values[name, kind] += sign
         for pair in set(map(tuple, acronyms)):
             self.acronyms[pair] += sign
+        if text:
+            for word in lowercase_words(text):
+                self.lowercase[word] += sign
+            for word in named_words(text):
+                self.named[word] += sign
 
     def remove_article(self, **facets) -> None:
         """Uncount one article (the same arguments as `add_article`)."""
         self.add_article(**facets, sign=-1)
 
-    def add_extraction(self, extraction, *, sign: int = 1) -> None:
-        """Count one `Extraction` (its facet values and acronym definitions)."""
+    def add_extraction(self, extraction, *, text: str = "", sign: int = 1) -> None:
+        """Count one `Extraction` (its facet values and acronym definitions) and the
+        `text` it was extracted from."""
         facets = extraction.facets()
         self.add_article(**{name: facets[name] for name in FACET_KINDS},
-                         acronyms=getattr(extraction, "acronyms", ()), sign=sign)
+                         acronyms=getattr(extraction, "acronyms", ()), text=text, sign=sign)
 
 
 @dataclass
@@ -110,6 +126,13 @@ class Changes:
     values: set[str] = field(default_factory=set)
     changed: set[str] = field(default_factory=set)  # ids of new or changed entities
     removed: set[str] = field(default_factory=set)  # ids that no longer exist
+
+
+@lru_cache(maxsize=1)
+def _gazetteer():
+    from ..extraction.places import get_gazetteer
+
+    return get_gazetteer()
 
 
 class EntityTable:
@@ -130,9 +153,14 @@ class EntityTable:
         self.entity_of: dict[str, str] = {}  # value -> entity id
         self.junk: dict[str, str] = {}  # value -> why it is no name
         self.unlisted: dict[str, str] = {}  # value -> why its cluster has too little evidence
+        self.lowercase: dict[str, int] = {}  # word key -> articles writing it lowercase
+        self.named: dict[str, int] = {}  # word key -> articles using it as a name (wordcase)
+        #: False for a table saved before word cases were counted (its writer counts them).
+        self.case_counted = True
         self.next_id = 1
         self._keys: dict[str, set[str]] | None = None  # value -> blocking keys
         self._holders: dict[str, set[str]] = {}  # key -> values
+        self._by_word: dict[str, set[str]] | None = None  # word key -> one-word values
         self._lookup: Lookup | None = None
         self._set_rules(aliases or {}, edits or Edits())
 
@@ -194,6 +222,7 @@ class EntityTable:
             if not kinds:
                 del self.counts[value]
             touched.add(value)
+            self._index_word(value)
         for (short, long), n in delta.acronyms.items():
             if n == 0:
                 continue
@@ -204,6 +233,7 @@ class EntityTable:
             if not shorts:
                 del self.definitions[long]
             touched.update((short, long))
+        touched |= self._count_case(delta)
         return self._refresh(touched)
 
     def set_rules(self, *, aliases: AliasGroups | None = None,
@@ -235,6 +265,7 @@ class EntityTable:
                 "definitions": self.definitions,
                 "entities": [e.to_dict() for e in self.list()],
                 "junk": self.junk, "unlisted": self.unlisted,
+                "lowercase": self.lowercase, "named": self.named,
                 "lookup": self._lookups().to_dict()}
 
     @classmethod
@@ -249,12 +280,16 @@ class EntityTable:
         # A stale_ok table is read, not changed: it takes the loaded dicts as they are
         # (copying them was most of the query path's load time).
         own = (lambda d: {k: dict(v) for k, v in d.items()}) if not stale_ok else (lambda d: d)
+        own_counts = dict if not stale_ok else (lambda d: d)
         table.counts = own(data["counts"])
         # In place: the block context holds this very dict.
         table.definitions.update(own(data["definitions"]))
         table.next_id = int(data["next_id"])
         table.junk = dict(data["junk"])
         table.unlisted = dict(data.get("unlisted", {}))
+        table.lowercase = own_counts(data.get("lowercase", {}))
+        table.named = own_counts(data.get("named", {}))
+        table.case_counted = "lowercase" in data
         entity_of = table.entity_of
         for e in data["entities"]:
             entity = Entity(e["id"], e["kind"], e["value"], e["variants"],
@@ -372,7 +407,8 @@ class EntityTable:
                 if kind == "person" and surnames is None:
                     surnames = {surname_word(parse_name(v)) for v in block
                                 if parse_name(v).full}
-                reason = self._too_little_evidence(cluster, kind, surnames or set())
+                reason = (self._too_little_evidence(cluster, kind, surnames or set())
+                          or self._common_word_reason(cluster, kind, surnames or set()))
                 if reason:
                     self.unlisted.update(dict.fromkeys(cluster, reason))
                 else:
@@ -398,13 +434,90 @@ class EntityTable:
             return ""
         if all(set(self.counts.get(v, {})) <= {"person"} for v in cluster):
             return ""
-        named = self.edits.named()
-        if any(fold(v) in self._ctx.alias_of or fold(v) in named for v in cluster):
-            return ""
-        words = {surname_word(parse_name(v)) for v in cluster}
-        if any(same_surname(w, s, self.rules) for w in words for s in surnames):
+        if self._named(cluster) or self._a_surname(cluster, surnames):
             return ""
         return "one word, no full name in the index"
+
+    def _common_word_reason(self, cluster: list[str], kind: str, surnames: set[str]) -> str:
+        """Why a cluster is a common word and no name, or "" when it may be a name.
+
+        Every value of it is one word that the corpus writes lowercase in many more
+        articles than it names the value ("Budget", "Digital", "Closer"; see
+        `_common_word`). Kept: names the alias data or the user's edits list, places the
+        gazetteer knows ("Reading", "Nice", "Bath") and a person's word that is the surname
+        of a full name in the index ("Brown").
+        """
+        if not all(self._common_word(v) for v in cluster) or self._named(cluster):
+            return ""
+        if kind == "place" and any(_gazetteer().lookup(v) for v in cluster):
+            return ""
+        if kind == "person" and self._a_surname(cluster, surnames):
+            return ""
+        return COMMON_WORD
+
+    def _common_word(self, value: str) -> bool:
+        """A one-word value whose word at least `common_word_share` of the articles that
+        write it or name the value write lowercase (and at least `common_word_min_articles`
+        of them), unless articles using the word as a name ("The Times", "Shell said") are
+        a `name_share` of its count. Only a word written as words are (capital, then
+        lowercase): acronyms and camel case ("LeT", "iPod") are no common words."""
+        words = fold(value).split()
+        letters = value.strip(".,;:'\"")
+        if len(words) != 1 or not (letters[:1].isupper() and letters[1:].islower()):
+            return False
+        rules, articles = self.rules, self._value_articles(value)
+        low = self.lowercase.get(words[0], 0)
+        if low < rules.common_word_min_articles or low < rules.common_word_share * (low + articles):
+            return False
+        return self.named.get(words[0], 0) < rules.name_share * articles
+
+    def _count_case(self, delta: Observations) -> set[str]:
+        """Apply the delta's word-case counts; return the values whose common-word flag
+        they flip (those need re-resolving, like values whose own counts changed)."""
+        words = {w for c in (delta.lowercase, delta.named) for w, n in c.items() if n}
+        by_word = self._values_by_word() if words else {}
+        values = {v for w in words for v in by_word.get(w, ())}
+        before = {v: self._common_word(v) for v in values}
+        for counts, change in ((self.lowercase, delta.lowercase), (self.named, delta.named)):
+            for word, n in change.items():
+                total = counts.get(word, 0) + n
+                if total > 0:
+                    counts[word] = total
+                else:
+                    counts.pop(word, None)
+        return {v for v in values if self._common_word(v) != before[v]}
+
+    def _values_by_word(self) -> dict[str, set[str]]:
+        """Word key -> the one-word values written with it (kept current by `update`)."""
+        if self._by_word is None:
+            self._by_word = {}
+            for value in self.counts:
+                self._index_word(value)
+        return self._by_word
+
+    def _index_word(self, value: str) -> None:
+        if self._by_word is None:
+            return
+        words = fold(value).split()
+        if len(words) != 1:
+            return
+        holders = self._by_word.setdefault(words[0], set())
+        if value in self.counts:
+            holders.add(value)
+        else:
+            holders.discard(value)
+            if not holders:
+                del self._by_word[words[0]]
+
+    def _named(self, cluster: list[str]) -> bool:
+        """Whether the alias data or the user's edits name a value of the cluster."""
+        named = self.edits.named()
+        return any(fold(v) in self._ctx.alias_of or fold(v) in named for v in cluster)
+
+    def _a_surname(self, cluster: list[str], surnames: set[str]) -> bool:
+        """Whether a value of the cluster is one of the surnames of full names."""
+        words = {surname_word(parse_name(v)) for v in cluster}
+        return any(same_surname(w, s, self.rules) for w in words for s in surnames)
 
     def _components(self, seeds: set[str]) -> set[str]:
         """Every live value connected to a seed through shared keys."""

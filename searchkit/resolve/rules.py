@@ -14,7 +14,13 @@ Thresholds (`thresholds` in the file):
 - dominance: a surname alone joins the most used full name that ends with it when that one
   has at least this many times the articles of the next ("Trump" -> Donald Trump, not
   Ivanka Trump); otherwise it stays apart;
-- acronym_min_letters / acronym_max_letters: the length of a word read as an acronym.
+- acronym_min_letters / acronym_max_letters: the length of a word read as an acronym;
+- common_word_share / common_word_min_articles: a one-word value is a common word (not
+  listed) when the articles writing its word lowercase are at least this share of those
+  and the value's own articles, and at least this many (`wordcase.py`);
+- name_share: unless the articles using the word as a name, as a title after a capital
+  "The" mid-sentence ("The Times") or as a speaker opening a clause ("Shell said", with a
+  word of `agent_words` after it), are at least this share of the value's articles.
 """
 from __future__ import annotations
 
@@ -30,7 +36,8 @@ _THRESHOLDS = {"token_similarity": float, "name_similarity": float,
                "surname_similarity": float, "surname_min_letters": int,
                "short_token": int, "given_prefix": int,
                "min_support": int, "dominance": float, "acronym_min_letters": int,
-               "acronym_max_letters": int}
+               "acronym_max_letters": int, "common_word_share": float,
+               "common_word_min_articles": int, "name_share": float}
 
 
 @dataclass(frozen=True)
@@ -43,6 +50,8 @@ class Rules:
     particles: frozenset[str]
     org_generic: frozenset[str]
     acronym_skip: frozenset[str]
+    agent_words: frozenset[str]
+    determiners: frozenset[str]
     token_similarity: float
     name_similarity: float
     surname_similarity: float
@@ -53,6 +62,9 @@ class Rules:
     dominance: float
     acronym_min_letters: int
     acronym_max_letters: int
+    common_word_share: float
+    common_word_min_articles: int
+    name_share: float
 
 
 def _fail(what: str) -> None:
@@ -95,4 +107,6 @@ def load_rules() -> Rules:
     return Rules(romanisation=_pairs(data, "romanisation"), final=_pairs(data, "final"),
                  vowels=frozenset(data["vowels"]), particles=_words(data, "particles"),
                  org_generic=_words(data, "org_generic"),
-                 acronym_skip=_words(data, "acronym_skip"), **limits)
+                 acronym_skip=_words(data, "acronym_skip"),
+                 agent_words=_words(data, "agent_words"),
+                 determiners=_words(data, "determiners"), **limits)

@@ -1,0 +1,76 @@
+"""How an article writes its words: the evidence that a one-word "name" is a common word.
+
+The small model tags capitalised common words as names when an article capitalises them
+("the Budget", "Digital", "the House", "Closer"), and an article that never writes the
+word lowercase gives extraction nothing to doubt. The rest of the corpus does: the same
+word is written lowercase in prose in many other articles ("the budget was cut"), which a
+real name's word seldom is ("labour", "apple" are, a little). The entities table counts,
+per word, the articles that write it
+
+- lowercase ("budget"): `lowercase_words(text)`;
+- as a name (`named_words(text)`): as a title mid-sentence, after a capitalised "The"
+  ("told The Times", "in The Sun"; newspapers, bands and works are named with common words
+  on purpose, and that capital "The" says so), as the speaker of a clause it opens with
+  no determiner ("Shell said", "Rank's chairman": a company named with a common word), or
+  as an owner with no determiner before it ("of Total's refining"; "the Budget's" is not).
+
+Words are keyed by `names.fold` (case and diacritics folded), as the table keys values.
+
+    >>> sorted(lowercase_words("The Budget: see www.budget.gov, #budget or e-budget"))
+    ['or', 'see']
+    >>> sorted(named_words("He told The Times. The House sat; in The Sun. Shell said so"))
+    ['he', 'shell', 'sun', 'times']
+    >>> sorted(named_words("the Budget's aims, a boss of Total's unit"))
+    ['total']
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from .names import fold
+from .rules import load_rules
+
+#: A word of two letters or more, not glued to a web address, a handle or a hashtag
+#: ("www.budget.gov", "@budget", "#budget") nor the tail of a hyphenated word.
+_WORD = re.compile(r"(?<![\w@#/.\-])[^\W\d_]{2,}(?![\w@/]|\.\w)")
+#: "The Word" after a lowercase letter or a comma, semicolon or colon: mid-sentence.
+_TITLED = re.compile(r"(?:(?<=[^\W\d_] )|(?<=[,;:] ))The ([^\W\d_]{2,})")
+#: A capitalised word no word comes before (it opens a sentence or a clause) followed by a
+#: word of speech or office ("Shell said", "Rank's chairman"): the words are data.
+_AGENT = r"(?<![^\W\d_] )\b([A-Z][^\W\d_]+)(?:['\u2019]s)? (?:{})\b"
+#: A capitalised word with a possessive, and the word before it (if any).
+_OWNER = re.compile(r"(?:([^\W\d_]+) )?\b([A-Z][^\W\d_]+)['\u2019]s\b")
+
+
+@lru_cache(maxsize=100_000)
+def word_key(word: str) -> str:
+    """The key a word is counted under (the table's `fold`)."""
+    return fold(word)
+
+
+def lowercase_words(text: str) -> set[str]:
+    """The keys of the words `text` writes all in lowercase."""
+    return {word_key(w) for w in set(_WORD.findall(text)) if w.islower()}
+
+
+def named_words(text: str) -> set[str]:
+    """The keys of the words `text` uses as names: "The Word" in the middle of a sentence,
+    "Word said" opening a clause (see the module docstring)."""
+    found = {word_key(w) for w in _agent_pattern().findall(text)}
+    determiners = load_rules().determiners
+    found.update(word_key(w) for before, w in _OWNER.findall(text)
+                 if not before or (before.islower() and before not in determiners))
+    for m in _TITLED.finditer(text):
+        start = m.start()
+        before = text[start - 2] if start >= 2 else ""
+        if before.isupper():  # "Says The Budget": a title-case headline, not a title
+            continue
+        found.add(word_key(m.group(1)))
+    return found
+
+
+@lru_cache(maxsize=1)
+def _agent_pattern() -> re.Pattern:
+    words = sorted(load_rules().agent_words, key=len, reverse=True)
+    return re.compile(_AGENT.format("|".join(map(re.escape, words))))
