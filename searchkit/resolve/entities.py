@@ -3,14 +3,16 @@
 Input is an inventory of observations: (value, kind) pairs with article counts, where the
 value is the canonical name extraction gave and the kind what extraction made of it in
 those articles, plus acronym definitions found in the corpus ("International Criminal
-Court (ICC)") and how many articles write each word lowercase or as a title (`wordcase.py`).
+Court (ICC)") and how many articles write each word lowercase, use it as a name or name it
+as an organisation's product (`wordcase.py`).
 With the alias data and the user's edits, the table clusters the values
 (see `blocks.py` for the rules), gives each entity a kind by vote (a name that is a person
 in most of its articles is a person everywhere), a display value (the alias entry, the
 user's name, else the most used full form) and a stable id, and flags junk values. A
 cluster with too little evidence to list (a one-word "person" no full name backs, that
 other articles call something else; a one-word value whose word the corpus mostly writes
-lowercase: "Budget", "Digital") is kept out of the entities, in `unlisted`.
+lowercase: "Budget", "Digital"; a one-word "organisation" or "place" that articles name as
+an organisation's: "Apple's iPod") is kept out of the entities, in `unlisted`.
 
 It is incremental: `update(delta)` applies article additions and removals and re-resolves
 only the blocks whose values changed, so its cost follows the change, not the index.
@@ -42,7 +44,7 @@ from .lookup import Lookup
 from .names import fold, is_acronym, parse_name, same_surname, surname_word
 from ..facetspec import NAME_FACETS
 from .rules import Rules, load_rules
-from .wordcase import lowercase_words, named_words
+from .wordcase import lowercase_words, named_words, owned_words
 
 #: Entity kinds and facet field -> kind, from the facet table.
 KINDS = tuple(spec.entity_kind for spec in NAME_FACETS)
@@ -53,6 +55,10 @@ FORMAT_VERSION = 1
 RESOLVER_VERSION = 4
 #: Why a one-word value whose word the corpus mostly writes lowercase is not listed.
 COMMON_WORD = "a common word: the corpus mostly writes it lowercase"
+#: Why a one-word "organisation" or "place" named as an organisation's is not listed.
+PRODUCT = "a product or work: articles name it as an organisation's"
+#: The per-word article counts an inventory carries (see `wordcase.py`).
+WORD_COUNTS = ("lowercase", "named", "owned")
 #: (kind, canonical) -> every name the alias data lists for it.
 AliasGroups = Mapping[tuple[str, str], Iterable[str]]
 
@@ -90,6 +96,7 @@ class Observations:
     acronyms: Counter = field(default_factory=Counter)  # (short, long) -> articles
     lowercase: Counter = field(default_factory=Counter)  # word key -> articles writing it so
     named: Counter = field(default_factory=Counter)  # word key -> articles using it as a name
+    owned: Counter = field(default_factory=Counter)  # word key -> articles: "Apple's iPod"
 
     def add_article(self, *, people: Iterable[str] = (), places: Iterable[str] = (),
                     orgs: Iterable[str] = (), acronyms: Iterable[tuple[str, str]] = (),
@@ -102,10 +109,17 @@ class Observations:
         for pair in set(map(tuple, acronyms)):
             self.acronyms[pair] += sign
         if text:
-            for word in lowercase_words(text):
-                self.lowercase[word] += sign
-            for word in named_words(text):
-                self.named[word] += sign
+            self.add_text(text, orgs=orgs, sign=sign)
+
+    def add_text(self, text: str, *, orgs: Iterable[str] = (), sign: int = 1) -> None:
+        """Count how one article's text writes its words (`orgs`: its organisation values,
+        the owners `owned_words` looks for)."""
+        for word in lowercase_words(text):
+            self.lowercase[word] += sign
+        for word in named_words(text):
+            self.named[word] += sign
+        for word in owned_words(text, set(orgs)):
+            self.owned[word] += sign
 
     def remove_article(self, **facets) -> None:
         """Uncount one article (the same arguments as `add_article`)."""
@@ -155,6 +169,7 @@ class EntityTable:
         self.unlisted: dict[str, str] = {}  # value -> why its cluster has too little evidence
         self.lowercase: dict[str, int] = {}  # word key -> articles writing it lowercase
         self.named: dict[str, int] = {}  # word key -> articles using it as a name (wordcase)
+        self.owned: dict[str, int] = {}  # word key -> articles naming it an organisation's
         #: False for a table saved before word cases were counted (its writer counts them).
         self.case_counted = True
         self.next_id = 1
@@ -265,7 +280,7 @@ class EntityTable:
                 "definitions": self.definitions,
                 "entities": [e.to_dict() for e in self.list()],
                 "junk": self.junk, "unlisted": self.unlisted,
-                "lowercase": self.lowercase, "named": self.named,
+                **{name: getattr(self, name) for name in WORD_COUNTS},
                 "lookup": self._lookups().to_dict()}
 
     @classmethod
@@ -287,9 +302,9 @@ class EntityTable:
         table.next_id = int(data["next_id"])
         table.junk = dict(data["junk"])
         table.unlisted = dict(data.get("unlisted", {}))
-        table.lowercase = own_counts(data.get("lowercase", {}))
-        table.named = own_counts(data.get("named", {}))
-        table.case_counted = "lowercase" in data
+        for name in WORD_COUNTS:
+            setattr(table, name, own_counts(data.get(name, {})))
+        table.case_counted = all(name in data for name in WORD_COUNTS)
         entity_of = table.entity_of
         for e in data["entities"]:
             entity = Entity(e["id"], e["kind"], e["value"], e["variants"],
@@ -408,7 +423,8 @@ class EntityTable:
                     surnames = {surname_word(parse_name(v)) for v in block
                                 if parse_name(v).full}
                 reason = (self._too_little_evidence(cluster, kind, surnames or set())
-                          or self._common_word_reason(cluster, kind, surnames or set()))
+                          or self._common_word_reason(cluster, kind, surnames or set())
+                          or self._product_reason(cluster, kind))
                 if reason:
                     self.unlisted.update(dict.fromkeys(cluster, reason))
                 else:
@@ -471,21 +487,48 @@ class EntityTable:
             return False
         return self.named.get(words[0], 0) < rules.name_share * articles
 
+    def _product_reason(self, cluster: list[str], kind: str) -> str:
+        """Why a cluster is a product or a work and no organisation or place, or "".
+
+        Every value of it is one word that articles name as one of their organisations'
+        ("Apple's iPod", "Microsoft's Xbox": see `_product`); the alias data, the user's
+        edits and the gazetteer's places keep theirs.
+        """
+        if kind == "person" or not all(self._product(v) for v in cluster) or self._named(cluster):
+            return ""
+        if kind == "place" and any(_gazetteer().lookup(v) for v in cluster):
+            return ""
+        return PRODUCT
+
+    def _product(self, value: str) -> bool:
+        """A one-word value named as an organisation's in at least `owned_min_articles`
+        articles and an `owned_share` of its count."""
+        words = fold(value).split()
+        if len(words) != 1:
+            return False
+        owned, rules = self.owned.get(words[0], 0), self.rules
+        return (owned >= rules.owned_min_articles
+                and owned >= rules.owned_share * self._value_articles(value))
+
+    def _word_flags(self, value: str) -> tuple[bool, bool]:
+        return self._common_word(value), self._product(value)
+
     def _count_case(self, delta: Observations) -> set[str]:
-        """Apply the delta's word-case counts; return the values whose common-word flag
-        they flip (those need re-resolving, like values whose own counts changed)."""
-        words = {w for c in (delta.lowercase, delta.named) for w, n in c.items() if n}
+        """Apply the delta's word counts; return the values whose common-word or product
+        flag they flip (those need re-resolving, like values whose own counts changed)."""
+        changes = [(getattr(self, name), getattr(delta, name)) for name in WORD_COUNTS]
+        words = {w for _counts, change in changes for w, n in change.items() if n}
         by_word = self._values_by_word() if words else {}
         values = {v for w in words for v in by_word.get(w, ())}
-        before = {v: self._common_word(v) for v in values}
-        for counts, change in ((self.lowercase, delta.lowercase), (self.named, delta.named)):
+        before = {v: self._word_flags(v) for v in values}
+        for counts, change in changes:
             for word, n in change.items():
                 total = counts.get(word, 0) + n
                 if total > 0:
                     counts[word] = total
                 else:
                     counts.pop(word, None)
-        return {v for v in values if self._common_word(v) != before[v]}
+        return {v for v in values if self._word_flags(v) != before[v]}
 
     def _values_by_word(self) -> dict[str, set[str]]:
         """Word key -> the one-word values written with it (kept current by `update`)."""

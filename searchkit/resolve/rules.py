@@ -20,7 +20,10 @@ Thresholds (`thresholds` in the file):
   and the value's own articles, and at least this many (`wordcase.py`);
 - name_share: unless the articles using the word as a name, as a title after a capital
   "The" mid-sentence ("The Times") or as a speaker opening a clause ("Shell said", with a
-  word of `agent_words` after it), are at least this share of the value's articles.
+  word of `agent_words` after it), are at least this share of the value's articles;
+- owned_share / owned_min_articles: a one-word organisation or place is a product or a
+  work (not listed) when at least this many articles, and this share of its count, name
+  it as one of their organisations' ("Apple's iPod").
 """
 from __future__ import annotations
 
@@ -37,7 +40,8 @@ _THRESHOLDS = {"token_similarity": float, "name_similarity": float,
                "short_token": int, "given_prefix": int,
                "min_support": int, "dominance": float, "acronym_min_letters": int,
                "acronym_max_letters": int, "common_word_share": float,
-               "common_word_min_articles": int, "name_share": float}
+               "common_word_min_articles": int, "name_share": float,
+               "owned_share": float, "owned_min_articles": int}
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,8 @@ class Rules:
     common_word_share: float
     common_word_min_articles: int
     name_share: float
+    owned_share: float
+    owned_min_articles: int
 
 
 def _fail(what: str) -> None:

@@ -29,7 +29,7 @@ from ..store.columns import decode, encode, span_column
 from .boilerplate import BoilerplateModel
 from .duplicates import DuplicateIndex, DuplicateSettings, hash_tokens, signatures
 from .edits import Edits, read_edits
-from .entities import EntityTable, Observations
+from .entities import WORD_COUNTS, EntityTable, Observations
 from .near_duplicates import FEW, near_index
 
 #: Commits between two writes of the entities table and the boilerplate model within one
@@ -140,7 +140,7 @@ class IndexTables:
             delta.remove_article(**names)
         for row in added:
             delta.add_article(**_row_names(row))
-        if delta.values or delta.acronyms or delta.lowercase or delta.named:
+        if delta.values or delta.acronyms or any(getattr(delta, n) for n in WORD_COUNTS):
             self.entities.update(delta)
             self._dirty.add("entities")
         self._unsaved_commits += 1
@@ -288,8 +288,9 @@ def inventory(snapshot) -> Observations:
     and per acronym definition, over the live articles; and how their texts write their
     words, read from the stored payloads (every live article's: a recovery path)."""
     found = Observations()
+    org_column = next(spec.column for spec in NAME_FACETS if spec.entity_kind == "org")
     for doc in np.flatnonzero(snapshot.live).tolist():
-        found.add_article(text=_stored_text(snapshot, doc))
+        found.add_text(_stored_text(snapshot, doc), orgs=snapshot.doc_values(org_column, doc))
     for spec in NAME_FACETS:
         view = snapshot.list_view(spec.column)
         live = snapshot.live[view.docs]
@@ -315,8 +316,9 @@ def _resync(table: EntityTable, counted: Observations) -> Observations:
     defined = {(s, l): n for l, shorts in table.definitions.items() for s, n in shorts.items()}
     for key in set(defined) | set(counted.acronyms):
         delta.acronyms[key] = counted.acronyms.get(key, 0) - defined.get(key, 0)
-    for have_words, counted_words, change in ((table.lowercase, counted.lowercase, delta.lowercase),
-                                              (table.named, counted.named, delta.named)):
+    for name in WORD_COUNTS:
+        have_words, counted_words, change = (getattr(table, name), getattr(counted, name),
+                                             getattr(delta, name))
         for word in set(have_words) | set(counted_words):
             change[word] = counted_words.get(word, 0) - have_words.get(word, 0)
     return delta

@@ -1,4 +1,5 @@
-"""How an article writes its words: the evidence that a one-word "name" is a common word.
+"""How an article writes its words: the evidence that a one-word "name" is a common word
+or a product.
 
 The small model tags capitalised common words as names when an article capitalises them
 ("the Budget", "Digital", "the House", "Closer"), and an article that never writes the
@@ -12,7 +13,11 @@ per word, the articles that write it
   ("told The Times", "in The Sun"; newspapers, bands and works are named with common words
   on purpose, and that capital "The" says so), as the speaker of a clause it opens with
   no determiner ("Shell said", "Rank's chairman": a company named with a common word), or
-  as an owner with no determiner before it ("of Total's refining"; "the Budget's" is not).
+  as an owner with no determiner before it ("of Total's refining"; "the Budget's" is not);
+- as owned by one of the article's organisations (`owned_words(text, orgs)`): "Apple's
+  iPod", "Microsoft's Xbox", "BBC One's Breakfast" name a product or a work. Owners that
+  are places ("Russia's Interfax") or people do not count: only the article's own
+  organisation values.
 
 Words are keyed by `names.fold` (case and diacritics folded), as the table keys values.
 
@@ -22,6 +27,8 @@ Words are keyed by `names.fold` (case and diacritics folded), as the table keys 
     ['he', 'shell', 'sun', 'times']
     >>> sorted(named_words("the Budget's aims, a boss of Total's unit"))
     ['total']
+    >>> sorted(owned_words("Apple's iPod beat Russia's Interfax", ["Apple"]))
+    ['ipod']
 """
 from __future__ import annotations
 
@@ -41,6 +48,9 @@ _TITLED = re.compile(r"(?:(?<=[^\W\d_] )|(?<=[,;:] ))The ([^\W\d_]{2,})")
 _AGENT = r"(?<![^\W\d_] )\b([A-Z][^\W\d_]+)(?:['\u2019]s)? (?:{})\b"
 #: A capitalised word with a possessive, and the word before it (if any).
 _OWNER = re.compile(r"(?:([^\W\d_]+) )?\b([A-Z][^\W\d_]+)['\u2019]s\b")
+#: "Owner's Word" where Word is one capitalised or camel-case word ("Apple's iPod"), not
+#: the first word of a longer name ("Microsoft's Windows XP").
+_OWNED = re.compile(r"\b([^\W\d_][\w.&-]*)['\u2019]s ((?:[A-Z]|[a-z][A-Z])[^\W_]*)\b(?!['\u2019]| [A-Z])")
 
 
 @lru_cache(maxsize=100_000)
@@ -74,3 +84,12 @@ def named_words(text: str) -> set[str]:
 def _agent_pattern() -> re.Pattern:
     words = sorted(load_rules().agent_words, key=len, reverse=True)
     return re.compile(_AGENT.format("|".join(map(re.escape, words))))
+
+
+def owned_words(text: str, orgs) -> set[str]:
+    """The keys of the words `text` names as belonging to one of `orgs` (its organisation
+    values): "Apple's iPod" when "Apple" is one of them."""
+    owners = {word_key(o) for o in orgs}
+    if not owners:
+        return set()
+    return {word_key(w) for owner, w in _OWNED.findall(text) if word_key(owner) in owners}
