@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from searchkit.extraction.canonical import load_aliases
 from searchkit.resolve.edits import Edits, read_edits, write_edit
-from searchkit.resolve.entities import COMMON_WORD, EntityTable, Observations
+from searchkit.resolve.entities import COMMON_WORD, PRODUCT, EntityTable, Observations
 from searchkit.resolve.lookup import Lookup
 from searchkit.resolve.names import compatible_given, fold, romanised, skeleton
 
@@ -175,6 +175,18 @@ def test_a_word_the_corpus_writes_lowercase_is_a_common_word_and_not_listed():
         {"orgs": ["Budget"], "text": "On the Budget."}] * 12))
 
 
+def test_a_one_word_org_named_as_an_organisations_is_a_product_not_listed():
+    apple = [{"orgs": ["Apple", "iPod"], "text": "Apple's iPod sold well."}] * 3
+    russia = [{"orgs": ["Interfax"], "places": ["Russia"],
+               "text": "Russia's Interfax reported it."}] * 3
+    table = table_of(apple + [{"orgs": ["iPod"], "text": "An iPod."}] * 4 + russia)
+    assert table.entity("iPod") is None and table.unlisted["iPod"] == PRODUCT
+    # A place owns no product, and an owner must be one of the article's organisations.
+    assert table.entity("Interfax") is not None and table.entity("Apple") is not None
+    # Named so in too few of its articles (3 of 20): listed.
+    assert table_of(apple + [{"orgs": ["iPod"], "text": "An iPod."}] * 17).entity("iPod")
+
+
 def test_an_acronym_votes_person_or_org_unless_the_alias_data_makes_it_a_place():
     table = table_of([{"places": ["ICCO"]}] * 3 + [{"orgs": ["ICCO"]}] + [{"places": ["UAE"]}])
     assert table.entity("ICCO").kind == "org"
@@ -287,8 +299,9 @@ SURNAME = ["Johnson", "Zelenskyy", "Zelensky", "Zełenski", "Peskov", "Pieskov",
 ORGS = ["ICC", "International Criminal Court", "al-Qaeda", "Al Qaida", "Wagner",
         "Wagner Group", "UN Security Council", "United Nations Security Council", "UNSC",
         "Budget", "Shell"]
-#: Texts whose word cases decide whether "Budget" and "Shell" are common words.
-TEXTS = ["", "the budget and the shell", "A budget.", "Shell said so.", "He told The Budget."]
+#: Texts whose word cases decide whether "Budget" and "Shell" are common words or products.
+TEXTS = ["", "the budget and the shell", "A budget.", "Shell said so.", "He told The Budget.",
+         "The ICC's Budget, Wagner's Shell."]
 name_st = st.one_of(st.builds(lambda g, s: f"{g} {s}", st.sampled_from(GIVEN),
                               st.sampled_from(SURNAME)), st.sampled_from(SURNAME))
 article_st = st.fixed_dictionaries({
