@@ -46,8 +46,9 @@ _TITLED = re.compile(r"(?:(?<=[^\W\d_] )|(?<=[,;:] ))The ([^\W\d_]{2,})")
 #: A capitalised word no word comes before (it opens a sentence or a clause) followed by a
 #: word of speech or office ("Shell said", "Rank's chairman"): the words are data.
 _AGENT = r"(?<![^\W\d_] )\b([A-Z][^\W\d_]+)(?:['\u2019]s)? (?:{})\b"
-#: A capitalised word with a possessive, and the word before it (if any).
-_OWNER = re.compile(r"(?:([^\W\d_]+) )?\b([A-Z][^\W\d_]+)['\u2019]s\b")
+#: A capitalised word with a possessive; and the word right before a match (if any).
+_OWNER = re.compile(r"\b([A-Z][^\W\d_]+)['\u2019]s\b")
+_WORD_BEFORE = re.compile(r"([^\W\d_]+) $")
 #: "Owner's Word" where Word is one capitalised or camel-case word ("Apple's iPod"), not
 #: the first word of a longer name ("Microsoft's Windows XP").
 _OWNED = re.compile(r"\b([^\W\d_][\w.&-]*)['\u2019]s ((?:[A-Z]|[a-z][A-Z])[^\W_]*)\b(?!['\u2019]| [A-Z])")
@@ -69,8 +70,10 @@ def named_words(text: str) -> set[str]:
     "Word said" opening a clause (see the module docstring)."""
     found = {word_key(w) for w in _agent_pattern().findall(text)}
     determiners = load_rules().determiners
-    found.update(word_key(w) for before, w in _OWNER.findall(text)
-                 if not before or (before.islower() and before not in determiners))
+    for m in _OWNER.finditer(text):
+        before = _WORD_BEFORE.search(text, max(0, m.start() - 40), m.start())
+        if before is None or (before.group(1).islower() and before.group(1) not in determiners):
+            found.add(word_key(m.group(1)))
     for m in _TITLED.finditer(text):
         start = m.start()
         before = text[start - 2] if start >= 2 else ""
