@@ -12,7 +12,8 @@ user's name, else the most used full form) and a stable id, and flags junk value
 cluster with too little evidence to list (a one-word "person" no full name backs, that
 other articles call something else; a one-word value whose word the corpus mostly writes
 lowercase: "Budget", "Digital"; a one-word "organisation" or "place" that articles name as
-an organisation's: "Apple's iPod") is kept out of the entities, in `unlisted`.
+an organisation's: "Apple's iPod"; a work's title: "the film Vera Drake") is kept out of
+the entities, in `unlisted`.
 
 It is incremental: `update(delta)` applies article additions and removals and re-resolves
 only the blocks whose values changed, so its cost follows the change, not the index.
@@ -44,7 +45,7 @@ from .lookup import Lookup
 from .names import fold, is_acronym, parse_name, same_surname, surname_word
 from ..facetspec import NAME_FACETS
 from .rules import Rules, load_rules
-from .wordcase import lowercase_words, named_words, owned_words
+from .wordcase import lowercase_words, named_words, owned_words, work_titles
 
 #: Entity kinds and facet field -> kind, from the facet table.
 KINDS = tuple(spec.entity_kind for spec in NAME_FACETS)
@@ -57,8 +58,10 @@ RESOLVER_VERSION = 4
 COMMON_WORD = "a common word: the corpus mostly writes it lowercase"
 #: Why a one-word "organisation" or "place" named as an organisation's is not listed.
 PRODUCT = "a product or work: articles name it as an organisation's"
-#: The per-word article counts an inventory carries (see `wordcase.py`).
-WORD_COUNTS = ("lowercase", "named", "owned")
+#: Why a value that follows a word naming a work ("the film Vera Drake") is not listed.
+WORK = "a work's title: articles write it after a word for a work"
+#: The per-word (per-title) article counts an inventory carries (see `wordcase.py`).
+WORD_COUNTS = ("lowercase", "named", "owned", "titles")
 #: (kind, canonical) -> every name the alias data lists for it.
 AliasGroups = Mapping[tuple[str, str], Iterable[str]]
 
@@ -97,6 +100,7 @@ class Observations:
     lowercase: Counter = field(default_factory=Counter)  # word key -> articles writing it so
     named: Counter = field(default_factory=Counter)  # word key -> articles using it as a name
     owned: Counter = field(default_factory=Counter)  # word key -> articles: "Apple's iPod"
+    titles: Counter = field(default_factory=Counter)  # folded title -> articles: "film X"
 
     def add_article(self, *, people: Iterable[str] = (), places: Iterable[str] = (),
                     orgs: Iterable[str] = (), acronyms: Iterable[tuple[str, str]] = (),
@@ -120,6 +124,8 @@ class Observations:
             self.named[word] += sign
         for word in owned_words(text, set(orgs)):
             self.owned[word] += sign
+        for title in work_titles(text):
+            self.titles[title] += sign
 
     def remove_article(self, **facets) -> None:
         """Uncount one article (the same arguments as `add_article`)."""
@@ -170,12 +176,13 @@ class EntityTable:
         self.lowercase: dict[str, int] = {}  # word key -> articles writing it lowercase
         self.named: dict[str, int] = {}  # word key -> articles using it as a name (wordcase)
         self.owned: dict[str, int] = {}  # word key -> articles naming it an organisation's
+        self.titles: dict[str, int] = {}  # folded title -> articles writing "the film X"
         #: False for a table saved before word cases were counted (its writer counts them).
         self.case_counted = True
         self.next_id = 1
         self._keys: dict[str, set[str]] | None = None  # value -> blocking keys
         self._holders: dict[str, set[str]] = {}  # key -> values
-        self._by_word: dict[str, set[str]] | None = None  # word key -> one-word values
+        self._by_word: dict[str, set[str]] | None = None  # folded form -> values
         self._lookup: Lookup | None = None
         self._set_rules(aliases or {}, edits or Edits())
 
@@ -424,7 +431,8 @@ class EntityTable:
                                 if parse_name(v).full}
                 reason = (self._too_little_evidence(cluster, kind, surnames or set())
                           or self._common_word_reason(cluster, kind, surnames or set())
-                          or self._product_reason(cluster, kind))
+                          or self._product_reason(cluster, kind)
+                          or self._work_reason(cluster))
                 if reason:
                     self.unlisted.update(dict.fromkeys(cluster, reason))
                 else:
@@ -510,8 +518,22 @@ class EntityTable:
         return (owned >= rules.owned_min_articles
                 and owned >= rules.owned_share * self._value_articles(value))
 
-    def _word_flags(self, value: str) -> tuple[bool, bool]:
-        return self._common_word(value), self._product(value)
+    def _work_reason(self, cluster: list[str]) -> str:
+        """Why a cluster is the title of a work, or "": every value of it follows a word
+        naming a work ("the film Vera Drake", "the album Hopes and Fears") in at least
+        `work_min_articles` articles and a `work_share` of its count (see `_work`); the alias
+        data and the user's edits keep theirs."""
+        if not all(self._work(v) for v in cluster) or self._named(cluster):
+            return ""
+        return WORK
+
+    def _work(self, value: str) -> bool:
+        titled, rules = self.titles.get(fold(value), 0), self.rules
+        return (titled >= rules.work_min_articles
+                and titled >= rules.work_share * self._value_articles(value))
+
+    def _word_flags(self, value: str) -> tuple[bool, bool, bool]:
+        return self._common_word(value), self._product(value), self._work(value)
 
     def _count_case(self, delta: Observations) -> set[str]:
         """Apply the delta's word counts; return the values whose common-word or product
@@ -531,7 +553,8 @@ class EntityTable:
         return {v for v in values if self._word_flags(v) != before[v]}
 
     def _values_by_word(self) -> dict[str, set[str]]:
-        """Word key -> the one-word values written with it (kept current by `update`)."""
+        """Folded form -> the values written so (kept current by `update`); a one-word
+        value's folded form is its word key."""
         if self._by_word is None:
             self._by_word = {}
             for value in self.counts:
@@ -541,16 +564,14 @@ class EntityTable:
     def _index_word(self, value: str) -> None:
         if self._by_word is None:
             return
-        words = fold(value).split()
-        if len(words) != 1:
-            return
-        holders = self._by_word.setdefault(words[0], set())
+        key = fold(value)
+        holders = self._by_word.setdefault(key, set())
         if value in self.counts:
             holders.add(value)
         else:
             holders.discard(value)
             if not holders:
-                del self._by_word[words[0]]
+                del self._by_word[key]
 
     def _named(self, cluster: list[str]) -> bool:
         """Whether the alias data or the user's edits name a value of the cluster."""

@@ -23,7 +23,10 @@ Thresholds (`thresholds` in the file):
   word of `agent_words` after it), are at least this share of the value's articles;
 - owned_share / owned_min_articles: a one-word organisation or place is a product or a
   work (not listed) when at least this many articles, and this share of its count, name
-  it as one of their organisations' ("Apple's iPod").
+  it as one of their organisations' ("Apple's iPod");
+- work_share / work_min_articles: a value is a work's title (not listed) when at least
+  this many articles, and this share of its count, write it after a word of `work_nouns`
+  ("the film Vera Drake").
 """
 from __future__ import annotations
 
@@ -41,7 +44,8 @@ _THRESHOLDS = {"token_similarity": float, "name_similarity": float,
                "min_support": int, "dominance": float, "acronym_min_letters": int,
                "acronym_max_letters": int, "common_word_share": float,
                "common_word_min_articles": int, "name_share": float,
-               "owned_share": float, "owned_min_articles": int}
+               "owned_share": float, "owned_min_articles": int,
+               "work_share": float, "work_min_articles": int}
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,7 @@ class Rules:
     acronym_skip: frozenset[str]
     agent_words: frozenset[str]
     determiners: frozenset[str]
+    work_nouns: frozenset[str]
     token_similarity: float
     name_similarity: float
     surname_similarity: float
@@ -71,6 +76,8 @@ class Rules:
     name_share: float
     owned_share: float
     owned_min_articles: int
+    work_share: float
+    work_min_articles: int
 
 
 def _fail(what: str) -> None:
@@ -115,4 +122,5 @@ def load_rules() -> Rules:
                  org_generic=_words(data, "org_generic"),
                  acronym_skip=_words(data, "acronym_skip"),
                  agent_words=_words(data, "agent_words"),
-                 determiners=_words(data, "determiners"), **limits)
+                 determiners=_words(data, "determiners"),
+                 work_nouns=_words(data, "work_nouns"), **limits)

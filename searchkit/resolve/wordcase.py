@@ -17,7 +17,9 @@ per word, the articles that write it
 - as owned by one of the article's organisations (`owned_words(text, orgs)`): "Apple's
   iPod", "Microsoft's Xbox", "BBC One's Breakfast" name a product or a work. Owners that
   are places ("Russia's Interfax") or people do not count: only the article's own
-  organisation values.
+  organisation values;
+- a work's title: a run of capitalised words after a word naming a work ("the film Vera
+  Drake", "the album Hopes and Fears"): `work_titles(text)`, keyed by the folded run.
 
 Words are keyed by `names.fold` (case and diacritics folded), as the table keys values.
 
@@ -29,6 +31,8 @@ Words are keyed by `names.fold` (case and diacritics folded), as the table keys 
     ['total']
     >>> sorted(owned_words("Apple's iPod beat Russia's Interfax", ["Apple"]))
     ['ipod']
+    >>> sorted(work_titles("the film The Aviator, the album Hopes and Fears of Keane"))
+    ['aviator', 'hopes and fears of keane']
 """
 from __future__ import annotations
 
@@ -49,6 +53,11 @@ _AGENT = r"(?<![^\W\d_] )\b([A-Z][^\W\d_]+)(?:['\u2019]s)? (?:{})\b"
 #: A capitalised word with a possessive; and the word right before a match (if any).
 _OWNER = re.compile(r"\b([A-Z][^\W\d_]+)['\u2019]s\b")
 _WORD_BEFORE = re.compile(r"([^\W\d_]+) $")
+#: A word for a work, then a capitalised run (its connectors lowercase) without a leading
+#: "The": the run is the work's title. The nouns are data (`work_nouns`).
+_CAPITALISED = r"(?:[A-Z][\w'\u2019&-]*|[a-z][A-Z]\w*)"
+_WORK = (r"\b(?:{})\b,? (?:[Tt]he )?(" + _CAPITALISED
+         + r"(?: (?:" + _CAPITALISED + r"|of|the|and|in|on|a))*)")
 #: "Owner's Word" where Word is one capitalised or camel-case word ("Apple's iPod"), not
 #: the first word of a longer name ("Microsoft's Windows XP").
 _OWNED = re.compile(r"\b([^\W\d_][\w.&-]*)['\u2019]s ((?:[A-Z]|[a-z][A-Z])[^\W_]*)\b(?!['\u2019]| [A-Z])")
@@ -96,3 +105,21 @@ def owned_words(text: str, orgs) -> set[str]:
     if not owners:
         return set()
     return {word_key(w) for owner, w in _OWNED.findall(text) if word_key(owner) in owners}
+
+
+def work_titles(text: str) -> set[str]:
+    """The folded titles `text` writes after a word naming a work (`work_nouns`)."""
+    found = set()
+    for run in _work_pattern().findall(text):
+        words = run.split()
+        while words and words[-1].islower():  # "Lord of the Rings and": connectors
+            words.pop()
+        if words:
+            found.add(fold(" ".join(words)))
+    return found
+
+
+@lru_cache(maxsize=1)
+def _work_pattern() -> re.Pattern:
+    nouns = "|".join(map(re.escape, sorted(load_rules().work_nouns, key=len, reverse=True)))
+    return re.compile(_WORK.format(nouns))
