@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from searchkit.extraction.canonical import load_aliases
 from searchkit.resolve.edits import Edits, read_edits, write_edit
-from searchkit.resolve.entities import COMMON_WORD, PRODUCT, EntityTable, Observations
+from searchkit.resolve.entities import COMMON_WORD, PRODUCT, WORK, EntityTable, Observations
 from searchkit.resolve.lookup import Lookup
 from searchkit.resolve.names import compatible_given, fold, romanised, skeleton
 
@@ -187,6 +187,17 @@ def test_a_one_word_org_named_as_an_organisations_is_a_product_not_listed():
     assert table_of(apple + [{"orgs": ["iPod"], "text": "An iPod."}] * 17).entity("iPod")
 
 
+def test_a_value_written_after_a_word_for_a_work_is_a_title_not_listed():
+    film = [{"orgs": ["Vera Drake"], "text": "Leigh's film Vera Drake won."}] * 2
+    table = table_of(film + [{"orgs": ["Vera Drake"], "text": "Vera Drake won."}] * 3
+                     + [{"people": ["Imelda Staunton"], "text": "She starred in the film."}])
+    assert table.entity("Vera Drake") is None and table.unlisted["Vera Drake"] == WORK
+    assert table.entity("Imelda Staunton") is not None
+    # Once, or in too few of its articles: listed.
+    assert table_of(film[:1] + [{"orgs": ["Vera Drake"]}]).entity("Vera Drake")
+    assert table_of(film + [{"orgs": ["Vera Drake"]}] * 9).entity("Vera Drake")
+
+
 def test_an_acronym_votes_person_or_org_unless_the_alias_data_makes_it_a_place():
     table = table_of([{"places": ["ICCO"]}] * 3 + [{"orgs": ["ICCO"]}] + [{"places": ["UAE"]}])
     assert table.entity("ICCO").kind == "org"
@@ -301,7 +312,7 @@ ORGS = ["ICC", "International Criminal Court", "al-Qaeda", "Al Qaida", "Wagner",
         "Budget", "Shell"]
 #: Texts whose word cases decide whether "Budget" and "Shell" are common words or products.
 TEXTS = ["", "the budget and the shell", "A budget.", "Shell said so.", "He told The Budget.",
-         "The ICC's Budget, Wagner's Shell."]
+         "The ICC's Budget, Wagner's Shell.", "The film Wagner, the album Shell."]
 name_st = st.one_of(st.builds(lambda g, s: f"{g} {s}", st.sampled_from(GIVEN),
                               st.sampled_from(SURNAME)), st.sampled_from(SURNAME))
 article_st = st.fixed_dictionaries({
@@ -395,3 +406,29 @@ def test_an_index_counts_word_cases_as_articles_arrive_and_leave(tmp_path):
     assert "Budget" not in orgs()
     searchkit.delete([r["id"] for r in prose], index_dir=index)
     assert orgs() == ["Budget"]
+
+
+def test_a_table_saved_before_word_cases_were_counted_is_recounted_by_the_writer(tmp_path):
+    """An index written by an older searchkit (its table without word counts) learns them
+    from the stored articles the first time a writer opens it."""
+    import searchkit
+
+    from conftest import write_jsonl
+
+    records = [{"id": f"b{i}", "text": "On the Budget.", "orgs": ["Budget"]} for i in range(2)] \
+        + [{"id": f"p{i}", "text": "The budget was cut again."} for i in range(5)]
+    index = tmp_path / "ix"
+    searchkit.index_paths([str(write_jsonl(tmp_path / "a.jsonl", records))], index_dir=index,
+                          extract=False)
+    [saved] = list(index.glob("store-*/entities-*.json"))
+    old = json.loads(saved.read_text(encoding="utf-8"))
+    for name in ("lowercase", "named", "owned", "titles"):
+        del old[name]
+    saved.write_text(json.dumps(old), encoding="utf-8")
+    # A new article makes the writer open the table: it counts every stored text again.
+    searchkit.index_paths([str(write_jsonl(tmp_path / "b.jsonl", [
+        {"id": "n1", "text": "Nothing.", "orgs": ["Budget"]}]))], index_dir=index, extract=False)
+    orgs = [e["value"] for e in searchkit.open_index(index).entities("org")]
+    assert "Budget" not in orgs
+    [latest] = sorted(index.glob("store-*/entities-*.json"), key=lambda p: p.stat().st_mtime)[-1:]
+    assert json.loads(latest.read_text(encoding="utf-8"))["lowercase"]["budget"] == 5
