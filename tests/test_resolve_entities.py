@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 
 from searchkit.extraction.canonical import load_aliases
 from searchkit.resolve.edits import Edits, read_edits, write_edit
-from searchkit.resolve.entities import COMMON_WORD, PRODUCT, WORK, EntityTable, Observations
+from searchkit.resolve.entities import (COMMON_WORD, NO_ONE, PRODUCT, WORK, EntityTable,
+                                         Observations)
 from searchkit.resolve.lookup import Lookup
 from searchkit.resolve.names import compatible_given, fold, romanised, skeleton
 
@@ -198,6 +199,16 @@ def test_a_value_written_after_a_word_for_a_work_is_a_title_not_listed():
     assert table_of(film + [{"orgs": ["Vera Drake"]}] * 9).entity("Vera Drake")
 
 
+def test_a_one_word_person_written_after_a_determiner_is_no_ones_name():
+    award = [{"people": ["Oscar"], "text": "She won an Oscar for it."}] * 2
+    table = table_of(award + [{"people": ["Oscar"], "text": "Oscar night."}] * 3
+                     + [{"people": ["Foley"], "text": "Line-up: A Foley, B Smith."}] * 3
+                     + [{"people": ["Blair"], "text": "The Blair government and Blair."}] * 3)
+    assert table.entity("Oscar") is None and table.unlisted["Oscar"] == NO_ONE
+    # An initial in a line-up is no determiner; a name as a modifier is no noun phrase.
+    assert table.entity("Foley") is not None and table.entity("Blair") is not None
+
+
 def test_an_acronym_votes_person_or_org_unless_the_alias_data_makes_it_a_place():
     table = table_of([{"places": ["ICCO"]}] * 3 + [{"orgs": ["ICCO"]}] + [{"places": ["UAE"]}])
     assert table.entity("ICCO").kind == "org"
@@ -312,7 +323,8 @@ ORGS = ["ICC", "International Criminal Court", "al-Qaeda", "Al Qaida", "Wagner",
         "Budget", "Shell"]
 #: Texts whose word cases decide whether "Budget" and "Shell" are common words or products.
 TEXTS = ["", "the budget and the shell", "A budget.", "Shell said so.", "He told The Budget.",
-         "The ICC's Budget, Wagner's Shell.", "The film Wagner, the album Shell."]
+         "The ICC's Budget, Wagner's Shell.", "The film Wagner, the album Shell.",
+         "A Johnson, a Johnson in Kyiv."]
 name_st = st.one_of(st.builds(lambda g, s: f"{g} {s}", st.sampled_from(GIVEN),
                               st.sampled_from(SURNAME)), st.sampled_from(SURNAME))
 article_st = st.fixed_dictionaries({

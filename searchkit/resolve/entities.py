@@ -45,7 +45,7 @@ from .lookup import Lookup
 from .names import fold, is_acronym, parse_name, same_surname, surname_word
 from ..facetspec import NAME_FACETS
 from .rules import Rules, load_rules
-from .wordcase import lowercase_words, named_words, owned_words, work_titles
+from .wordcase import determined_words, lowercase_words, named_words, owned_words, work_titles
 
 #: Entity kinds and facet field -> kind, from the facet table.
 KINDS = tuple(spec.entity_kind for spec in NAME_FACETS)
@@ -60,8 +60,10 @@ COMMON_WORD = "a common word: the corpus mostly writes it lowercase"
 PRODUCT = "a product or work: articles name it as an organisation's"
 #: Why a value that follows a word naming a work ("the film Vera Drake") is not listed.
 WORK = "a work's title: articles write it after a word for a work"
+#: Why a one-word "person" that articles write after a determiner is not listed.
+NO_ONE = "no one's name: articles write it after a determiner ('an Oscar')"
 #: The per-word (per-title) article counts an inventory carries (see `wordcase.py`).
-WORD_COUNTS = ("lowercase", "named", "owned", "titles")
+WORD_COUNTS = ("lowercase", "named", "owned", "titles", "determined")
 #: (kind, canonical) -> every name the alias data lists for it.
 AliasGroups = Mapping[tuple[str, str], Iterable[str]]
 
@@ -101,6 +103,7 @@ class Observations:
     named: Counter = field(default_factory=Counter)  # word key -> articles using it as a name
     owned: Counter = field(default_factory=Counter)  # word key -> articles: "Apple's iPod"
     titles: Counter = field(default_factory=Counter)  # folded title -> articles: "film X"
+    determined: Counter = field(default_factory=Counter)  # word key -> articles: "an Oscar."
 
     def add_article(self, *, people: Iterable[str] = (), places: Iterable[str] = (),
                     orgs: Iterable[str] = (), acronyms: Iterable[tuple[str, str]] = (),
@@ -126,6 +129,8 @@ class Observations:
             self.owned[word] += sign
         for title in work_titles(text):
             self.titles[title] += sign
+        for word in determined_words(text):
+            self.determined[word] += sign
 
     def remove_article(self, **facets) -> None:
         """Uncount one article (the same arguments as `add_article`)."""
@@ -177,6 +182,7 @@ class EntityTable:
         self.named: dict[str, int] = {}  # word key -> articles using it as a name (wordcase)
         self.owned: dict[str, int] = {}  # word key -> articles naming it an organisation's
         self.titles: dict[str, int] = {}  # folded title -> articles writing "the film X"
+        self.determined: dict[str, int] = {}  # word key -> articles writing "an Oscar."
         #: False for a table saved before word cases were counted (its writer counts them).
         self.case_counted = True
         self.next_id = 1
@@ -432,7 +438,8 @@ class EntityTable:
                 reason = (self._too_little_evidence(cluster, kind, surnames or set())
                           or self._common_word_reason(cluster, kind, surnames or set())
                           or self._product_reason(cluster, kind)
-                          or self._work_reason(cluster))
+                          or self._work_reason(cluster)
+                          or self._no_one_reason(cluster, kind))
                 if reason:
                     self.unlisted.update(dict.fromkeys(cluster, reason))
                 else:
@@ -532,8 +539,27 @@ class EntityTable:
         return (titled >= rules.work_min_articles
                 and titled >= rules.work_share * self._value_articles(value))
 
-    def _word_flags(self, value: str) -> tuple[bool, bool, bool]:
-        return self._common_word(value), self._product(value), self._work(value)
+    def _no_one_reason(self, cluster: list[str], kind: str) -> str:
+        """Why a one-word "person" is no one's name, or "": every value of it is written
+        after a determiner as a whole noun phrase ("an Oscar for", "the Beatles and") in at
+        least `determined_min_articles` articles and a `determined_share` of its count
+        (see `_determined`); the alias data and the user's edits keep theirs."""
+        if kind != "person" or not all(self._determined(v) for v in cluster) \
+                or self._named(cluster):
+            return ""
+        return NO_ONE
+
+    def _determined(self, value: str) -> bool:
+        words, rules = fold(value).split(), self.rules
+        if len(words) != 1:
+            return False
+        found = self.determined.get(words[0], 0)
+        return (found >= rules.determined_min_articles
+                and found >= rules.determined_share * self._value_articles(value))
+
+    def _word_flags(self, value: str) -> tuple[bool, ...]:
+        return (self._common_word(value), self._product(value), self._work(value),
+                self._determined(value))
 
     def _count_case(self, delta: Observations) -> set[str]:
         """Apply the delta's word counts; return the values whose common-word or product

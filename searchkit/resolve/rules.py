@@ -26,7 +26,10 @@ Thresholds (`thresholds` in the file):
   it as one of their organisations' ("Apple's iPod");
 - work_share / work_min_articles: a value is a work's title (not listed) when at least
   this many articles, and this share of its count, write it after a word of `work_nouns`
-  ("the film Vera Drake").
+  ("the film Vera Drake");
+- determined_share / determined_min_articles: a one-word person is no one's name (not
+  listed) when at least this many articles, and this share of its count, write it after a
+  determiner as a whole noun phrase ("an Oscar for", "the Beatles and").
 """
 from __future__ import annotations
 
@@ -45,7 +48,8 @@ _THRESHOLDS = {"token_similarity": float, "name_similarity": float,
                "acronym_max_letters": int, "common_word_share": float,
                "common_word_min_articles": int, "name_share": float,
                "owned_share": float, "owned_min_articles": int,
-               "work_share": float, "work_min_articles": int}
+               "work_share": float, "work_min_articles": int,
+               "determined_share": float, "determined_min_articles": int}
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,7 @@ class Rules:
     agent_words: frozenset[str]
     determiners: frozenset[str]
     work_nouns: frozenset[str]
+    phrase_ends: frozenset[str]
     token_similarity: float
     name_similarity: float
     surname_similarity: float
@@ -78,6 +83,8 @@ class Rules:
     owned_min_articles: int
     work_share: float
     work_min_articles: int
+    determined_share: float
+    determined_min_articles: int
 
 
 def _fail(what: str) -> None:
@@ -123,4 +130,5 @@ def load_rules() -> Rules:
                  acronym_skip=_words(data, "acronym_skip"),
                  agent_words=_words(data, "agent_words"),
                  determiners=_words(data, "determiners"),
-                 work_nouns=_words(data, "work_nouns"), **limits)
+                 work_nouns=_words(data, "work_nouns"),
+                 phrase_ends=_words(data, "phrase_ends"), **limits)

@@ -19,7 +19,10 @@ per word, the articles that write it
   are places ("Russia's Interfax") or people do not count: only the article's own
   organisation values;
 - a work's title: a run of capitalised words after a word naming a work ("the film Vera
-  Drake", "the album Hopes and Fears"): `work_titles(text)`, keyed by the folded run.
+  Drake", "the album Hopes and Fears"): `work_titles(text)`, keyed by the folded run;
+- after a determiner, as a whole noun phrase ("an Oscar.", "the Beatles and", "his Oscar
+  for"): `determined_words(text)`. A person's name takes none; a title, an award, a team
+  or a band does.
 
 Words are keyed by `names.fold` (case and diacritics folded), as the table keys values.
 
@@ -33,6 +36,8 @@ Words are keyed by `names.fold` (case and diacritics folded), as the table keys 
     ['ipod']
     >>> sorted(work_titles("the film The Aviator, the album Hopes and Fears of Keane"))
     ['aviator', 'hopes and fears of keane']
+    >>> sorted(determined_words("He won an Oscar. The Blair government and the Beatles in 1964"))
+    ['beatles', 'oscar']
 """
 from __future__ import annotations
 
@@ -123,3 +128,18 @@ def work_titles(text: str) -> set[str]:
 def _work_pattern() -> re.Pattern:
     nouns = "|".join(map(re.escape, sorted(load_rules().work_nouns, key=len, reverse=True)))
     return re.compile(_WORK.format(nouns))
+
+
+def determined_words(text: str) -> set[str]:
+    """The keys of the capitalised words `text` writes as a whole noun phrase after a
+    determiner: followed by punctuation or a word of `phrase_ends` ("an Oscar for")."""
+    return {word_key(w) for w in _determined_pattern().findall(text)}
+
+
+@lru_cache(maxsize=1)
+def _determined_pattern() -> re.Pattern:
+    rules = load_rules()
+    alternatives = lambda words: "|".join(map(re.escape, sorted(words)))  # noqa: E731
+    # Lowercase determiners only: "A Foley" in a line-up is an initial.
+    return re.compile(r"\b(?:{})\s([A-Z][^\W\d_]+)(?=[.,;:!?)]|\s(?:{})\b)".format(
+        alternatives(rules.determiners), alternatives(rules.phrase_ends)))
