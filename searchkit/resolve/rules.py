@@ -66,6 +66,7 @@ class Rules:
     determiners: frozenset[str]
     work_nouns: frozenset[str]
     phrase_ends: frozenset[str]
+    pronouns: frozenset[str]
     token_similarity: float
     name_similarity: float
     surname_similarity: float
@@ -131,4 +132,5 @@ def load_rules() -> Rules:
                  agent_words=_words(data, "agent_words"),
                  determiners=_words(data, "determiners"),
                  work_nouns=_words(data, "work_nouns"),
-                 phrase_ends=_words(data, "phrase_ends"), **limits)
+                 phrase_ends=_words(data, "phrase_ends"),
+                 pronouns=_words(data, "pronouns"), **limits)

@@ -29,7 +29,7 @@ Words are keyed by `names.fold` (case and diacritics folded), as the table keys 
     >>> sorted(lowercase_words("The Budget: see www.budget.gov, #budget or e-budget"))
     ['or', 'see']
     >>> sorted(named_words("He told The Times. The House sat; in The Sun. Shell said so"))
-    ['he', 'shell', 'sun', 'times']
+    ['shell', 'sun', 'times']
     >>> sorted(named_words("the Budget's aims, a boss of Total's unit"))
     ['total']
     >>> sorted(owned_words("Apple's iPod beat Russia's Interfax", ["Apple"]))
@@ -82,17 +82,17 @@ def lowercase_words(text: str) -> set[str]:
 def named_words(text: str) -> set[str]:
     """The keys of the words `text` uses as names: "The Word" in the middle of a sentence,
     "Word said" opening a clause (see the module docstring)."""
-    found = {word_key(w) for w in _agent_pattern().findall(text)}
+    pronouns = load_rules().pronouns
+    found = {word_key(w) for w in _agent_pattern().findall(text) if w.lower() not in pronouns}
     determiners = load_rules().determiners
     for m in _OWNER.finditer(text):
         before = _WORD_BEFORE.search(text, max(0, m.start() - 40), m.start())
         if before is None or (before.group(1).islower() and before.group(1) not in determiners):
             found.add(word_key(m.group(1)))
     for m in _TITLED.finditer(text):
-        start = m.start()
-        before = text[start - 2] if start >= 2 else ""
-        if before.isupper():  # "Says The Budget": a title-case headline, not a title
-            continue
+        before = _WORD_BEFORE.search(text, max(0, m.start() - 40), m.start())
+        if before is not None and before.group(1)[0].isupper():
+            continue  # "Says The Budget": a title-case headline, not a title
         found.add(word_key(m.group(1)))
     return found
 
