@@ -1,15 +1,19 @@
 """How an article writes its words (searchkit.resolve.wordcase): the corpus-level evidence
 the entities table counts. Examples from real prose, and a property: the lowercase words
 found are exactly the plain lowercase words of a text, whatever web addresses, handles,
-hashtags and hyphenated words surround them."""
+hashtags and hyphenated words surround them; and the rules file they read is checked."""
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from searchkit.resolve.names import fold
+from searchkit.resolve.rules import RULES_FILE, load_rules
 from searchkit.resolve.wordcase import (determined_words, lowercase_words, named_words,
                                         owned_words, work_titles)
+
+from conftest import assert_edited_data_file_is_rejected
 
 
 def test_lowercase_words_skip_addresses_handles_tags_and_hyphen_tails():
@@ -50,3 +54,13 @@ def test_lowercase_words_are_the_plain_lowercase_words(tokens):
     text = "".join(word + sep for word, sep in tokens)
     plain = {word for word, _sep in tokens if word.islower() and word.isalpha()}
     assert lowercase_words(text) == {fold(w) for w in plain}
+
+
+@pytest.mark.parametrize("edit,message", [
+    (lambda d: d.pop("agent_words"), "agent_words: expected a list of non-empty strings"),
+    (lambda d: d["thresholds"].pop("owned_share"), "thresholds: expected exactly"),
+    (lambda d: d["thresholds"].update(common_word_share=1.5), "a share is at most 1"),
+    (lambda d: d["thresholds"].update(work_min_articles=-1), "expected a non-negative number"),
+])
+def test_an_edited_rules_file_is_rejected_naming_it(tmp_path, edit, message):
+    assert_edited_data_file_is_rejected(RULES_FILE, edit, load_rules, tmp_path, message)

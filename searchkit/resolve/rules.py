@@ -88,49 +88,50 @@ class Rules:
     determined_min_articles: int
 
 
-def _fail(what: str) -> None:
-    raise SearchkitError(f"{RULES_FILE}: {what}")
+def _fail(source: Path, what: str) -> None:
+    raise SearchkitError(f"{source}: {what}")
 
 
-def _pairs(data: dict, name: str) -> tuple[tuple[str, str], ...]:
+def _pairs(source: Path, data: dict, name: str) -> tuple[tuple[str, str], ...]:
     value = data.get(name)
     if not isinstance(value, list) or not all(
             isinstance(p, list) and len(p) == 2 and all(isinstance(s, str) for s in p)
             and p[0] for p in value):
-        _fail(f"{name}: expected a list of [from, to] string pairs")
+        _fail(source, f"{name}: expected a list of [from, to] string pairs")
     return tuple((a, b) for a, b in value)
 
 
-def _words(data: dict, name: str) -> frozenset[str]:
+def _words(source: Path, data: dict, name: str) -> frozenset[str]:
     value = data.get(name)
     if not isinstance(value, list) or not all(isinstance(w, str) and w for w in value):
-        _fail(f"{name}: expected a list of non-empty strings")
+        _fail(source, f"{name}: expected a list of non-empty strings")
     return frozenset(w.casefold() for w in value)
 
 
-@lru_cache(maxsize=1)
-def load_rules() -> Rules:
-    """The built-in rules (read once)."""
+@lru_cache(maxsize=4)
+def load_rules(path: Path | str = RULES_FILE) -> Rules:
+    """The rules of `path` (the built-in file by default; read once)."""
+    source = Path(path)
     try:
-        data = json.loads(RULES_FILE.read_text(encoding="utf-8"))
+        data = json.loads(source.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise SearchkitError(f"{RULES_FILE}: cannot read resolution rules: {exc}") from exc
+        raise SearchkitError(f"{source}: cannot read resolution rules: {exc}") from exc
     limits = data.get("thresholds")
     if not isinstance(limits, dict) or set(limits) != set(_THRESHOLDS):
-        _fail(f"thresholds: expected exactly {sorted(_THRESHOLDS)}")
+        _fail(source, f"thresholds: expected exactly {sorted(_THRESHOLDS)}")
     for name, typ in _THRESHOLDS.items():
         if isinstance(limits[name], bool) or not isinstance(limits[name], (int, float)) \
                 or limits[name] < 0:
-            _fail(f"thresholds.{name}: expected a non-negative number")
+            _fail(source, f"thresholds.{name}: expected a non-negative number")
+        if name.endswith("_share") and limits[name] > 1:
+            _fail(source, f"thresholds.{name}: a share is at most 1")
         limits[name] = typ(limits[name])
     if not isinstance(data.get("vowels"), str):
-        _fail("vowels: expected a string of letters")
-    return Rules(romanisation=_pairs(data, "romanisation"), final=_pairs(data, "final"),
-                 vowels=frozenset(data["vowels"]), particles=_words(data, "particles"),
-                 org_generic=_words(data, "org_generic"),
-                 acronym_skip=_words(data, "acronym_skip"),
-                 agent_words=_words(data, "agent_words"),
-                 determiners=_words(data, "determiners"),
-                 work_nouns=_words(data, "work_nouns"),
-                 phrase_ends=_words(data, "phrase_ends"),
-                 pronouns=_words(data, "pronouns"), **limits)
+        _fail(source, "vowels: expected a string of letters")
+    words = lambda name: _words(source, data, name)  # noqa: E731
+    return Rules(romanisation=_pairs(source, data, "romanisation"),
+                 final=_pairs(source, data, "final"), vowels=frozenset(data["vowels"]),
+                 particles=words("particles"), org_generic=words("org_generic"),
+                 acronym_skip=words("acronym_skip"), agent_words=words("agent_words"),
+                 determiners=words("determiners"), work_nouns=words("work_nouns"),
+                 phrase_ends=words("phrase_ends"), pronouns=words("pronouns"), **limits)
