@@ -209,6 +209,22 @@ def test_a_one_word_person_written_after_a_determiner_is_no_ones_name():
     assert table.entity("Foley") is not None and table.entity("Blair") is not None
 
 
+def test_a_one_word_org_mostly_written_after_at_is_a_place():
+    stadium = [{"orgs": ["Murrayfield"], "text": "Scotland lost at Murrayfield."}] * 3
+    table = table_of(stadium + [{"orgs": ["Murrayfield"]}]
+                     + [{"orgs": ["NATO"], "text": "Troops in NATO drilled."}] * 3
+                     + [{"orgs": ["Microsoft"], "text": "He works at Microsoft."}] * 2)
+    assert table.entity("Murrayfield").kind == "place"
+    # An acronym is no venue ("in NATO"); too few articles make no venue.
+    assert table.entity("NATO").kind == "org" and table.entity("Microsoft").kind == "org"
+    # Joined spellings get one kind, and the kind follows the counts as they change.
+    less = Observations()
+    for _ in range(4):
+        less.add_article(orgs=["Murrayfield"], text="Murrayfield said so.")
+    table.update(less)
+    assert table.entity("Murrayfield").kind == "org"
+
+
 def test_an_acronym_votes_person_or_org_unless_the_alias_data_makes_it_a_place():
     table = table_of([{"places": ["ICCO"]}] * 3 + [{"orgs": ["ICCO"]}] + [{"places": ["UAE"]}])
     assert table.entity("ICCO").kind == "org"
@@ -324,7 +340,7 @@ ORGS = ["ICC", "International Criminal Court", "al-Qaeda", "Al Qaida", "Wagner",
 #: Texts whose word cases decide whether "Budget" and "Shell" are common words or products.
 TEXTS = ["", "the budget and the shell", "A budget.", "Shell said so.", "He told The Budget.",
          "The ICC's Budget, Wagner's Shell.", "The film Wagner, the album Shell.",
-         "A Johnson, a Johnson in Kyiv."]
+         "A Johnson, a Johnson in Kyiv.", "Talks at Wagner, at Shell and at Budget."]
 name_st = st.one_of(st.builds(lambda g, s: f"{g} {s}", st.sampled_from(GIVEN),
                               st.sampled_from(SURNAME)), st.sampled_from(SURNAME))
 article_st = st.fixed_dictionaries({

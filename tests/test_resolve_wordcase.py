@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from searchkit.resolve.names import fold
 from searchkit.resolve.rules import RULES_FILE, load_rules
 from searchkit.resolve.wordcase import (determined_words, lowercase_words, named_words,
-                                        owned_words, work_titles)
+                                        owned_words, venue_words, work_titles)
 
 from conftest import assert_edited_data_file_is_rejected
 
@@ -40,6 +40,11 @@ def test_work_titles_and_determined_words():
         "vera drake", "aviator"}
     assert determined_words("an Oscar for it, the Beatles and A Foley; the Blair plan") == {
         "oscar", "beatles"}
+
+
+def test_venue_words_are_alone_after_a_preposition_of_place():
+    assert venue_words("at Murrayfield, in the Stadium, at New York, in Gleneagles' bar, "
+                       "at Twickenham.") == {"murrayfield", "twickenham"}
 
 
 PLAIN = st.sampled_from(["budget", "house", "rose", "été", "digital", "and"])

@@ -45,7 +45,8 @@ from .lookup import Lookup
 from .names import fold, is_acronym, parse_name, same_surname, surname_word
 from ..facetspec import NAME_FACETS
 from .rules import Rules, load_rules
-from .wordcase import determined_words, lowercase_words, named_words, owned_words, work_titles
+from .wordcase import (determined_words, lowercase_words, named_words, owned_words,
+                       venue_words, work_titles)
 
 #: Entity kinds and facet field -> kind, from the facet table.
 KINDS = tuple(spec.entity_kind for spec in NAME_FACETS)
@@ -63,7 +64,7 @@ WORK = "a work's title: articles write it after a word for a work"
 #: Why a one-word "person" that articles write after a determiner is not listed.
 NO_ONE = "no one's name: articles write it after a determiner ('an Oscar')"
 #: The per-word (per-title) article counts an inventory carries (see `wordcase.py`).
-WORD_COUNTS = ("lowercase", "named", "owned", "titles", "determined")
+WORD_COUNTS = ("lowercase", "named", "owned", "titles", "determined", "venues")
 #: (kind, canonical) -> every name the alias data lists for it.
 AliasGroups = Mapping[tuple[str, str], Iterable[str]]
 
@@ -104,6 +105,7 @@ class Observations:
     owned: Counter = field(default_factory=Counter)  # word key -> articles: "Apple's iPod"
     titles: Counter = field(default_factory=Counter)  # folded title -> articles: "film X"
     determined: Counter = field(default_factory=Counter)  # word key -> articles: "an Oscar."
+    venues: Counter = field(default_factory=Counter)  # word key -> articles: "at Murrayfield"
 
     def add_article(self, *, people: Iterable[str] = (), places: Iterable[str] = (),
                     orgs: Iterable[str] = (), acronyms: Iterable[tuple[str, str]] = (),
@@ -131,6 +133,8 @@ class Observations:
             self.titles[title] += sign
         for word in determined_words(text):
             self.determined[word] += sign
+        for word in venue_words(text):
+            self.venues[word] += sign
 
     def remove_article(self, **facets) -> None:
         """Uncount one article (the same arguments as `add_article`)."""
@@ -183,6 +187,7 @@ class EntityTable:
         self.owned: dict[str, int] = {}  # word key -> articles naming it an organisation's
         self.titles: dict[str, int] = {}  # folded title -> articles writing "the film X"
         self.determined: dict[str, int] = {}  # word key -> articles writing "an Oscar."
+        self.venues: dict[str, int] = {}  # word key -> articles writing "at Murrayfield"
         #: False for a table saved before word cases were counted (its writer counts them).
         self.case_counted = True
         self.next_id = 1
@@ -231,7 +236,10 @@ class EntityTable:
             # "ICCO" tagged a place: acronyms of places are few and the alias data lists
             # them ("US", "UAE"); any other acronym is a person's or an organisation's.
             kinds = {k: n for k, n in kinds.items() if k != "place"}
-        return max(KINDS, key=lambda k: (kinds.get(k, 0), -KINDS.index(k)))
+        kind = max(KINDS, key=lambda k: (kinds.get(k, 0), -KINDS.index(k)))
+        if kind == "org" and self._venue(value):
+            return "place"  # "at Murrayfield", "at Twickenham": a stadium, a place
+        return kind
 
     # -- changing -----------------------------------------------------------------------
     def update(self, delta: Observations) -> Changes:
@@ -557,9 +565,21 @@ class EntityTable:
         return (found >= rules.determined_min_articles
                 and found >= rules.determined_share * self._value_articles(value))
 
+    def _venue(self, value: str) -> bool:
+        """A one-word value (no acronym: "in NATO" is membership) that articles write after
+        a preposition of place with no determiner ("at Murrayfield") in at least
+        `venue_min_articles` articles and a `venue_share` of its count: where things
+        happen, so a place."""
+        words = fold(value).split()
+        if len(words) != 1 or is_acronym(value.strip(".,;:'\""), self.rules):
+            return False
+        found, rules = self.venues.get(words[0], 0), self.rules
+        return (found >= rules.venue_min_articles
+                and found >= rules.venue_share * self._value_articles(value))
+
     def _word_flags(self, value: str) -> tuple[bool, ...]:
         return (self._common_word(value), self._product(value), self._work(value),
-                self._determined(value))
+                self._determined(value), self._venue(value))
 
     def _count_case(self, delta: Observations) -> set[str]:
         """Apply the delta's word counts; return the values whose common-word or product

@@ -29,7 +29,10 @@ Thresholds (`thresholds` in the file):
   ("the film Vera Drake");
 - determined_share / determined_min_articles: a one-word person is no one's name (not
   listed) when at least this many articles, and this share of its count, write it after a
-  determiner as a whole noun phrase ("an Oscar for", "the Beatles and").
+  determiner as a whole noun phrase ("an Oscar for", "the Beatles and");
+- venue_share / venue_min_articles: a one-word organisation is a place (a venue) when at
+  least this many articles, and this share of its count, write it right after a word of
+  `venue_preps` with no determiner ("at Murrayfield").
 """
 from __future__ import annotations
 
@@ -49,7 +52,8 @@ _THRESHOLDS = {"token_similarity": float, "name_similarity": float,
                "common_word_min_articles": int, "name_share": float,
                "owned_share": float, "owned_min_articles": int,
                "work_share": float, "work_min_articles": int,
-               "determined_share": float, "determined_min_articles": int}
+               "determined_share": float, "determined_min_articles": int,
+               "venue_share": float, "venue_min_articles": int}
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,7 @@ class Rules:
     work_nouns: frozenset[str]
     phrase_ends: frozenset[str]
     pronouns: frozenset[str]
+    venue_preps: frozenset[str]
     token_similarity: float
     name_similarity: float
     surname_similarity: float
@@ -86,6 +91,8 @@ class Rules:
     work_min_articles: int
     determined_share: float
     determined_min_articles: int
+    venue_share: float
+    venue_min_articles: int
 
 
 def _fail(source: Path, what: str) -> None:
@@ -134,4 +141,5 @@ def load_rules(path: Path | str = RULES_FILE) -> Rules:
                  particles=words("particles"), org_generic=words("org_generic"),
                  acronym_skip=words("acronym_skip"), agent_words=words("agent_words"),
                  determiners=words("determiners"), work_nouns=words("work_nouns"),
-                 phrase_ends=words("phrase_ends"), pronouns=words("pronouns"), **limits)
+                 phrase_ends=words("phrase_ends"), pronouns=words("pronouns"),
+                 venue_preps=words("venue_preps"), **limits)

@@ -22,7 +22,9 @@ per word, the articles that write it
   Drake", "the album Hopes and Fears"): `work_titles(text)`, keyed by the folded run;
 - after a determiner, as a whole noun phrase ("an Oscar.", "the Beatles and", "his Oscar
   for"): `determined_words(text)`. A person's name takes none; a title, an award, a team
-  or a band does.
+  or a band does;
+- after a preposition of place with no determiner ("at Murrayfield", "in Gleneagles"):
+  `venue_words(text)`. An organisation that is mostly where things happen is a place.
 
 Words are keyed by `names.fold` (case and diacritics folded), as the table keys values.
 
@@ -38,6 +40,8 @@ Words are keyed by `names.fold` (case and diacritics folded), as the table keys 
     ['aviator', 'hopes and fears of keane']
     >>> sorted(determined_words("He won an Oscar. The Blair government and the Beatles in 1964"))
     ['beatles', 'oscar']
+    >>> sorted(venue_words("at Murrayfield, at the Stadium, in Gleneagles' hotel, at New York"))
+    ['murrayfield']
 """
 from __future__ import annotations
 
@@ -143,3 +147,15 @@ def _determined_pattern() -> re.Pattern:
     # Lowercase determiners only: "A Foley" in a line-up is an initial.
     return re.compile(r"\b(?:{})\s([A-Z][^\W\d_]+)(?=[.,;:!?)]|\s(?:{})\b)".format(
         alternatives(rules.determiners), alternatives(rules.phrase_ends)))
+
+
+def venue_words(text: str) -> set[str]:
+    """The keys of the capitalised words `text` writes right after a preposition of place
+    (`venue_preps`), alone: not the first word of a longer name, not possessive."""
+    return {word_key(w) for w in _venue_pattern().findall(text)}
+
+
+@lru_cache(maxsize=1)
+def _venue_pattern() -> re.Pattern:
+    preps = "|".join(map(re.escape, sorted(load_rules().venue_preps)))
+    return re.compile(r"\b(?:{})\s([A-Z][^\W\d_]+)\b(?![ \u00a0][A-Z]|['\u2019-])".format(preps))
