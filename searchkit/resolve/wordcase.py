@@ -1,5 +1,5 @@
-"""How an article writes its words: the evidence that a one-word "name" is a common word
-or a product.
+"""How an article writes its words: the evidence, counted over the corpus, that a "name"
+is a common word, a product, a work's title, no one's name or a venue.
 
 The small model tags capitalised common words as names when an article capitalises them
 ("the Budget", "Digital", "the House", "Closer"), and an article that never writes the
@@ -54,7 +54,8 @@ from .rules import load_rules
 #: A word of two letters or more, not glued to a web address, a handle or a hashtag
 #: ("www.budget.gov", "@budget", "#budget") nor the tail of a hyphenated word.
 _WORD = re.compile(r"(?<![\w@#/.\-])[^\W\d_]{2,}(?![\w@/]|\.\w)")
-#: "The Word" after a lowercase letter or a comma, semicolon or colon: mid-sentence.
+#: "The Word" after a letter or a comma, semicolon or colon: mid-sentence (after a
+#: capitalised word it is a title-case headline: `named_words` checks).
 _TITLED = re.compile(r"(?:(?<=[^\W\d_] )|(?<=[,;:] ))The ([^\W\d_]{2,})")
 #: A capitalised word no word comes before (it opens a sentence or a clause) followed by a
 #: word of speech or office ("Shell said", "Rank's chairman"): the words are data.
@@ -85,7 +86,7 @@ def lowercase_words(text: str) -> set[str]:
 
 def named_words(text: str) -> set[str]:
     """The keys of the words `text` uses as names: "The Word" in the middle of a sentence,
-    "Word said" opening a clause (see the module docstring)."""
+    "Word said" opening a clause, "of Word's" (see the module docstring)."""
     pronouns = load_rules().pronouns
     found = {word_key(w) for w in _agent_pattern().findall(text) if w.lower() not in pronouns}
     determiners = load_rules().determiners
