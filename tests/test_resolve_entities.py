@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 
 from searchkit.extraction.canonical import load_aliases
 from searchkit.resolve.edits import Edits, read_edits, write_edit
-from searchkit.resolve.entities import (COMMON_WORD, NO_ONE, PRODUCT, WORK, EntityTable,
-                                         Observations)
+from searchkit.resolve.entities import EntityTable, Observations
+from searchkit.resolve.evidence import COMMON_WORD, NO_ONE, PRODUCT, WORK
 from searchkit.resolve.lookup import Lookup
 from searchkit.resolve.names import compatible_given, fold, romanised, skeleton
 

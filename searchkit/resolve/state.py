@@ -29,7 +29,8 @@ from ..store.columns import decode, encode, span_column
 from .boilerplate import BoilerplateModel
 from .duplicates import DuplicateIndex, DuplicateSettings, hash_tokens, signatures
 from .edits import Edits, read_edits
-from .entities import WORD_COUNTS, EntityTable, Observations
+from .entities import EntityTable, Observations
+from .evidence import WORD_COUNTS
 from .near_duplicates import FEW, near_index
 
 #: Commits between two writes of the entities table and the boilerplate model within one
