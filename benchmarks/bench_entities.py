@@ -182,15 +182,15 @@ def org_slugs(names) -> set[str]:
     return {_SLUG_OF[k] for k in map(_org_key, names) if k in _SLUG_OF}
 
 
-def index_values(extractions) -> tuple[list[set[str]], list[list[str]]]:
+def index_values(extractions, texts) -> tuple[list[set[str]], list[list[str]]]:
     """Per article: surnames of its people and its organisations as the index lists them
     (entity resolution over the sample: display values, kinds by vote, junk dropped)."""
     from searchkit.extraction.canonical import load_aliases
     from searchkit.resolve.entities import EntityTable, Observations
 
     obs = Observations()
-    for ex in extractions:
-        obs.add_extraction(ex)
+    for ex, text in zip(extractions, texts):
+        obs.add_extraction(ex, text=text)
     table = EntityTable(aliases=load_aliases().groups())
     table.update(obs)
     people, orgs = [], []
@@ -420,7 +420,7 @@ def main(argv=None) -> int:
         print(f"{name:20s} all articles: P {p:.3f} R {r:.3f} F1 {f:.3f} | "
               f"{len(with_gold)} articles with gold people: P {p2:.3f} F1 {f2:.3f}")
 
-    index_people, index_orgs = index_values(extractions)
+    index_people, index_orgs = index_values(extractions, texts)
     p, r, _f = prf(index_people, gold_p)
     p2, _r2, f2 = prf([index_people[i] for i in with_gold], [gold_p[i] for i in with_gold])
     print(f"{'index (resolved)':20s} all articles: P {p:.3f} R {r:.3f} | "

@@ -44,8 +44,8 @@ def main(argv=None) -> int:
     if args.top_only:
         table = EntityTable(aliases=load_aliases().groups())
         whole = Observations()
-        for _a, ex in pairs:
-            whole.add_extraction(ex)
+        for a, ex in pairs:
+            whole.add_extraction(ex, text=a.text)
         table.update(whole)
         if args.out:
             _write_top(table, args.top, args.out)
@@ -60,8 +60,8 @@ def main(argv=None) -> int:
     aliases = load_aliases().groups()
 
     whole = Observations()
-    for _a, ex in pairs:
-        whole.add_extraction(ex)
+    for a, ex in pairs:
+        whole.add_extraction(ex, text=a.text)
     t = time.perf_counter()
     table = EntityTable(aliases=aliases)
     table.update(whole)
@@ -71,8 +71,8 @@ def main(argv=None) -> int:
     inc = EntityTable(aliases=aliases)
     for i in range(0, len(pairs), args.batch):
         delta = Observations()
-        for _a, ex in pairs[i:i + args.batch]:
-            delta.add_extraction(ex)
+        for a, ex in pairs[i:i + args.batch]:
+            delta.add_extraction(ex, text=a.text)
         inc.update(delta)
     incremental = time.perf_counter() - t
     same = _partition(inc) == _partition(table)

@@ -25,21 +25,21 @@ pairs = doc_cache.extractions(corpus)
 print(f"extraction over the cached parse: {time.perf_counter() - t:.0f} s for {len(pairs)} articles", flush=True)
 aliases = load_aliases().groups()
 whole = Observations()
-for _a, ex in pairs: whole.add_extraction(ex)
+for a, ex in pairs: whole.add_extraction(ex, text=a.text)
 t = time.perf_counter(); table = EntityTable(aliases=aliases); table.update(whole); scratch = time.perf_counter() - t
 print(f"{len(table.counts)} distinct values, {len(table.entities)} entities; from scratch {scratch:.1f} s", flush=True)
 def inc(batch, start=0, base=None):
     tb = base or EntityTable(aliases=aliases); t = time.perf_counter(); n = 0
     for i in range(start, len(pairs), batch):
         d = Observations()
-        for _a, ex in pairs[i:i + batch]: d.add_extraction(ex)
+        for a, ex in pairs[i:i + batch]: d.add_extraction(ex, text=a.text)
         tb.update(d); n += 1
     return tb, time.perf_counter() - t, n
 tb, t1000, n = inc(1000)
 print(f"as articles arrive, batches of 1,000: {t1000:.1f} s over {n} batches", flush=True)
 base = EntityTable(aliases=aliases); d = Observations()
 tail = min(2048, len(pairs) // 2)
-for _a, ex in pairs[:len(pairs) - tail]: d.add_extraction(ex)
+for a, ex in pairs[:len(pairs) - tail]: d.add_extraction(ex, text=a.text)
 base.update(d)
 tb64, t64, n64 = inc(64, start=len(pairs) - tail, base=base)
 print(f"last {tail} articles in batches of 64 onto the table of the first {len(pairs)-tail}: {t64:.1f} s over {n64} batches ({1000*t64/tail:.1f} ms/article)", flush=True)

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from searchkit.extraction.canonical import load_aliases
 from searchkit.resolve.edits import Edits, read_edits, write_edit
 from searchkit.resolve.entities import EntityTable, Observations
+from searchkit.resolve.evidence import COMMON_WORD, NO_ONE, PRODUCT, WORK
 from searchkit.resolve.lookup import Lookup
 from searchkit.resolve.names import compatible_given, fold, romanised, skeleton
 
@@ -147,6 +148,83 @@ def test_a_contested_one_word_person_with_no_full_name_in_the_index_is_not_liste
     assert again.unlisted == table.unlisted and again.entity("Premiership") is None
 
 
+def test_a_word_the_corpus_writes_lowercase_is_a_common_word_and_not_listed():
+    prose = [{"text": "The budget was cut, shell prices rose and reading fell; time passed."}] * 8
+    named = [{"orgs": ["Budget"], "text": "He spoke on the Budget."},
+             {"orgs": ["Budget"], "text": "In his Budget."},
+             {"orgs": ["Time"], "text": "Ask for Time."},
+             {"orgs": ["Shell"], "text": "Shell said profits rose."},
+             {"orgs": ["Times"], "text": "He told The Times; times change."},
+             {"places": ["Reading"], "text": "A match in Reading."},
+             {"orgs": ["LeT", "Budget Air"], "text": "let it be; LeT and Budget Air."}]
+    table = table_of(prose + named)
+    for value in ("Budget", "Time"):
+        assert table.entity(value) is None and table.unlisted[value] == COMMON_WORD, value
+    # Written lowercase as often, but used as a name, known as a place, camel case, or
+    # a name of several words: listed.
+    for value in ("Shell", "Times", "Reading", "LeT", "Budget Air"):
+        assert table.entity(value) is not None, value
+    # The counts are part of the saved table: updates go on from where they were.
+    again = EntityTable.from_dict(json.loads(json.dumps(table.to_dict())), aliases=ALIASES)
+    assert again.case_counted and again.lowercase == table.lowercase
+    more = Observations()
+    for _ in range(12):
+        more.add_article(orgs=["Budget"], text="On the Budget.")
+    again.update(more)
+    assert again.entity("Budget") is not None  # now named more often than written lowercase
+    assert partition(again) == partition(table_of(prose + named + [
+        {"orgs": ["Budget"], "text": "On the Budget."}] * 12))
+
+
+def test_a_one_word_org_named_as_an_organisations_is_a_product_not_listed():
+    apple = [{"orgs": ["Apple", "iPod"], "text": "Apple's iPod sold well."}] * 3
+    russia = [{"orgs": ["Interfax"], "places": ["Russia"],
+               "text": "Russia's Interfax reported it."}] * 3
+    table = table_of(apple + [{"orgs": ["iPod"], "text": "An iPod."}] * 4 + russia)
+    assert table.entity("iPod") is None and table.unlisted["iPod"] == PRODUCT
+    # A place owns no product, and an owner must be one of the article's organisations.
+    assert table.entity("Interfax") is not None and table.entity("Apple") is not None
+    # Named so in too few of its articles (3 of 20): listed.
+    assert table_of(apple + [{"orgs": ["iPod"], "text": "An iPod."}] * 17).entity("iPod")
+
+
+def test_a_value_written_after_a_word_for_a_work_is_a_title_not_listed():
+    film = [{"orgs": ["Vera Drake"], "text": "Leigh's film Vera Drake won."}] * 2
+    table = table_of(film + [{"orgs": ["Vera Drake"], "text": "Vera Drake won."}] * 3
+                     + [{"people": ["Imelda Staunton"], "text": "She starred in the film."}])
+    assert table.entity("Vera Drake") is None and table.unlisted["Vera Drake"] == WORK
+    assert table.entity("Imelda Staunton") is not None
+    # Once, or in too few of its articles: listed.
+    assert table_of(film[:1] + [{"orgs": ["Vera Drake"]}]).entity("Vera Drake")
+    assert table_of(film + [{"orgs": ["Vera Drake"]}] * 9).entity("Vera Drake")
+
+
+def test_a_one_word_person_written_after_a_determiner_is_no_ones_name():
+    award = [{"people": ["Oscar"], "text": "She won an Oscar for it."}] * 2
+    table = table_of(award + [{"people": ["Oscar"], "text": "Oscar night."}] * 3
+                     + [{"people": ["Foley"], "text": "Line-up: A Foley, B Smith."}] * 3
+                     + [{"people": ["Blair"], "text": "The Blair government and Blair."}] * 3)
+    assert table.entity("Oscar") is None and table.unlisted["Oscar"] == NO_ONE
+    # An initial in a line-up is no determiner; a name as a modifier is no noun phrase.
+    assert table.entity("Foley") is not None and table.entity("Blair") is not None
+
+
+def test_a_one_word_org_mostly_written_after_at_is_a_place():
+    stadium = [{"orgs": ["Murrayfield"], "text": "Scotland lost at Murrayfield."}] * 3
+    table = table_of(stadium + [{"orgs": ["Murrayfield"]}]
+                     + [{"orgs": ["NATO"], "text": "Troops in NATO drilled."}] * 3
+                     + [{"orgs": ["Microsoft"], "text": "He works at Microsoft."}] * 2)
+    assert table.entity("Murrayfield").kind == "place"
+    # An acronym is no venue ("in NATO"); too few articles make no venue.
+    assert table.entity("NATO").kind == "org" and table.entity("Microsoft").kind == "org"
+    # Joined spellings get one kind, and the kind follows the counts as they change.
+    less = Observations()
+    for _ in range(4):
+        less.add_article(orgs=["Murrayfield"], text="Murrayfield said so.")
+    table.update(less)
+    assert table.entity("Murrayfield").kind == "org"
+
+
 def test_an_acronym_votes_person_or_org_unless_the_alias_data_makes_it_a_place():
     table = table_of([{"places": ["ICCO"]}] * 3 + [{"orgs": ["ICCO"]}] + [{"places": ["UAE"]}])
     assert table.entity("ICCO").kind == "org"
@@ -257,7 +335,12 @@ def test_a_bad_edit_section_names_the_file(tmp_path):
 GIVEN = ["Boris", "Lyndon", "Olga", "Ahmed", "Kenji", "Maria", "Dmitry", "Oleksandr"]
 SURNAME = ["Johnson", "Zelenskyy", "Zelensky", "Zełenski", "Peskov", "Pieskov", "Kuleba"]
 ORGS = ["ICC", "International Criminal Court", "al-Qaeda", "Al Qaida", "Wagner",
-        "Wagner Group", "UN Security Council", "United Nations Security Council", "UNSC"]
+        "Wagner Group", "UN Security Council", "United Nations Security Council", "UNSC",
+        "Budget", "Shell"]
+#: Texts whose word cases decide whether "Budget" and "Shell" are common words or products.
+TEXTS = ["", "the budget and the shell", "A budget.", "Shell said so.", "He told The Budget.",
+         "The ICC's Budget, Wagner's Shell.", "The film Wagner, the album Shell.",
+         "A Johnson, a Johnson in Kyiv.", "Talks at Wagner, at Shell and at Budget."]
 name_st = st.one_of(st.builds(lambda g, s: f"{g} {s}", st.sampled_from(GIVEN),
                               st.sampled_from(SURNAME)), st.sampled_from(SURNAME))
 article_st = st.fixed_dictionaries({
@@ -266,7 +349,8 @@ article_st = st.fixed_dictionaries({
     "places": st.lists(st.sampled_from(["Kyiv", "Kiev", "Kharkiv", "Johnson"]), max_size=2),
     "acronyms": st.lists(st.sampled_from([("ICC", "International Criminal Court"),
                                           ("UNSC", "United Nations Security Council")]),
-                         max_size=1)})
+                         max_size=1),
+    "text": st.sampled_from(TEXTS)})
 PROPS = settings(max_examples=60, deadline=None,
                  suppress_health_check=[HealthCheck.too_slow])
 
@@ -332,3 +416,47 @@ def test_ids_persist_for_clusters_that_persist(articles):
     for e in table.entities.values():
         if e.id not in changes.changed:
             assert before.get(e.value) == e.id
+
+
+def test_an_index_counts_word_cases_as_articles_arrive_and_leave(tmp_path):
+    """The writer counts each article's word cases with its names, and uncounts them
+    when the article is deleted: "Budget" is listed again once the prose is gone."""
+    import searchkit
+
+    from conftest import write_jsonl
+
+    named = [{"id": f"b{i}", "text": "On the Budget.", "orgs": ["Budget"]} for i in range(2)]
+    prose = [{"id": f"p{i}", "text": "The budget was cut again."} for i in range(5)]
+    index = tmp_path / "ix"
+    searchkit.index_paths([str(write_jsonl(tmp_path / "a.jsonl", named + prose))],
+                          index_dir=index, extract=False)
+    orgs = lambda: [e["value"] for e in searchkit.open_index(index).entities("org")]  # noqa: E731
+    assert "Budget" not in orgs()
+    searchkit.delete([r["id"] for r in prose], index_dir=index)
+    assert orgs() == ["Budget"]
+
+
+def test_a_table_saved_before_word_cases_were_counted_is_recounted_by_the_writer(tmp_path):
+    """An index written by an older searchkit (its table without word counts) learns them
+    from the stored articles the first time a writer opens it."""
+    import searchkit
+
+    from conftest import write_jsonl
+
+    records = [{"id": f"b{i}", "text": "On the Budget.", "orgs": ["Budget"]} for i in range(2)] \
+        + [{"id": f"p{i}", "text": "The budget was cut again."} for i in range(5)]
+    index = tmp_path / "ix"
+    searchkit.index_paths([str(write_jsonl(tmp_path / "a.jsonl", records))], index_dir=index,
+                          extract=False)
+    [saved] = list(index.glob("store-*/entities-*.json"))
+    old = json.loads(saved.read_text(encoding="utf-8"))
+    for name in ("lowercase", "named", "owned", "titles"):
+        del old[name]
+    saved.write_text(json.dumps(old), encoding="utf-8")
+    # A new article makes the writer open the table: it counts every stored text again.
+    searchkit.index_paths([str(write_jsonl(tmp_path / "b.jsonl", [
+        {"id": "n1", "text": "Nothing.", "orgs": ["Budget"]}]))], index_dir=index, extract=False)
+    orgs = [e["value"] for e in searchkit.open_index(index).entities("org")]
+    assert "Budget" not in orgs
+    [latest] = sorted(index.glob("store-*/entities-*.json"), key=lambda p: p.stat().st_mtime)[-1:]
+    assert json.loads(latest.read_text(encoding="utf-8"))["lowercase"]["budget"] == 5

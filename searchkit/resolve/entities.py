@@ -3,12 +3,17 @@
 Input is an inventory of observations: (value, kind) pairs with article counts, where the
 value is the canonical name extraction gave and the kind what extraction made of it in
 those articles, plus acronym definitions found in the corpus ("International Criminal
-Court (ICC)"). With the alias data and the user's edits, the table clusters the values
+Court (ICC)") and how many articles write each word lowercase, use it as a name or name it
+as an organisation's product (`wordcase.py`).
+With the alias data and the user's edits, the table clusters the values
 (see `blocks.py` for the rules), gives each entity a kind by vote (a name that is a person
 in most of its articles is a person everywhere), a display value (the alias entry, the
 user's name, else the most used full form) and a stable id, and flags junk values. A
 cluster with too little evidence to list (a one-word "person" no full name backs, that
-other articles call something else) is kept out of the entities, in `unlisted`.
+other articles call something else; a one-word value whose word the corpus mostly writes
+lowercase: "Budget", "Digital"; a one-word "organisation" or "place" that articles name as
+an organisation's: "Apple's iPod"; a work's title: "the film Vera Drake") is kept out of
+the entities, in `unlisted`.
 
 It is incremental: `update(delta)` applies article additions and removals and re-resolves
 only the blocks whose values changed, so its cost follows the change, not the index.
@@ -39,6 +44,9 @@ from .lookup import Lookup
 from .names import fold, is_acronym, parse_name, same_surname, surname_word
 from ..facetspec import NAME_FACETS
 from .rules import Rules, load_rules
+from .evidence import WORD_COUNTS, WordEvidence
+from .wordcase import (determined_words, lowercase_words, named_words, owned_words,
+                       venue_words, work_titles)
 
 #: Entity kinds and facet field -> kind, from the facet table.
 KINDS = tuple(spec.entity_kind for spec in NAME_FACETS)
@@ -46,7 +54,7 @@ FACET_KINDS = {spec.name: spec.entity_kind for spec in NAME_FACETS}
 FORMAT_VERSION = 1
 #: Bumped when the resolution logic changes, so that a writer re-resolves saved tables
 #: (through the rules digest) while readers keep reading them.
-RESOLVER_VERSION = 3
+RESOLVER_VERSION = 4
 #: (kind, canonical) -> every name the alias data lists for it.
 AliasGroups = Mapping[tuple[str, str], Iterable[str]]
 
@@ -74,33 +82,60 @@ class Entity:
 
 @dataclass
 class Observations:
-    """A change to the inventory: (value, kind) and acronym-definition article counts.
+    """A change to the inventory: (value, kind), acronym-definition and word-case article
+    counts.
 
     Counts may be negative (articles deleted or re-extracted).
     """
 
     values: Counter = field(default_factory=Counter)  # (value, kind) -> articles
     acronyms: Counter = field(default_factory=Counter)  # (short, long) -> articles
+    lowercase: Counter = field(default_factory=Counter)  # word key -> articles writing it so
+    named: Counter = field(default_factory=Counter)  # word key -> articles using it as a name
+    owned: Counter = field(default_factory=Counter)  # word key -> articles: "Apple's iPod"
+    titles: Counter = field(default_factory=Counter)  # folded title -> articles: "film X"
+    determined: Counter = field(default_factory=Counter)  # word key -> articles: "an Oscar."
+    venues: Counter = field(default_factory=Counter)  # word key -> articles: "at Murrayfield"
 
     def add_article(self, *, people: Iterable[str] = (), places: Iterable[str] = (),
                     orgs: Iterable[str] = (), acronyms: Iterable[tuple[str, str]] = (),
-                    sign: int = 1) -> None:
-        """Count one article's facet values (each once) and acronym definitions."""
+                    text: str = "", sign: int = 1) -> None:
+        """Count one article's facet values (each once), acronym definitions and how its
+        `text` writes its words."""
         for kind, names in (("person", people), ("place", places), ("org", orgs)):
             for name in set(names):
                 self.values[name, kind] += sign
         for pair in set(map(tuple, acronyms)):
             self.acronyms[pair] += sign
+        if text:
+            self.add_text(text, orgs=orgs, sign=sign)
+
+    def add_text(self, text: str, *, orgs: Iterable[str] = (), sign: int = 1) -> None:
+        """Count how one article's text writes its words (`orgs`: its organisation values,
+        the owners `owned_words` looks for)."""
+        for word in lowercase_words(text):
+            self.lowercase[word] += sign
+        for word in named_words(text):
+            self.named[word] += sign
+        for word in owned_words(text, set(orgs)):
+            self.owned[word] += sign
+        for title in work_titles(text):
+            self.titles[title] += sign
+        for word in determined_words(text):
+            self.determined[word] += sign
+        for word in venue_words(text):
+            self.venues[word] += sign
 
     def remove_article(self, **facets) -> None:
         """Uncount one article (the same arguments as `add_article`)."""
         self.add_article(**facets, sign=-1)
 
-    def add_extraction(self, extraction, *, sign: int = 1) -> None:
-        """Count one `Extraction` (its facet values and acronym definitions)."""
+    def add_extraction(self, extraction, *, text: str = "", sign: int = 1) -> None:
+        """Count one `Extraction` (its facet values and acronym definitions) and the
+        `text` it was extracted from."""
         facets = extraction.facets()
         self.add_article(**{name: facets[name] for name in FACET_KINDS},
-                         acronyms=getattr(extraction, "acronyms", ()), sign=sign)
+                         acronyms=getattr(extraction, "acronyms", ()), text=text, sign=sign)
 
 
 @dataclass
@@ -112,7 +147,7 @@ class Changes:
     removed: set[str] = field(default_factory=set)  # ids that no longer exist
 
 
-class EntityTable:
+class EntityTable(WordEvidence):
     """Clusters of values into entities, kept current incrementally (module docstring).
 
     `aliases` maps (kind, canonical) to the names the alias data lists for it
@@ -130,9 +165,18 @@ class EntityTable:
         self.entity_of: dict[str, str] = {}  # value -> entity id
         self.junk: dict[str, str] = {}  # value -> why it is no name
         self.unlisted: dict[str, str] = {}  # value -> why its cluster has too little evidence
+        self.lowercase: dict[str, int] = {}  # word key -> articles writing it lowercase
+        self.named: dict[str, int] = {}  # word key -> articles using it as a name (wordcase)
+        self.owned: dict[str, int] = {}  # word key -> articles naming it an organisation's
+        self.titles: dict[str, int] = {}  # folded title -> articles writing "the film X"
+        self.determined: dict[str, int] = {}  # word key -> articles writing "an Oscar."
+        self.venues: dict[str, int] = {}  # word key -> articles writing "at Murrayfield"
+        #: False for a table saved before word cases were counted (its writer counts them).
+        self.case_counted = True
         self.next_id = 1
         self._keys: dict[str, set[str]] | None = None  # value -> blocking keys
         self._holders: dict[str, set[str]] = {}  # key -> values
+        self._by_word: dict[str, set[str]] | None = None  # folded form -> values
         self._lookup: Lookup | None = None
         self._set_rules(aliases or {}, edits or Edits())
 
@@ -175,7 +219,10 @@ class EntityTable:
             # "ICCO" tagged a place: acronyms of places are few and the alias data lists
             # them ("US", "UAE"); any other acronym is a person's or an organisation's.
             kinds = {k: n for k, n in kinds.items() if k != "place"}
-        return max(KINDS, key=lambda k: (kinds.get(k, 0), -KINDS.index(k)))
+        kind = max(KINDS, key=lambda k: (kinds.get(k, 0), -KINDS.index(k)))
+        if kind == "org" and self._venue(value):
+            return "place"  # "at Murrayfield", "at Twickenham": a stadium, a place
+        return kind
 
     # -- changing -----------------------------------------------------------------------
     def update(self, delta: Observations) -> Changes:
@@ -194,6 +241,7 @@ class EntityTable:
             if not kinds:
                 del self.counts[value]
             touched.add(value)
+            self._index_word(value)
         for (short, long), n in delta.acronyms.items():
             if n == 0:
                 continue
@@ -204,6 +252,7 @@ class EntityTable:
             if not shorts:
                 del self.definitions[long]
             touched.update((short, long))
+        touched |= self._count_case(delta)
         return self._refresh(touched)
 
     def set_rules(self, *, aliases: AliasGroups | None = None,
@@ -235,6 +284,7 @@ class EntityTable:
                 "definitions": self.definitions,
                 "entities": [e.to_dict() for e in self.list()],
                 "junk": self.junk, "unlisted": self.unlisted,
+                **{name: getattr(self, name) for name in WORD_COUNTS},
                 "lookup": self._lookups().to_dict()}
 
     @classmethod
@@ -249,12 +299,16 @@ class EntityTable:
         # A stale_ok table is read, not changed: it takes the loaded dicts as they are
         # (copying them was most of the query path's load time).
         own = (lambda d: {k: dict(v) for k, v in d.items()}) if not stale_ok else (lambda d: d)
+        own_counts = dict if not stale_ok else (lambda d: d)
         table.counts = own(data["counts"])
         # In place: the block context holds this very dict.
         table.definitions.update(own(data["definitions"]))
         table.next_id = int(data["next_id"])
         table.junk = dict(data["junk"])
         table.unlisted = dict(data.get("unlisted", {}))
+        for name in WORD_COUNTS:
+            setattr(table, name, own_counts(data.get(name, {})))
+        table.case_counted = all(name in data for name in WORD_COUNTS)
         entity_of = table.entity_of
         for e in data["entities"]:
             entity = Entity(e["id"], e["kind"], e["value"], e["variants"],
@@ -372,7 +426,8 @@ class EntityTable:
                 if kind == "person" and surnames is None:
                     surnames = {surname_word(parse_name(v)) for v in block
                                 if parse_name(v).full}
-                reason = self._too_little_evidence(cluster, kind, surnames or set())
+                reason = (self._too_little_evidence(cluster, kind, surnames or set())
+                          or self._word_evidence_reason(cluster, kind, surnames or set()))
                 if reason:
                     self.unlisted.update(dict.fromkeys(cluster, reason))
                 else:
@@ -398,13 +453,19 @@ class EntityTable:
             return ""
         if all(set(self.counts.get(v, {})) <= {"person"} for v in cluster):
             return ""
-        named = self.edits.named()
-        if any(fold(v) in self._ctx.alias_of or fold(v) in named for v in cluster):
-            return ""
-        words = {surname_word(parse_name(v)) for v in cluster}
-        if any(same_surname(w, s, self.rules) for w in words for s in surnames):
+        if self._named(cluster) or self._a_surname(cluster, surnames):
             return ""
         return "one word, no full name in the index"
+
+    def _named(self, cluster: list[str]) -> bool:
+        """Whether the alias data or the user's edits name a value of the cluster."""
+        named = self.edits.named()
+        return any(fold(v) in self._ctx.alias_of or fold(v) in named for v in cluster)
+
+    def _a_surname(self, cluster: list[str], surnames: set[str]) -> bool:
+        """Whether a value of the cluster is one of the surnames of full names."""
+        words = {surname_word(parse_name(v)) for v in cluster}
+        return any(same_surname(w, s, self.rules) for w in words for s in surnames)
 
     def _components(self, seeds: set[str]) -> set[str]:
         """Every live value connected to a seed through shared keys."""

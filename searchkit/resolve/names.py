@@ -191,14 +191,26 @@ def alike(a: str, b: str, rules: Rules | None = None) -> bool:
     return Levenshtein.normalized_similarity(fold(a), fold(b)) >= rules.name_similarity
 
 
+#: Generic words this long or shorter are legal forms or articles wherever they stand.
+LEGAL_FORM_LETTERS = 3
+
+
 @lru_cache(maxsize=200_000)
 def org_core(value: str, rules: Rules | None = None) -> str:
-    """An organisation's name without generic words ("Wagner Group" -> "wagner")."""
+    """An organisation's name without generic words ("Wagner Group" -> "wagner").
+
+    A generic word of more than 3 letters that starts the name stays: the name is made of
+    it ("Companies House" is not "House", "Group 4" not "4"); a short one there is a legal
+    form or an article ("N.V. Philips", "AB Volvo", "The Independent").
+    """
     rules = rules or load_rules()
-    text = f" {fold(value)} "
+    words = fold(value).split()
+    keep_first = bool(words) and len(words[0]) > LEGAL_FORM_LETTERS and len(words) > 1
+    first = words[:1] if keep_first else []
+    rest = f" {' '.join(words[1:] if keep_first else words)} "
     for word in _longest_first(rules.org_generic):
-        text = text.replace(f" {word} ", " ")
-    return " ".join(text.split())
+        rest = rest.replace(f" {word} ", " ")
+    return " ".join(first + rest.split())
 
 
 @lru_cache(maxsize=8)

@@ -30,6 +30,7 @@ from .boilerplate import BoilerplateModel
 from .duplicates import DuplicateIndex, DuplicateSettings, hash_tokens, signatures
 from .edits import Edits, read_edits
 from .entities import EntityTable, Observations
+from .evidence import WORD_COUNTS
 from .near_duplicates import FEW, near_index
 
 #: Commits between two writes of the entities table and the boilerplate model within one
@@ -140,7 +141,7 @@ class IndexTables:
             delta.remove_article(**names)
         for row in added:
             delta.add_article(**_row_names(row))
-        if delta.values or delta.acronyms:
+        if delta.values or delta.acronyms or any(getattr(delta, n) for n in WORD_COUNTS):
             self.entities.update(delta)
             self._dirty.add("entities")
         self._unsaved_commits += 1
@@ -188,9 +189,12 @@ class IndexTables:
                     self._dirty.add("entities")
             else:
                 self._entities = EntityTable(aliases=aliases, edits=edits)
-            if (self._manifest or {}).get("entities_stale") and self._snapshot is not None:
-                # A run ended before writing the table: count the articles again.
+            stale = (self._manifest or {}).get("entities_stale")
+            if (stale or not self._entities.case_counted) and self._snapshot is not None:
+                # A run ended before writing the table, or the table was saved before word
+                # cases were counted: count the articles again.
                 self._entities.update(_resync(self._entities, inventory(self._snapshot)))
+                self._entities.case_counted = True
                 self._dirty.add("entities")
         return self._entities
 
@@ -282,8 +286,12 @@ class IndexTables:
 
 def inventory(snapshot) -> Observations:
     """What the entities table counts, read from the columns: articles per (value, kind)
-    and per acronym definition, over the live articles."""
+    and per acronym definition, over the live articles; and how their texts write their
+    words, read from the stored payloads (every live article's: a recovery path)."""
     found = Observations()
+    org_column = next(spec.column for spec in NAME_FACETS if spec.entity_kind == "org")
+    for doc in np.flatnonzero(snapshot.live).tolist():
+        found.add_text(_stored_text(snapshot, doc), orgs=snapshot.doc_values(org_column, doc))
     for spec in NAME_FACETS:
         view = snapshot.list_view(spec.column)
         live = snapshot.live[view.docs]
@@ -309,7 +317,17 @@ def _resync(table: EntityTable, counted: Observations) -> Observations:
     defined = {(s, l): n for l, shorts in table.definitions.items() for s, n in shorts.items()}
     for key in set(defined) | set(counted.acronyms):
         delta.acronyms[key] = counted.acronyms.get(key, 0) - defined.get(key, 0)
+    for name in WORD_COUNTS:
+        have_words, counted_words, change = (getattr(table, name), getattr(counted, name),
+                                             getattr(delta, name))
+        for word in set(have_words) | set(counted_words):
+            change[word] = counted_words.get(word, 0) - have_words.get(word, 0)
     return delta
+
+
+def _stored_text(snapshot, doc: int) -> str:
+    stored = snapshot.payload(doc)
+    return (stored or {}).get("article", {}).get("text", "") or ""
 
 
 def _row_names(row) -> dict[str, Any]:
@@ -317,7 +335,8 @@ def _row_names(row) -> dict[str, Any]:
     by_kind = {spec.entity_kind: [] for spec in NAME_FACETS}
     for value, kind in row.names:
         by_kind[kind].append(value)
-    return {**{s.name: by_kind[s.entity_kind] for s in NAME_FACETS}, "acronyms": list(row.acronyms)}
+    return {**{s.name: by_kind[s.entity_kind] for s in NAME_FACETS}, "acronyms": list(row.acronyms),
+            "text": row.payload["article"]["text"]}
 
 
 def removed_names(snapshot, docs: Iterable[int]) -> dict[str, dict[str, list[str]]]:
@@ -327,7 +346,8 @@ def removed_names(snapshot, docs: Iterable[int]) -> dict[str, dict[str, list[str
         names = {spec.name: snapshot.doc_values(spec.column, doc) for spec in NAME_FACETS}
         shorts = snapshot.doc_values("acronyms.short", doc)
         longs = snapshot.doc_values("acronyms.long", doc)
-        out[snapshot.id_of(doc)] = {**names, "acronyms": list(zip(shorts, longs))}
+        out[snapshot.id_of(doc)] = {**names, "acronyms": list(zip(shorts, longs)),
+                                    "text": _stored_text(snapshot, doc)}
     return out
 
 
