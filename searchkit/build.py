@@ -84,6 +84,8 @@ def iter_build(paths: Iterable[str], *, index_dir: str | Path = "index", extract
     seen: dict[str, str] = {}
     tables = index_tables(index_dir, aliases)
     with IndexWriter(index_dir, rebuild=rebuild, tables=tables) as writer:
+        if not rebuild and tables.outdated():  # a new searchkit's rules apply to what is there
+            writer.touch()
         if extract and stdin is None:
             # A first pass counts repeated passages, so that boilerplate is blanked even in
             # the first articles of a source (it costs a read, far less than the NLP).

@@ -210,11 +210,12 @@ class Names(ValueList):
 
     def _group(self, value: str, column_kind: str, group_of_id: dict[str, int]) -> int:
         """The facet's group of a value: its entity's, when the entity is of this kind; a
-        value the table does not know yet (a run still writing it) stands for itself."""
+        value the table does not know yet (a run still writing it) stands for itself.
+        Junk and values the table does not list (a common word, a product...) are none."""
         entity = self.table.entity(value)
         if entity is not None:
             key, kind = entity.id, entity.kind
-        elif value not in self.table.junk:
+        elif value not in self.table.junk and value not in self.table.unlisted:
             key, kind = f"value:{value}", column_kind
         else:
             return -1

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from searchkit.extraction.canonical import load_aliases
 from searchkit.resolve.edits import Edits, read_edits, write_edit
-from searchkit.resolve.entities import EntityTable, Observations
+from searchkit.resolve.entities import OFF_MAP, EntityTable, Observations
 from searchkit.resolve.evidence import COMMON_WORD, NO_ONE, PRODUCT, WORK
 from searchkit.resolve.lookup import Lookup
 from searchkit.resolve.names import compatible_given, fold, romanised, skeleton
@@ -146,6 +146,16 @@ def test_a_contested_one_word_person_with_no_full_name_in_the_index_is_not_liste
     assert table.entity("Lennon") is not None
     again = EntityTable.from_dict(json.loads(json.dumps(table.to_dict())), aliases=ALIASES)
     assert again.unlisted == table.unlisted and again.entity("Premiership") is None
+
+
+def test_a_place_no_map_holds_is_not_listed_and_a_place_named_after_one_is():
+    articles = [{"places": ["West", "Kyiv"]}, {"places": ["the West"]}, {"places": ["Earth"]},
+                {"places": ["Mars", "West Bank"]}, {"places": ["South Africa", "North"]}]
+    table = table_of(articles * 3)
+    for value in ("West", "the West", "Earth", "Mars", "North"):
+        assert table.entity(value) is None and table.unlisted[value] == OFF_MAP, value
+    for value in ("Kyiv", "West Bank", "South Africa"):
+        assert table.entity(value) is not None, value
 
 
 def test_a_word_the_corpus_writes_lowercase_is_a_common_word_and_not_listed():
@@ -431,9 +441,36 @@ def test_an_index_counts_word_cases_as_articles_arrive_and_leave(tmp_path):
     searchkit.index_paths([str(write_jsonl(tmp_path / "a.jsonl", named + prose))],
                           index_dir=index, extract=False)
     orgs = lambda: [e["value"] for e in searchkit.open_index(index).entities("org")]  # noqa: E731
-    assert "Budget" not in orgs()
+    facet = lambda: [v.value for v in searchkit.open_index(index).facet_values("orgs")]  # noqa: E731
+    assert "Budget" not in orgs() and "Budget" not in facet()  # what a reader filters by too
     searchkit.delete([r["id"] for r in prose], index_dir=index)
-    assert orgs() == ["Budget"]
+    assert orgs() == ["Budget"] and facet() == ["Budget"]
+
+
+def test_a_rerun_with_nothing_changed_resolves_by_the_new_rules(tmp_path, monkeypatch):
+    """An index resolved by an older searchkit (another RESOLVER_VERSION) is re-resolved
+    by the next `index` run even when every article is unchanged."""
+    import searchkit
+    from searchkit.resolve import entities as entities_module
+
+    from conftest import write_jsonl
+
+    records = [{"id": f"b{i}", "text": "On the Budget.", "orgs": ["Budget"]} for i in range(2)] \
+        + [{"id": f"p{i}", "text": "The budget was cut again."} for i in range(5)]
+    source, index = write_jsonl(tmp_path / "a.jsonl", records), tmp_path / "ix"
+    with monkeypatch.context() as old_version:
+        old_version.setattr(entities_module, "RESOLVER_VERSION", -1)
+        searchkit.index_paths([str(source)], index_dir=index, extract=False)
+    table = lambda: json.loads(max(index.glob("store-*/entities-*.json"),  # noqa: E731
+                                   key=lambda p: p.stat().st_mtime).read_text(encoding="utf-8"))
+    stale = table()["rules"]
+    summary = searchkit.index_paths([str(source)], index_dir=index, extract=False)
+    assert summary.indexed == 0 and summary.unchanged == len(records)
+    current = table()["rules"]
+    assert current != stale
+    tables = sorted(index.glob("store-*/entities-*.json"))
+    searchkit.index_paths([str(source)], index_dir=index, extract=False)
+    assert sorted(index.glob("store-*/entities-*.json")) == tables  # up to date: not written again
 
 
 def test_a_table_saved_before_word_cases_were_counted_is_recounted_by_the_writer(tmp_path):

@@ -55,6 +55,8 @@ FORMAT_VERSION = 1
 #: Bumped when the resolution logic changes, so that a writer re-resolves saved tables
 #: (through the rules digest) while readers keep reading them.
 RESOLVER_VERSION = 4
+#: Why a "place" that no map holds (a bare compass point, a body in space) is not listed.
+OFF_MAP = "no place on a map: a compass point or a body in space (rules: off_map)"
 #: (kind, canonical) -> every name the alias data lists for it.
 AliasGroups = Mapping[tuple[str, str], Iterable[str]]
 
@@ -443,12 +445,15 @@ class EntityTable(WordEvidence):
     def _too_little_evidence(self, cluster: list[str], kind: str, surnames: set[str]) -> str:
         """Why a cluster is no entity to list, or "" when it is one.
 
-        A "person" known by one word only, which is neither in the alias data nor the
+        A "place" that is only a compass point or a body in space ("the West": the bloc;
+        "Earth") says where nothing is. A "person" known by one word only, which is neither in the alias data nor the
         user's edits nor the surname of any full name in the index, and which other
         articles call a place or an organisation, is the small model's guess at a
         capitalised word ("Premiership", "Everton", "Yukos", "Welsh"). One always called a
         person stays: a real person known by one name ("Subroto", "Bono").
         """
+        if kind == "place" and all(_without_article(fold(v)) in self.rules.off_map for v in cluster):
+            return OFF_MAP
         if kind != "person" or any(len(fold(v).split()) > 1 for v in cluster):
             return ""
         if all(set(self.counts.get(v, {})) <= {"person"} for v in cluster):
@@ -555,3 +560,7 @@ class EntityTable(WordEvidence):
         if self._lookup is None:
             self._lookup = Lookup(self.entities.values(), self.rules)
         return self._lookup
+
+
+def _without_article(folded: str) -> str:
+    return folded[4:] if folded.startswith("the ") else folded

@@ -72,6 +72,7 @@ class Rules:
     phrase_ends: frozenset[str]
     pronouns: frozenset[str]
     venue_preps: frozenset[str]
+    off_map: frozenset[str]
     token_similarity: float
     name_similarity: float
     surname_similarity: float
@@ -142,4 +143,4 @@ def load_rules(path: Path | str = RULES_FILE) -> Rules:
                  acronym_skip=words("acronym_skip"), agent_words=words("agent_words"),
                  determiners=words("determiners"), work_nouns=words("work_nouns"),
                  phrase_ends=words("phrase_ends"), pronouns=words("pronouns"),
-                 venue_preps=words("venue_preps"), **limits)
+                 venue_preps=words("venue_preps"), off_map=words("off_map"), **limits)

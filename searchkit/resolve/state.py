@@ -78,6 +78,16 @@ class IndexTables:
         """True when changes wait for a commit that writes them (the writer's last one)."""
         return bool(self._dirty)
 
+    def outdated(self) -> bool:
+        """Load the saved entity table and say whether it must be written again: it was
+        resolved under other rules (a newer searchkit, changed alias data or edits) or
+        before word cases were counted. Loading it brought it up to date; the writer
+        commits it even when no article changed."""
+        if not (self._manifest or {}).get("entities"):
+            return False
+        self.entities  # noqa: B018 - loading re-resolves an outdated table and marks it dirty
+        return "entities" in self._dirty
+
     def advance(self, manifest: dict[str, Any], snapshot) -> None:
         """The writer committed `manifest`: keep what is loaded, read from the new snapshot."""
         self._manifest, self._snapshot = manifest, snapshot
