@@ -213,3 +213,12 @@ def test_bad_cue_file_names_file_and_key(tmp_path, edit, message):
     from searchkit.extraction.cues import CUES_FILE
 
     assert_edited_data_file_is_rejected(CUES_FILE, edit, load_cues, tmp_path, message)
+
+
+def test_a_conjunct_with_its_own_subject_keeps_its_own_assertion(nlp, detector):
+    """Coordinated verbs share a modal or a negation ("could reverse course and impose
+    sanctions"), but not when the second has a subject of its own: another clause."""
+    shared = "The European Union could reverse course and impose new sanctions on Russia."
+    own = "Hungary did not object, and the European Union imposed new sanctions on Russia."
+    assert "modal" in cues_of(nlp, detector, shared, "Sanctions")
+    assert cues_of(nlp, detector, own, "Sanctions") == {None}
