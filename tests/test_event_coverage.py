@@ -59,6 +59,11 @@ REPORTED = [
     ("The EU banned imports of Russian oil.", "Sanctions"),
     ("G7 countries set a price cap on Russian oil.", "Sanctions"),
     ("Gunmen seized 12 passengers from a bus.", "Abduction / disappearance"),
+    ("Kyiv accused Moscow of shelling the nuclear plant.", "Claim of responsibility / blame"),
+    ("Ukraine struck the bridge with sea drones.", "Drone or missile attack"),
+    ("Britain has supplied Ukraine with cruise missiles.", "Loan / financing / aid package"),
+    ("Canada banned Russian ships from its ports.", "Sanctions"),
+    ("Russia pounded the city with glide bombs.", "Air strike"),
 ]
 
 
@@ -87,6 +92,9 @@ LOOKALIKES = [
     ("The brand is run by a separate division of the group.", "Armed clash"),
     ("The minister is responsible for the security of the games.",
      "Claim of responsibility / blame"),
+    ("The row blew up when the rapper accused his protege of being disloyal.",
+     "Claim of responsibility / blame"),
+    ("Russia pounded the city with glide bombs.", "Remote explosive / IED"),
 ]
 
 
