@@ -10,21 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from searchkit.extraction.cues import load_cues
-from searchkit.extraction.events import EventDetector
 from searchkit.extraction.passages import BOILERPLATE, LEAD, Passages
-from searchkit.extraction.pipeline import load_nlp
 
 from conftest import assert_edited_data_file_is_rejected
-
-
-@pytest.fixture(scope="module")
-def nlp():
-    return load_nlp()
-
-
-@pytest.fixture(scope="module")
-def detector(nlp):
-    return EventDetector(nlp)
 
 
 def cues_of(nlp, detector, sentence: str, label: str) -> set[str | None]:

@@ -5,21 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from searchkit.extraction.events import EventDetector
-from searchkit.extraction.pipeline import load_nlp
-
-
-@pytest.fixture(scope="module")
-def nlp():
-    return load_nlp()
-
-
-@pytest.fixture(scope="module")
-def detector(nlp):
-    return EventDetector(nlp)
-
 
 def types_of(nlp, detector, text: str) -> list[str]:
+    """Every type detected in `text` (fixtures `nlp` and `detector`: conftest.py)."""
     return [e.type for e in detector(nlp(text))]
 
 
