@@ -61,7 +61,7 @@ def test_ways_of_reporting_a_type_find_it(nlp, detector, sentence, label):
 
 
 # The same words used of markets, firms and games (after false detections read on BBC
-# business and sport articles, reworded).
+# business and sport articles and unlabelled ukraine_war / wikinews articles, reworded).
 LOOKALIKES = [
     ("The budget leaves out the cost of military operations abroad.", "Armed clash"),
     ("In his first season the coach was slaughtered for his defensive tactics.",
@@ -83,6 +83,7 @@ LOOKALIKES = [
     ("The row blew up when the rapper accused his protege of being disloyal.",
      "Claim of responsibility / blame"),
     ("Russia pounded the city with glide bombs.", "Remote explosive / IED"),
+    ("The US has sent a number of the missiles to Kyiv.", "Drone or missile attack"),
 ]
 
 
