@@ -52,6 +52,14 @@ REPORTED = [
     ("Britain has supplied Ukraine with cruise missiles.", "Loan / financing / aid package"),
     ("Canada banned Russian ships from its ports.", "Sanctions"),
     ("Russia pounded the city with glide bombs.", "Air strike"),
+    ("Six workers were killed in a fire at a garment unit.", "Man-made disaster"),
+    ("Three people were charred to death when their house caught fire.", "Man-made disaster"),
+    ("He was booked for outraging the modesty of a woman.", "Sexual violence"),
+    ("He forced her to have sex with him.", "Sexual violence"),
+    ("Police seized 20 kg of ganja from the car.", "Organised crime"),
+    ("Police busted an illegal sand mining racket.", "Organised crime"),
+    ("Two men were held with fake currency notes.", "Organised crime"),
+    ("The rebels entered the town unopposed.", "Non-violent transfer of territory"),
 ]
 
 
@@ -84,6 +92,9 @@ LOOKALIKES = [
      "Claim of responsibility / blame"),
     ("Russia pounded the city with glide bombs.", "Remote explosive / IED"),
     ("The US has sent a number of the missiles to Kyiv.", "Drone or missile attack"),
+    ("Sacked workers could end up forced into the sex trade.", "Sexual violence"),
+    ("Crystal Palace beat Norwich in the cup.", "Organised crime"),
+    ("Campaigners plan to burn to the ground a replica of the old mill.", "Man-made disaster"),
 ]
 
 
