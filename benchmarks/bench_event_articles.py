@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parent
 LABELS = ROOT / "data" / "event_labels.jsonl"
 NEWS = ROOT.parents[1] / "shared" / "data" / "news"
 CALIBRATION, HELD_OUT = "calibration", "held-out"
-THRESHOLDS = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
+THRESHOLDS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 BINS = ((0.1, 0.3), (0.3, 0.5), (0.5, 0.7), (0.7, 0.9), (0.9, 1.01))
 
 

@@ -56,3 +56,19 @@ def seed_index(tmp_path_factory) -> Path:
     index_dir = tmp_path_factory.mktemp("seed-index")
     searchkit.index_paths([str(SEEDS)], index_dir=index_dir, extract=True)
     return index_dir
+
+
+@pytest.fixture(scope="session")
+def nlp():
+    """The project's spaCy pipeline, loaded once (modules may define their own)."""
+    from searchkit.extraction.pipeline import load_nlp
+
+    return load_nlp()
+
+
+@pytest.fixture(scope="session")
+def detector(nlp):
+    """The built-in event taxonomy's detector."""
+    from searchkit.extraction.events import EventDetector
+
+    return EventDetector(nlp)

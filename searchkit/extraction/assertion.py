@@ -42,6 +42,8 @@ COMPLEMENTS = frozenset(("dobj", "xcomp", "ccomp", "prep", "pobj", "nsubjpass", 
                          "acl", "npadvmod", "compound", "amod", "nmod", "poss"))
 #: Relations that start a new clause (the trigger's own clause ends there).
 CLAUSES = frozenset(("ccomp", "xcomp", "advcl", "relcl", "acl", "csubj", "csubjpass", "parataxis"))
+#: A clause's own subject: a conjunct that has one shares nothing with the first conjunct.
+SUBJECTS = frozenset(("nsubj", "nsubjpass", "csubj", "csubjpass", "expl"))
 #: Relations by which a noun takes what it is about ("threat of", "talks on", "invasion plans").
 NOUN_LINKS = frozenset(("prep", "compound", "amod", "nmod", "acl", "relcl", "poss", "appos"))
 #: Prepositions that tie a topic to a noun ("fears of an attack", "calls for a ceasefire").
@@ -316,6 +318,9 @@ def _linked_verbs(head) -> list:
     or aspectual infinitive hangs from ("may attempt to destroy")."""
     out, tok = [], head
     while tok.dep_ in ("conj", "xcomp") and tok.head.i != tok.i and len(out) < 4:
+        if tok.dep_ == "conj" and any(c.dep_ in SUBJECTS for c in tok.children):
+            break  # a conjunct with its own subject is a clause of its own ("X did not
+            # condemn it, and Y blamed Z")
         tok = tok.head
         if tok.pos_ not in ("VERB", "AUX", "ADJ"):
             break
