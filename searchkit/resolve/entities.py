@@ -357,7 +357,7 @@ class EntityTable(WordEvidence):
         import json
 
         payload = json.dumps([sorted((list(k), sorted(v)) for k, v in self._aliases.items()),
-                              self.edits.to_dict(), repr(self.rules), RESOLVER_VERSION],
+                              self.edits.to_dict(), self.rules.canonical(), RESOLVER_VERSION],
                              sort_keys=True)
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 

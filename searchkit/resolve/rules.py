@@ -37,7 +37,7 @@ Thresholds (`thresholds` in the file):
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import lru_cache
 from pathlib import Path
 
@@ -94,6 +94,16 @@ class Rules:
     determined_min_articles: int
     venue_share: float
     venue_min_articles: int
+
+    def canonical(self) -> dict:
+        """The rules as plain data in a fixed order: what a saved table's rules digest is
+        made of. (`repr` lists a frozenset in hash order, which changes from one process to
+        the next: every writer took its own saved table for outdated and re-resolved it.)"""
+        out = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            out[f.name] = sorted(value) if isinstance(value, frozenset) else value
+        return out
 
 
 def _fail(source: Path, what: str) -> None:
