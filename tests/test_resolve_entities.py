@@ -161,6 +161,18 @@ def test_a_place_no_map_holds_is_not_listed_and_a_place_named_after_one_is():
         assert table.entity(value) is not None, value
 
 
+def test_a_name_written_after_the_town_of_is_a_place_whatever_the_model_called_it():
+    town = [{"people": ["Chasiv Yar"], "text": "Troops pushed on the town of Chasiv Yar."},
+            {"orgs": ["Chasiv Yar"], "text": "They shelled the settlement of Chasiv Yar again."},
+            {"people": ["Chasiv Yar"], "text": "Chasiv Yar said nothing."}]
+    person = [{"people": ["Joe Biden"], "text": "Joe Biden flew to the city of Boston."}] * 3
+    table = table_of(town + person)
+    assert table.entity("Chasiv Yar").kind == "place"
+    assert table.entity("Joe Biden").kind == "person"
+    # Once in three articles is too little (the threshold is data): the vote stands.
+    assert table_of(town[:1] + [town[2]] * 5).entity("Chasiv Yar").kind == "person"
+
+
 def test_a_word_the_corpus_writes_lowercase_is_a_common_word_and_not_listed():
     prose = [{"text": "The budget was cut, shell prices rose and reading fell; time passed."}] * 8
     named = [{"orgs": ["Budget"], "text": "He spoke on the Budget."},

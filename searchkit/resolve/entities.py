@@ -46,7 +46,7 @@ from ..facetspec import NAME_FACETS
 from .rules import Rules, load_rules
 from .evidence import WORD_COUNTS, WordEvidence
 from .wordcase import (determined_words, lowercase_words, named_words, owned_words,
-                       venue_words, work_titles)
+                       placed_names, venue_words, work_titles)
 
 #: Entity kinds and facet field -> kind, from the facet table.
 KINDS = tuple(spec.entity_kind for spec in NAME_FACETS)
@@ -98,6 +98,7 @@ class Observations:
     titles: Counter = field(default_factory=Counter)  # folded title -> articles: "film X"
     determined: Counter = field(default_factory=Counter)  # word key -> articles: "an Oscar."
     venues: Counter = field(default_factory=Counter)  # word key -> articles: "at Murrayfield"
+    placed: Counter = field(default_factory=Counter)  # folded name -> articles: "the town of X"
 
     def add_article(self, *, people: Iterable[str] = (), places: Iterable[str] = (),
                     orgs: Iterable[str] = (), acronyms: Iterable[tuple[str, str]] = (),
@@ -127,6 +128,8 @@ class Observations:
             self.determined[word] += sign
         for word in venue_words(text):
             self.venues[word] += sign
+        for name in placed_names(text):
+            self.placed[name] += sign
 
     def remove_article(self, **facets) -> None:
         """Uncount one article (the same arguments as `add_article`)."""
@@ -173,6 +176,7 @@ class EntityTable(WordEvidence):
         self.titles: dict[str, int] = {}  # folded title -> articles writing "the film X"
         self.determined: dict[str, int] = {}  # word key -> articles writing "an Oscar."
         self.venues: dict[str, int] = {}  # word key -> articles writing "at Murrayfield"
+        self.placed: dict[str, int] = {}  # folded name -> articles writing "the town of X"
         #: False for a table saved before word cases were counted (its writer counts them).
         self.case_counted = True
         self.next_id = 1
@@ -224,6 +228,8 @@ class EntityTable(WordEvidence):
         kind = max(KINDS, key=lambda k: (kinds.get(k, 0), -KINDS.index(k)))
         if kind == "org" and self._venue(value):
             return "place"  # "at Murrayfield", "at Twickenham": a stadium, a place
+        if kind in ("person", "org") and self._placed(value):
+            return "place"  # "the town of Chasiv Yar": a town the gazetteer lacks
         return kind
 
     # -- changing -----------------------------------------------------------------------

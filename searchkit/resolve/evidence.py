@@ -1,10 +1,10 @@
 """The entities table's rules that read the corpus-level word counts (`wordcase.py`).
 
 `WordEvidence` is a mixin of `EntityTable`: it reads the table's counts (`counts`,
-`lowercase`, `named`, `owned`, `titles`, `determined`, `venues`), its rules and its
+`lowercase`, `named`, `owned`, `titles`, `determined`, `venues`, `placed`), its rules and its
 `_value_articles`, `_named` and `_a_surname`. Per value it sets flags (`_word_flags`: a
 common word, a product, a work's title, no one's name, a venue); per cluster it gives the
-reason to keep it out of the list (`_word_evidence_reason`), and `kind_of` asks `_venue`.
+reason to keep it out of the list (`_word_evidence_reason`), and `kind_of` asks `_venue` and `_placed`.
 `_count_case` applies a change of the counts and returns the values whose flags it flips,
 which is what keeps an incrementally built table equal to one built from scratch.
 """
@@ -27,7 +27,7 @@ WORK = "a work's title: articles write it after a word for a work"
 #: Why a one-word "person" that articles write after a determiner is not listed.
 NO_ONE = "no one's name: articles write it after a determiner ('an Oscar')"
 #: The per-word (per-title) article counts an inventory carries (see `wordcase.py`).
-WORD_COUNTS = ("lowercase", "named", "owned", "titles", "determined", "venues")
+WORD_COUNTS = ("lowercase", "named", "owned", "titles", "determined", "venues", "placed")
 
 
 @lru_cache(maxsize=1)
@@ -147,9 +147,17 @@ class WordEvidence:
         return (found >= rules.venue_min_articles
                 and found >= rules.venue_share * self._value_articles(value))
 
+    def _placed(self, value: str) -> bool:
+        """A value that articles write after "the", a word for a kind of place and "of"
+        ("the town of Chasiv Yar") in at least `placed_min_articles` articles and a
+        `placed_share` of its count: a place, whatever the model called it."""
+        found, rules = self.placed.get(fold(value), 0), self.rules
+        return (found >= rules.placed_min_articles
+                and found >= rules.placed_share * self._value_articles(value))
+
     def _word_flags(self, value: str) -> tuple[bool, ...]:
         return (self._common_word(value), self._product(value), self._work(value),
-                self._determined(value), self._venue(value))
+                self._determined(value), self._venue(value), self._placed(value))
 
     def _count_case(self, delta: Observations) -> set[str]:
         """Apply the delta's word counts; return the values whose common-word or product

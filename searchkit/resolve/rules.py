@@ -32,7 +32,10 @@ Thresholds (`thresholds` in the file):
   determiner as a whole noun phrase ("an Oscar for", "the Beatles and");
 - venue_share / venue_min_articles: a one-word organisation is a place (a venue) when at
   least this many articles, and this share of its count, write it right after a word of
-  `venue_preps` with no determiner ("at Murrayfield").
+  `venue_preps` with no determiner ("at Murrayfield");
+- placed_share / placed_min_articles: a person or an organisation is a place when at least
+  this many articles, and this share of its count, write it after "the" and a word of
+  `place_nouns` and "of" ("the town of Chasiv Yar").
 """
 from __future__ import annotations
 
@@ -53,7 +56,8 @@ _THRESHOLDS = {"token_similarity": float, "name_similarity": float,
                "owned_share": float, "owned_min_articles": int,
                "work_share": float, "work_min_articles": int,
                "determined_share": float, "determined_min_articles": int,
-               "venue_share": float, "venue_min_articles": int}
+               "venue_share": float, "venue_min_articles": int,
+               "placed_share": float, "placed_min_articles": int}
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,7 @@ class Rules:
     phrase_ends: frozenset[str]
     pronouns: frozenset[str]
     venue_preps: frozenset[str]
+    place_nouns: frozenset[str]
     off_map: frozenset[str]
     token_similarity: float
     name_similarity: float
@@ -94,6 +99,8 @@ class Rules:
     determined_min_articles: int
     venue_share: float
     venue_min_articles: int
+    placed_share: float
+    placed_min_articles: int
 
     def canonical(self) -> dict:
         """The rules as plain data in a fixed order: what a saved table's rules digest is
@@ -153,4 +160,5 @@ def load_rules(path: Path | str = RULES_FILE) -> Rules:
                  acronym_skip=words("acronym_skip"), agent_words=words("agent_words"),
                  determiners=words("determiners"), work_nouns=words("work_nouns"),
                  phrase_ends=words("phrase_ends"), pronouns=words("pronouns"),
-                 venue_preps=words("venue_preps"), off_map=words("off_map"), **limits)
+                 venue_preps=words("venue_preps"), place_nouns=words("place_nouns"),
+                 off_map=words("off_map"), **limits)

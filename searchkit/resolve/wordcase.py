@@ -24,7 +24,10 @@ per word, the articles that write it
   for"): `determined_words(text)`. A person's name takes none; a title, an award, a team
   or a band does;
 - after a preposition of place with no determiner ("at Murrayfield", "in Gleneagles"):
-  `venue_words(text)`. An organisation that is mostly where things happen is a place.
+  `venue_words(text)`. An organisation that is mostly where things happen is a place;
+- after "the", a word for a kind of place and "of" ("the town of Chasiv Yar"):
+  `placed_names(text)`, keyed by the folded run. A "person" or an organisation written so
+  is a place (a town too small for the gazetteer).
 
 Words are keyed by `names.fold` (case and diacritics folded), as the table keys values.
 
@@ -40,6 +43,8 @@ Words are keyed by `names.fold` (case and diacritics folded), as the table keys 
     ['aviator', 'hopes and fears of keane']
     >>> sorted(determined_words("He won an Oscar. The Blair government and the Beatles in 1964"))
     ['beatles', 'oscar']
+    >>> sorted(placed_names("took the town of Chasiv Yar and the city of Kharkiv's north"))
+    ['chasiv yar']
     >>> sorted(venue_words("at Murrayfield, at the Stadium, in Gleneagles' hotel, at New York"))
     ['murrayfield']
 """
@@ -148,6 +153,20 @@ def _determined_pattern() -> re.Pattern:
     # Lowercase determiners only: "A Foley" in a line-up is an initial.
     return re.compile(r"\b(?:{})\s([A-Z][^\W\d_]+)(?=[.,;:!?)]|\s(?:{})\b)".format(
         alternatives(rules.determiners), alternatives(rules.phrase_ends)))
+
+
+def placed_names(text: str) -> set[str]:
+    """The folded names `text` writes after "the", a word for a kind of place and "of"
+    (`place_nouns`): "the town of Chasiv Yar", "the city of Kharkiv"."""
+    return {fold(run) for run in _placed_pattern().findall(text)}
+
+
+@lru_cache(maxsize=1)
+def _placed_pattern() -> re.Pattern:
+    nouns = "|".join(map(re.escape, sorted(load_rules().place_nouns, key=len, reverse=True)))
+    # The whole capitalised run or nothing: "the city of New York's mayor" names no "New".
+    return re.compile(r"\b[Tt]he (?:{}) of ([A-Z][^\W\d_]+(?:[ -][A-Z][^\W\d_]+){{0,3}})"
+                      r"\b(?!['\u2019]|[ -][A-Z])".format(nouns))
 
 
 def venue_words(text: str) -> set[str]:
