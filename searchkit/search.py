@@ -353,7 +353,7 @@ class Index:
         found = snapshot.find([article_id])
         if found[0] < 0:
             raise SearchkitError(f"no article with id {article_id!r} in the index", exit_code=2)
-        article, _ = row_codec.restore(snapshot.payload(int(found[0])))
+        article = row_codec.restore_article(snapshot.payload(int(found[0])))
         text = blank(article.text, self._boilerplate(snapshot, int(found[0]), article))
         counts: dict[str, int] = {}
         for term in analysis.analyse(f"{article.title}\n{text}"):

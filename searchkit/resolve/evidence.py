@@ -99,9 +99,7 @@ class WordEvidence:
         words = fold(value).split()
         if len(words) != 1:
             return False
-        owned, rules = self.owned.get(words[0], 0), self.rules
-        return (owned >= rules.owned_min_articles
-                and owned >= rules.owned_share * self._value_articles(value))
+        return self._often(self.owned.get(words[0], 0), value, "owned")
 
     def _work_reason(self, cluster: list[str]) -> str:
         """Why a cluster is the title of a work, or "": every value of it follows a word
@@ -113,9 +111,7 @@ class WordEvidence:
         return WORK
 
     def _work(self, value: str) -> bool:
-        titled, rules = self.titles.get(fold(value), 0), self.rules
-        return (titled >= rules.work_min_articles
-                and titled >= rules.work_share * self._value_articles(value))
+        return self._often(self.titles.get(fold(value), 0), value, "work")
 
     def _no_one_reason(self, cluster: list[str], kind: str) -> str:
         """Why a one-word "person" is no one's name, or "": every value of it is written
@@ -128,12 +124,10 @@ class WordEvidence:
         return NO_ONE
 
     def _determined(self, value: str) -> bool:
-        words, rules = fold(value).split(), self.rules
+        words = fold(value).split()
         if len(words) != 1:
             return False
-        found = self.determined.get(words[0], 0)
-        return (found >= rules.determined_min_articles
-                and found >= rules.determined_share * self._value_articles(value))
+        return self._often(self.determined.get(words[0], 0), value, "determined")
 
     def _venue(self, value: str) -> bool:
         """A one-word value (no acronym: "in NATO" is membership) that articles write after
@@ -143,17 +137,20 @@ class WordEvidence:
         words = fold(value).split()
         if len(words) != 1 or is_acronym(value.strip(".,;:'\""), self.rules):
             return False
-        found, rules = self.venues.get(words[0], 0), self.rules
-        return (found >= rules.venue_min_articles
-                and found >= rules.venue_share * self._value_articles(value))
+        return self._often(self.venues.get(words[0], 0), value, "venue")
 
     def _placed(self, value: str) -> bool:
         """A value that articles write after "the", a word for a kind of place and "of"
         ("the town of Chasiv Yar") in at least `placed_min_articles` articles and a
         `placed_share` of its count: a place, whatever the model called it."""
-        found, rules = self.placed.get(fold(value), 0), self.rules
-        return (found >= rules.placed_min_articles
-                and found >= rules.placed_share * self._value_articles(value))
+        return self._often(self.placed.get(fold(value), 0), value, "placed")
+
+    def _often(self, found: int, value: str, rule: str) -> bool:
+        """Whether `found` articles write `value` the telling way often enough: at least
+        `<rule>_min_articles` of them and a `<rule>_share` of the value's articles."""
+        rules = self.rules
+        return (found >= getattr(rules, f"{rule}_min_articles")
+                and found >= getattr(rules, f"{rule}_share") * self._value_articles(value))
 
     def _word_flags(self, value: str) -> tuple[bool, ...]:
         return (self._common_word(value), self._product(value), self._work(value),

@@ -253,7 +253,7 @@ def _agreement(snapshot: Snapshot, stored: list[tuple[str, Any]]) -> list[str]:
         if article_id not in columns:
             problems.append(f"article {article_id!r}: stored but missing from the column files")
             continue
-        article, _ = rows.restore(payload)
+        article = rows.restore_article(payload)
         digest = rows.content_hash(article, payload.get("extract", True), payload.get("rules", ""))
         if digest != columns[article_id]:
             problems.append(f"article {article_id!r}: the column files hold another version")
