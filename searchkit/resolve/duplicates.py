@@ -16,10 +16,17 @@ O(shingles) for a batch, not O(shingles x num_perm) as with k independent permut
 In an indexing run: analyse each new article once; hand `signatures` the batch's token hashes
 (`hash_tokens` of the analysed terms, or any uint64 per token that is the same in every
 process and run: never Python's `hash()`, which changes per process); `add` the batch in
-arrival order and store each article's returned cluster id; `remove` deleted articles; save
-`to_arrays()` beside the index. Search folds hits whose `cluster_of(key)` is equal. Stored
-signatures are only comparable under the same shingle, num_perm and seed: `from_arrays` keeps
-the settings they were made with, and a changed data file means re-signing the articles.
+arrival order and store each article's signature and returned cluster id beside it (the
+store's `minhash` and `dup` columns); `remove` deleted articles; save `merges()`. A later
+run rebuilds the index with `of_articles` from what was stored. Search folds hits whose
+`cluster_of(key)` is equal. Stored signatures are only comparable under the same shingle,
+num_perm and seed: a changed data file means re-signing the articles.
+
+Memory (a 200k-article build holds the index whole): the index keeps the low 16 bits of
+each signature slot to estimate Jaccard (two unequal slots agree by chance once in 65,536:
+an estimate 64 slots wide moves by less than 0.001) and 32-bit band keys (a chance
+collision only adds a candidate that the estimate then rejects). The band keys are made
+from the full 32-bit slots the caller stores, so a reloaded index finds the same buckets.
 
 >>> story = "russia ukrain swap 390 prison talk istanbul broker turkey deal".split()
 >>> hashes = hash_tokens(story + story + story[::-1])   # a, its copy b, an unrelated c
@@ -47,6 +54,8 @@ SETTINGS_FILE = Path(__file__).resolve().parents[1] / "extraction" / "data" / "d
 
 EMPTY = np.uint32(0xFFFFFFFF)          # slot value of a document without a single token
 ROW = np.int32                         # row numbers in the band tables (16 a document)
+SLOT = np.uint16                       # a signature slot as the index keeps it (see above)
+BAND_KEY = np.uint32                   # a band key as the band tables keep it
 _U64 = np.uint64
 _GOLDEN = 0x9E3779B97F4A7C15
 
@@ -241,7 +250,7 @@ class _BandTable:
     """
 
     def __init__(self) -> None:
-        empty = (np.empty(0, np.uint64), np.empty(0, ROW))
+        empty = (np.empty(0, BAND_KEY), np.empty(0, ROW))
         self.main = empty
         self.recent = empty
 
@@ -250,7 +259,7 @@ class _BandTable:
         self.recent = _merge(self.recent, (keys, rows.astype(ROW, copy=False)))
         if len(self.recent[0]) > max(4096, len(self.main[0]) // 4):
             self.main = _merge(self.main, self.recent)
-            self.recent = (np.empty(0, np.uint64), np.empty(0, ROW))
+            self.recent = (np.empty(0, BAND_KEY), np.empty(0, ROW))
 
     def lookup(self, queries: np.ndarray, max_bucket: int) -> tuple[np.ndarray, np.ndarray]:
         """(query position, row) for every stored entry whose key equals a query key.
@@ -285,14 +294,14 @@ class _BandTable:
         keys, rows = keys[alive], rows[alive]
         order = np.lexsort((rows, keys))
         self.main = (keys[order], rows[order])
-        self.recent = (np.empty(0, np.uint64), np.empty(0, ROW))
+        self.recent = (np.empty(0, BAND_KEY), np.empty(0, ROW))
 
 
 def _merge(a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray]):
     """Merge two sorted runs whose rows in `b` are all newer than a's, in linear time."""
     # equal keys: a's (older) rows first, so the oldest candidates come first in a bucket
     at = np.searchsorted(a[0], b[0], side="right") + np.arange(len(b[0]))
-    keys = np.empty(len(a[0]) + len(b[0]), dtype=np.uint64)
+    keys = np.empty(len(a[0]) + len(b[0]), dtype=BAND_KEY)
     rows = np.empty(len(keys), dtype=ROW)
     from_a = np.ones(len(keys), dtype=bool)
     from_a[at] = False
@@ -302,7 +311,8 @@ def _merge(a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray]):
 
 
 def band_keys(sigs: np.ndarray, settings: DuplicateSettings) -> np.ndarray:
-    """(n_docs, bands) uint64 keys: one hash per band of `rows` consecutive signature slots."""
+    """(n_docs, bands) keys: one hash per band of `rows` consecutive signature slots, folded
+    to 32 bits (BAND_KEY)."""
     n = sigs.shape[0]
     grouped = sigs.reshape(n, settings.bands, settings.rows).astype(np.uint64)
     key = np.broadcast_to(
@@ -310,7 +320,7 @@ def band_keys(sigs: np.ndarray, settings: DuplicateSettings) -> np.ndarray:
         (n, settings.bands)).copy()
     for r in range(settings.rows):
         key = _mix(key ^ (grouped[:, :, r] + _step(r + 1)))
-    return key
+    return (key ^ (key >> _U64(32))).astype(BAND_KEY)
 
 
 class DuplicateIndex:
@@ -326,10 +336,13 @@ class DuplicateIndex:
         self.settings = settings or DuplicateSettings.load()
         self._keys: list[str | None] = []          # row -> key (None once removed)
         self._row_of: dict[str, int] = {}
-        self._assigned: list[str] = []              # row -> cluster id given at add time
+        self._assigned: list[str | None] = []       # row -> cluster id given at add time
         self._parent: dict[str, str] = {}           # cluster id -> the cluster it merged into
-        self._names_taken: set[str] = set()         # every cluster id handed out or loaded
-        self._sigs = np.empty((0, self.settings.num_perm), dtype=np.uint32)
+        # Cluster ids handed out or loaded, but for the commonest kind: a live article's own
+        # key naming its own cluster, which `_taken` reads from `_row_of` and `_assigned`
+        # (a set of every id cost ~40 bytes an article).
+        self._other_names: set[str] = set()
+        self._sigs = np.empty((0, self.settings.num_perm), dtype=SLOT)
         self._alive = np.empty(0, dtype=bool)
         self._n = 0
         self._bands = _BandTable()
@@ -371,6 +384,8 @@ class DuplicateIndex:
         for key in keys:
             row = self._row_of.pop(str(key), None)
             if row is not None:
+                if self._assigned[row] == key:      # its name lives on with its copies
+                    self._other_names.add(self._assigned[row])
                 self._keys[row] = None
                 self._alive[row] = False
         if self._n > 1024 and len(self._row_of) < self._n // 2:
@@ -390,33 +405,17 @@ class DuplicateIndex:
     def take_names(self, names: Iterable[str]) -> None:
         """Cluster names in use elsewhere (stored articles this index does not hold): a new
         cluster is never given one of them."""
-        self._names_taken.update(names)
+        self._other_names.update(names)
 
     def merges(self) -> dict[str, str]:
         """Cluster merges so far: cluster id -> the cluster it merged into."""
         return dict(self._parent)
 
-    def to_arrays(self) -> dict[str, np.ndarray]:
-        """The state as named numpy arrays (for `np.savez`; no pickling needed to load)."""
-        rows = np.array(sorted(self._row_of.values()), dtype=np.int64)
-        parent = sorted(self._parent.items())
-        return {
-            "settings": np.array(json.dumps(asdict(self.settings))),
-            "keys": np.array([self._keys[r] for r in rows], dtype=str),
-            "clusters": np.array([self._assigned[r] for r in rows], dtype=str),
-            "signatures": self._sigs[rows],
-            "merged_from": np.array([p[0] for p in parent], dtype=str),
-            "merged_into": np.array([p[1] for p in parent], dtype=str),
-        }
-
-    @classmethod
-    def from_arrays(cls, arrays) -> "DuplicateIndex":
-        """Rebuild an index from `to_arrays()` output (or the `np.load` of its .npz)."""
-        settings = DuplicateSettings(**json.loads(str(arrays["settings"])))
-        merges = dict(zip((str(k) for k in arrays["merged_from"]),
-                          (str(v) for v in arrays["merged_into"])))
-        return cls.of_articles(settings, [str(k) for k in arrays["keys"]],
-                               [str(c) for c in arrays["clusters"]], arrays["signatures"], merges)
+    def members(self) -> tuple[list[str], list[str]]:
+        """The keys present in arrival order and the cluster id each was given (what a
+        caller stores beside the signatures to rebuild the index with `of_articles`)."""
+        rows = sorted(self._row_of.values())
+        return [self._keys[r] for r in rows], [self._assigned[r] for r in rows]
 
     @classmethod
     def of_articles(cls, settings: DuplicateSettings, keys: list[str], clusters: list[str],
@@ -428,7 +427,8 @@ class DuplicateIndex:
         first = index._append_rows(keys, sigs)
         index._assigned[first:] = clusters
         index._parent = dict(merges)
-        index._names_taken = {*index._assigned, *index._parent, *index._parent.values()}
+        index._other_names = {cid for key, cid in zip(keys, clusters) if cid != key}
+        index._other_names.update(*index._parent.items())
         bkeys, rows = _sorted_band_keys(sigs, settings)
         index._bands.add(bkeys, rows)
         return index
@@ -438,17 +438,17 @@ class DuplicateIndex:
         first = self._n
         need = first + len(keys)
         if need > len(self._sigs):
-            grown = np.empty((max(need, 2 * len(self._sigs), 256), self.settings.num_perm), np.uint32)
+            grown = np.empty((max(need, 2 * len(self._sigs), 256), self.settings.num_perm), SLOT)
             grown[:first] = self._sigs[:first]
             self._sigs = grown
             alive = np.zeros(len(grown), dtype=bool)
             alive[:first] = self._alive[:first]
             self._alive = alive
-        self._sigs[first:need] = sigs
+        self._sigs[first:need] = sigs          # keeps the low 16 bits of each slot
         self._alive[first:need] = True
         self._n = need
         self._keys.extend(keys)
-        self._assigned.extend(keys)
+        self._assigned.extend([None] * len(keys))
         for i, key in enumerate(keys):
             self._row_of[key] = first + i
         return first
@@ -487,11 +487,18 @@ class DuplicateIndex:
         """A cluster named by its first article's key, unless that name is taken: an article
         replaced by a new text leaves its old cluster (and name) to the copies it had."""
         cid, n = key, 1
-        while cid in self._names_taken:
+        while self._taken(cid):
             n += 1
             cid = f"{key}~{n}"
-        self._names_taken.add(cid)
+        if cid != key:
+            self._other_names.add(cid)
         return cid
+
+    def _taken(self, cid: str) -> bool:
+        """Whether `cid` was ever handed out or loaded as a cluster id (a new article's
+        own row has no id yet, so its own key counts only if an earlier one used it)."""
+        row = self._row_of.get(cid)
+        return cid in self._other_names or (row is not None and self._assigned[row] == cid)
 
     def _find(self, cid: str) -> str:
         path = []
