@@ -2,6 +2,7 @@
 
     python benchmarks/bench_duplicates.py speed [--corpus reuters21578 bbc] [--datasketch 2000]
     python benchmarks/bench_duplicates.py quality [--thresholds 0.3 0.4 0.5 0.6 0.7] [--blank-boilerplate]
+    python benchmarks/bench_duplicates.py memory [--articles 200000] [--batch 3700]
 
 `speed` analyses every text of each corpus with whoosh's StemmingAnalyzer (stemmed, stop
 words dropped: what the indexing run hands over), then times separately (a) hashing the
@@ -15,6 +16,10 @@ and labelled by reading them before the detector existed), indexes ukraine_war +
 wikinews_crisis + bbc in file order, and reports, per threshold, precision and recall of
 "folded into one cluster" against the label `same`. Recall is weighted by each cosine bin's
 population / sampled pairs (pairs below cosine 0.25 are assumed never `same`).
+
+`memory` grows one index as a 200k-article build does (keys of 20 characters, random
+signatures of which a tenth copy 48 of 64 slots of an earlier article, batches of a
+commit's size) and prints the process's RSS growth per article and the clusters found.
 """
 from __future__ import annotations
 
@@ -199,6 +204,30 @@ def identical_pairs_folded(docs: list[dict], index: DuplicateIndex) -> str:
     return f"{folded}/{total}"
 
 
+def memory(args) -> None:
+    import psutil
+
+    process, rng = psutil.Process(), np.random.default_rng(1)
+    n, num_perm = args.articles, DuplicateSettings.load().num_perm
+    stored = np.empty((n, num_perm), np.uint32)
+    stored.fill(0)  # touched now, so the growth below is the index's own
+    base = process.memory_info().rss
+    index, peak, started = DuplicateIndex(), 0, time.process_time()
+    for first in range(0, n, args.batch):
+        size = min(args.batch, n - first)
+        sigs = rng.integers(0, 2**32 - 1, size=(size, num_perm), dtype=np.uint32)
+        if first:
+            copies = sigs[::10]
+            copies[:, :48] = stored[rng.integers(0, first, size=len(copies)), :48]
+        stored[first:first + size] = sigs
+        index.add([f"reuters-{i:08d}-copy{i % 5}" for i in range(first, first + size)], sigs)
+        peak = max(peak, process.memory_info().rss)
+    grown = process.memory_info().rss - base
+    print(f"{n:,} articles in batches of {args.batch:,}: RSS +{grown / 1e6:.0f} MB "
+          f"({grown / n:.0f} bytes an article; peak +{(peak - base) / 1e6:.0f} MB), "
+          f"{len(index.clusters()):,} clusters, CPU {time.process_time() - started:.1f} s")
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="command", required=True)
@@ -211,8 +240,11 @@ def main(argv=None) -> None:
     q.add_argument("--show-errors", type=float, default=None, metavar="THRESHOLD")
     q.add_argument("--blank-boilerplate", action="store_true",
                    help="analyse the texts with their boilerplate passages blanked")
+    m = sub.add_parser("memory")
+    m.add_argument("--articles", type=int, default=200_000)
+    m.add_argument("--batch", type=int, default=3700, help="articles a commit adds")
     args = ap.parse_args(argv)
-    speed(args) if args.command == "speed" else quality(args)
+    {"speed": speed, "quality": quality, "memory": memory}[args.command](args)
 
 
 if __name__ == "__main__":
