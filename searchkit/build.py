@@ -71,7 +71,8 @@ def iter_build(paths: Iterable[str], *, index_dir: str | Path = "index", extract
     """Index the articles under `paths`, yielding a Progress every BATCH_SIZE articles.
 
     Articles whose content hash is already in the index are counted as unchanged and not
-    re-extracted (the hash covers the user's alias and event files too). Bad records are
+    re-extracted (the hash covers searchkit's extraction rules and model, and the user's
+    alias and event files: a change to any of them extracts the articles again). Bad records are
     collected in `summary.skipped` and never stop the run. `prune` deletes the articles
     read earlier from files under `paths` that no longer exist. Extraction runs in
     `workers` processes, or on the dask.distributed cluster at `dask` ("tcp://host:8786").
@@ -232,13 +233,14 @@ def _gone(writer: IndexWriter, paths: list[str], seen: dict[str, str]) -> list[s
 
 
 def rules_fingerprint(aliases: str | Path | None, events: Iterable[str | Path]) -> str:
-    """A hash of what the user's alias and event files tell extraction (empty when there
-    are none). The alias file's entity edits are left out: they change the entities table,
-    not what extraction finds, so editing them re-resolves without re-running spaCy."""
+    """A hash of what decides an extraction besides the article: searchkit's own rules and
+    model (`extraction_digest`) and the user's alias and event files. The alias file's
+    entity edits are left out: they change the entities table, not what extraction finds,
+    so editing them re-resolves without re-running spaCy."""
+    from .extraction.version import extraction_digest
+
     files = [Path(p) for p in ([aliases] if aliases else []) + list(events)]
-    if not files:
-        return ""
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(extraction_digest().encode())
     for path in files:
         try:
             data = path.read_bytes()

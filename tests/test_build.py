@@ -102,3 +102,49 @@ def test_user_event_file_adds_a_type_and_editing_it_re_extracts(tmp_path):
     assert edited.indexed == 1
     facet = searchkit.open_index(ix_dir).facet_values("event_types")
     assert "Hacking" in [v.value for v in facet] and "Cyber attack" not in [v.value for v in facet]
+
+
+def test_articles_extracted_under_other_rules_are_extracted_again(tmp_path):
+    # An index written by an older searchkit (other extraction rules or model; before the
+    # rules were fingerprinted, an extracting run without alias or event files stored ""):
+    # its articles are not "unchanged" now, they are extracted again and get their facets.
+    from searchkit.sources import read_articles
+    from searchkit.store import rows
+
+    src = write_jsonl(tmp_path / "in.jsonl", [
+        {"id": "k1", "title": "Drones hit Kyiv", "text": "Russian drones hit Kyiv overnight, "
+         "President Volodymyr Zelenskyy said."}])
+    ix_dir = tmp_path / "ix"
+    [article] = [a for a in read_articles([str(src)]) if a.id == "k1"]
+    with IndexWriter(ix_dir) as writer:
+        writer.add(rows.from_article(article, None, extract=True, rules=""))
+    assert list(searchkit.open_index(ix_dir).facet_values("people")) == []
+
+    upgraded = searchkit.index_paths([str(src)], index_dir=ix_dir)
+    assert (upgraded.indexed, upgraded.unchanged) == (1, 0)
+    people = [v.value for v in searchkit.open_index(ix_dir).facet_values("people")]
+    assert people == ["Volodymyr Zelenskyy"]
+    again = searchkit.index_paths([str(src)], index_dir=ix_dir)
+    assert (again.indexed, again.unchanged) == (0, 1)
+
+
+def test_the_extraction_digest_follows_rule_files_not_resolution_data(tmp_path):
+    import shutil
+
+    from searchkit.extraction import version
+
+    def digest_after(edit=None):
+        root = tmp_path / f"copy{len(list(tmp_path.iterdir()))}"
+        shutil.copytree(version.PACKAGE, root, ignore=shutil.ignore_patterns("__pycache__"))
+        if edit:
+            path = root / edit
+            path.write_bytes(path.read_bytes() + b"\n")
+        return version.extraction_digest.__wrapped__(root)
+
+    base = digest_after()
+    assert digest_after() == base
+    assert version.extraction_digest() == base  # the package itself, as the indexer reads it
+    for rules in ("data/events.json", "data/junk.json", "entities.py"):
+        assert digest_after(rules) != base, rules
+    for not_rules in version.NOT_EXTRACTION:
+        assert digest_after(f"data/{not_rules}") == base, not_rules
