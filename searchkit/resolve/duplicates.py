@@ -381,11 +381,11 @@ class DuplicateIndex:
 
     def remove(self, keys: Iterable[str]) -> None:
         """Forget articles; their cluster ids stay valid labels for the other members."""
-        for key in keys:
-            row = self._row_of.pop(str(key), None)
+        for key in map(str, keys):
+            row = self._row_of.pop(key, None)
             if row is not None:
                 if self._assigned[row] == key:      # its name lives on with its copies
-                    self._other_names.add(self._assigned[row])
+                    self._other_names.add(key)
                 self._keys[row] = None
                 self._alive[row] = False
         if self._n > 1024 and len(self._row_of) < self._n // 2:
