@@ -226,3 +226,37 @@ def test_folding_on_hand_labelled_pairs():
     fn = sum(s and not f for f, s in folded)
     assert tp / (tp + fp) >= 0.9, (tp, fp)
     assert tp / (tp + fn) >= 0.85, (tp, fn)
+
+
+story_ops = st.lists(st.tuples(st.integers(0, 3), st.integers(-1, 2), st.booleans()),
+                     min_size=1, max_size=25)
+
+
+@given(story_ops)
+@settings(max_examples=150, deadline=None)
+def test_clusters_follow_the_stories_through_replacements_removals_and_reloads(ops):
+    # Oracle: the live articles grouped by the story their text copies. Keys are rewritten
+    # with other stories, removed (story -1) and re-added, and the index is now and then
+    # rebuilt from what a writer stores (members, signatures, merges): a cluster name may
+    # outlive its first article but must never gather articles of two stories.
+    rng = random.Random(5)
+    bases = [[rng.getrandbits(63) for _ in range(200)] for _ in range(3)]
+    index, live, sig_of = DuplicateIndex(), {}, {}
+    for n, (k, story, reload) in enumerate(ops):
+        key = f"k{k}"
+        if story < 0:
+            index.remove([key])
+            live.pop(key, None)
+        else:
+            doc = list(bases[story])
+            for i in random.Random(n).sample(range(200), 6):
+                doc[i] = rng.getrandbits(63)
+            sig_of[key] = sigs_of([doc])[0]
+            index.add([key], sig_of[key][None, :])
+            live[key] = story
+        if reload:
+            keys, clusters = index.members()
+            index = DuplicateIndex.of_articles(index.settings, keys, clusters,
+                                               np.array([sig_of[k] for k in keys]), index.merges())
+        expected = {frozenset(k for k, s in live.items() if s == story) for story in set(live.values())}
+        assert partition(index, list(live)) == expected
