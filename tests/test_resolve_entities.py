@@ -347,6 +347,20 @@ def test_edits_merge_split_rename_not_a_name(tmp_path):
                                                   edits=edits.with_edit("split", "Zelanski")))
 
 
+@pytest.mark.parametrize("merge,spelling,spells", [
+    (("Alaxandr Lukashenko", "Alexander Lukashenko"), "Aleksander Łukaszenko", "Alexander Lukashenko"),
+    (("Dmitry Peskov", "Jen Psaki"), "Dmitry Pieskov", "Dmitry Peskov")])
+def test_a_merge_keeps_the_spellings_that_had_joined_before_it(merge, spelling, spells):
+    # The audit found a merge of a misspelling pushing another spelling out of the entity
+    # (with its article): the merged name disagreed with it, and every name had to agree.
+    arts = [{"people": [spells]}] * 4 + [{"people": [name]} for name in merge] + \
+        [{"people": [spelling]}] * 2
+    assert table_of(arts).entity(spelling).value == spells
+    merged = table_of(arts, edits=Edits().with_edit("merge", *merge))
+    entity = merged.entity(spelling)
+    assert set(entity.variants) == {*merge, spelling}
+
+
 def test_a_bad_edit_section_names_the_file(tmp_path):
     from searchkit.models import SearchkitError
 

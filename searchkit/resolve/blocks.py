@@ -19,7 +19,10 @@ its values changes. Inside a block, in order of strength:
 
 Two clusters never join when they hold different alias entries, a value the user split
 off, or two full names whose given or middle names disagree ("Boris Johnson", "Lyndon
-Johnson").
+Johnson"). A cluster the user merged holds names the user vouches for however they are
+spelled ("Alaxandr Lukashenko" with "Alexander Lukashenko"): another name joins it when it
+agrees with one of them, not with all, so a merge never pushes out a spelling that had
+joined before it.
 """
 from __future__ import annotations
 
@@ -95,6 +98,7 @@ class _Cluster:
     values: list[str]
     alias: str | None = None  # the alias entry's canonical name
     split: bool = False
+    merged_by_user: bool = False
 
 
 @dataclass
@@ -123,6 +127,7 @@ class _Block:
         keep.values += merged.values
         keep.alias = keep.alias or merged.alias
         keep.split = keep.split or merged.split
+        keep.merged_by_user = keep.merged_by_user or merged.merged_by_user
         return True
 
     def _weight(self, root: str) -> tuple:
@@ -134,15 +139,17 @@ class _Block:
             return False
         if a.split or b.split:
             return False
+        agree = any if a.merged_by_user or b.merged_by_user else all
         if self.kind == "org":
-            return all(_same_org(x, y, self.ctx)
-                       for x in _long_forms(a.values, self.ctx.rules)
-                       for y in _long_forms(b.values, self.ctx.rules))
+            long_a, long_b = _long_forms(a.values, self.ctx.rules), _long_forms(b.values, self.ctx.rules)
+            return not (long_a and long_b) or agree(
+                _same_org(x, y, self.ctx) for x in long_a for y in long_b)
         if self.kind != "person":
             return True
         full_a = [parse_name(v) for v in a.values if parse_name(v).full]
         full_b = [parse_name(v) for v in b.values if parse_name(v).full]
-        return all(_same_person(x, y, self.ctx.rules) for x in full_a for y in full_b)
+        return not (full_a and full_b) or agree(
+            _same_person(x, y, self.ctx.rules) for x in full_a for y in full_b)
 
 
 def _long_forms(values: list[str], rules: Rules) -> list[str]:
@@ -204,6 +211,8 @@ def _join_listed(block: _Block, order: list[str]) -> None:
         for tag in tags:
             if tag in first:
                 block.union(first[tag], v, force=True)
+                if tag[0] == "merge":
+                    block.info[block.find(v)].merged_by_user = True
             else:
                 first[tag] = v
 
