@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from .models import Article, SearchkitError
+from .models import Article, SearchkitError, one_or_many
 from .resolve.boilerplate import blank
 from .resolve.state import IndexTables
 from .sources import Notice, Skipped, read_articles
-from .store import IndexWriter, rows
+from .store import IndexWriter, layout, rows
 
 #: Articles between two progress reports.
 BATCH_SIZE = 64
@@ -78,9 +78,9 @@ def iter_build(paths: Iterable[str], *, index_dir: str | Path = "index", extract
     `workers` processes, or on the dask.distributed cluster at `dask` ("tcp://host:8786").
     """
     started = time.perf_counter()
-    paths = list(paths)
+    paths = [str(p) for p in one_or_many(paths)]
     summary = BuildSummary()
-    events = tuple(events)
+    events = tuple(one_or_many(events))
     rules = rules_fingerprint(aliases, events) if extract else ""
     seen: dict[str, str] = {}
     tables = index_tables(index_dir, aliases)
@@ -130,8 +130,10 @@ def delete_articles(ids: Iterable[str], *, index_dir: str | Path = "index") -> l
     >>> delete_articles(["a1"], index_dir="index")   # doctest: +SKIP
     ['a1']
     """
+    if layout.current_store(Path(index_dir)) is None and not layout.is_legacy(Path(index_dir)):
+        raise SearchkitError(f"no index at {index_dir}: nothing to delete")
     with IndexWriter(index_dir, tables=index_tables(index_dir)) as writer:
-        return writer.delete(ids)
+        return writer.delete(one_or_many(ids))
 
 
 def index_tables(index_dir: str | Path, aliases: str | Path | None = None) -> IndexTables:

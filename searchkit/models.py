@@ -7,7 +7,8 @@ module can share these shapes.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, asdict, replace
-from typing import Any, Iterator, Mapping
+import os
+from typing import Any, Iterable, Iterator, Mapping
 
 from .facetspec import FACET_NAMES as ALL_FACETS, RECORD_FIELDS as GIVEN_FACETS  # data only
 
@@ -147,6 +148,20 @@ class Extraction:
             "events": list(map(_fields_of, self.events)),
             "main_event": self.main_event,
         }
+
+
+def one_or_many(values: "str | os.PathLike | Iterable | None") -> list:
+    """A list of the values given; one path, id or name where a list of them is expected is
+    a list of one (a string is never read letter by letter).
+
+    >>> one_or_many("seeds/"), one_or_many(["a", "b"]), one_or_many(None)
+    (['seeds/'], ['a', 'b'], [])
+    """
+    if values is None:
+        return []
+    if isinstance(values, (str, bytes, os.PathLike)):
+        return [values]
+    return list(values)
 
 
 def _fields_of(flat) -> dict[str, Any]:

@@ -148,3 +148,48 @@ def test_the_extraction_digest_follows_rule_files_not_resolution_data(tmp_path):
         assert digest_after(rules) != base, rules
     for not_rules in version.NOT_EXTRACTION:
         assert digest_after(f"data/{not_rules}") == base, not_rules
+
+
+def test_one_path_id_or_file_where_a_list_is_expected_is_a_list_of_one(tmp_path):
+    # The audit found index_paths("folder/") read letter by letter ("no such file: s"),
+    # delete("id") deleting nothing and extract(events="file.json") reading "/".
+    folder = tmp_path / "news"
+    folder.mkdir()
+    write_jsonl(folder / "a.jsonl", records(3))
+    ix_dir = tmp_path / "ix"
+    assert searchkit.index_paths(str(folder), index_dir=ix_dir, extract=False).indexed == 3
+    assert searchkit.index_paths(folder, index_dir=ix_dir, extract=False).unchanged == 3
+    assert searchkit.delete("a1", index_dir=ix_dir) == ["a1"]
+    assert searchkit.open_index(ix_dir).doc_count() == 2
+    rules = tmp_path / "cyber.json"
+    rules.write_text(json.dumps({"types": [{
+        "type": "Cyber attack", "code": None, "group": "Cyber", "weight": 0.9,
+        "patterns": [{"id": "hackers-hit", "pattern": [
+            {"LEMMA": "hacker"}, {"LEMMA": {"IN": ["hit", "attack"]}}]}]}]}))
+    found = searchkit.extract("Hackers hit the websites of three banks.", events=str(rules))
+    assert "Cyber attack" in found.facets()["event_types"]
+
+
+def test_a_first_run_that_fails_leaves_no_index_and_delete_needs_one(tmp_path):
+    import pytest
+
+    bad_rules = tmp_path / "bad.json"
+    bad_rules.write_text("{bad")
+    src = write_jsonl(tmp_path / "in.jsonl", records(2))
+    for ix_dir, kwargs in ((tmp_path / "ix1", {"aliases": bad_rules}),
+                           (tmp_path / "ix2", {"extract": False})):
+        paths = [str(src)] if "aliases" in kwargs else [str(tmp_path / "missing.jsonl")]
+        with pytest.raises(searchkit.SearchkitError):
+            searchkit.index_paths(paths, index_dir=ix_dir, **kwargs)
+        assert not ix_dir.exists()
+        with pytest.raises(searchkit.SearchkitError, match="no index at"):
+            searchkit.open_index(ix_dir).search("grain")
+    with pytest.raises(searchkit.SearchkitError, match="no index at"):
+        searchkit.delete(["a0"], index_dir=tmp_path / "ix3")
+    assert not (tmp_path / "ix3").exists()
+    # A failed run on an index that exists leaves it as it was.
+    ix_dir = tmp_path / "ix4"
+    searchkit.index_paths([str(src)], index_dir=ix_dir, extract=False)
+    with pytest.raises(searchkit.SearchkitError):
+        searchkit.index_paths([str(tmp_path / "missing.jsonl")], index_dir=ix_dir, extract=False)
+    assert searchkit.open_index(ix_dir).doc_count() == 2

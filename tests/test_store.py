@@ -100,6 +100,12 @@ def apply(op, arg, model: Model, ix_dir: Path):
         searchkit.index_paths([str(model.folder)], index_dir=ix_dir, extract=False, prune=True)
         model.corpus = model.first_occurrences(model.existing())
     elif kind == "delete":
+        if not ix_dir.exists():  # nothing to delete from: refused, and no index is made
+            with pytest.raises(SearchkitError, match="no index at"):
+                delete_articles(arg, index_dir=ix_dir)
+            assert not ix_dir.exists()
+            searchkit.index_paths([str(model.folder)], index_dir=ix_dir, extract=False)
+            return
         delete_articles(arg, index_dir=ix_dir)
         for article_id in arg:
             model.corpus.pop(article_id, None)

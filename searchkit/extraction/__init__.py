@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from ..models import Article, Extraction
+from ..models import Article, Extraction, one_or_many
 
 __all__ = ["extract_text", "extract_articles", "extract_here", "load_nlp"]
 
@@ -59,7 +59,7 @@ def extract_articles(articles: Iterable[Article], *, aliases: str | Path | None 
     from .workers import extract_in_processes, resolve_workers
 
     n_process = resolve_workers(n_process)
-    options = {"aliases": aliases, "events": tuple(events), "batch_size": batch_size,
+    options = {"aliases": aliases, "events": tuple(one_or_many(events)), "batch_size": batch_size,
                "full_parse": full_parse}
     if n_process > 1:
         yield from extract_in_processes(articles, n_process, **options)

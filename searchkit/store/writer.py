@@ -45,6 +45,8 @@ class IndexWriter:
         failed one."""
         self.index_dir = Path(index_dir)
         self.tables = tables
+        self._new_folder = not self.index_dir.exists()
+        self._created = False  # this session made the index (undone if it fails unwritten)
         self._lock = layout.write_lock(self.index_dir)
         try:
             self._lock.__enter__()
@@ -85,6 +87,7 @@ class IndexWriter:
             if current is None and not rebuild:
                 layout.sweep_stores(self.index_dir, keep=self.store)  # an abandoned first build
                 layout.switch_current(self.index_dir, self.store)  # an empty index is an index
+                self._created = True
             self._open_tables()
             return
         self.store = current
@@ -183,9 +186,20 @@ class IndexWriter:
                     _remove_legacy(self.index_dir)
             elif self.rebuilding:
                 layout.remove(self.store)
+            elif self._created and not self.commits:
+                # A first run that failed before writing anything (a bad rule file, a
+                # missing input) leaves no empty index behind to be mistaken for one.
+                layout.remove(self.index_dir / layout.CURRENT)
+                layout.remove(self.store)
         finally:
             self.articles.close()
             self._lock.__exit__(None, None, None)
+            if not ok and self._created and not self.commits and self._new_folder:
+                layout.remove(self.index_dir / layout.LOCK)
+                try:
+                    self.index_dir.rmdir()
+                except OSError:
+                    pass  # something else was put there meanwhile: leave the folder
 
     def __enter__(self) -> "IndexWriter":
         return self
