@@ -381,12 +381,14 @@ def _entity_edit(op: str, arity: int, help_text: str):
     @click.argument("names", nargs=arity, metavar=" ".join(["NAME"] * arity))
     @click.option("--aliases", type=click.Path(dir_okay=False),
                   help="The alias file to record the edit in (default: INDEX/aliases.json).")
+    @click.option("--index", "index_dir", default=None, type=click.Path(file_okay=False),
+                  help="Index folder (as `entities --index`; default: that, or ./index).")
     @click.pass_context
-    def command(ctx, names, aliases):
+    def command(ctx, names, aliases, index_dir):
         from .build import edit_entities
 
         names = (names,) if isinstance(names, str) else tuple(names)
-        path = edit_entities(op, names, index_dir=ctx.obj["index_dir"], aliases=aliases)
+        path = edit_entities(op, names, index_dir=index_dir or ctx.obj["index_dir"], aliases=aliases)
         click.echo(f"{op} {' / '.join(names)}: recorded in {path}; entities re-resolved", err=True)
 
     command.__doc__ = help_text
@@ -452,9 +454,9 @@ def check(repair, index_dir):
 
 def main(argv=None) -> None:
     """Entry point: run the command, turning errors into messages and exit codes."""
-    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    args, debug = _debug_anywhere(list(argv if argv is not None else sys.argv[1:]))
     try:
-        cli.main(args=argv, prog_name="searchkit", standalone_mode=False)
+        cli.main(args=args, prog_name="searchkit", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         sys.exit(130)
@@ -480,6 +482,15 @@ def main(argv=None) -> None:
         click.echo(f"error: {type(exc).__name__}: {_one_line(str(exc))} (run with --debug for details)",
                    err=True)
         sys.exit(1)
+
+
+def _debug_anywhere(args: list[str]) -> tuple[list[str], bool]:
+    """`--debug` is the group's option, but users put it after the command too
+    (`searchkit query x --debug`): move it to the front (not after a `--`)."""
+    end = args.index("--") if "--" in args else len(args)
+    if "--debug" not in args[:end]:
+        return args, False
+    return ["--debug"] + [a for a in args[:end] if a != "--debug"] + args[end:], True
 
 
 def _one_line(text: str) -> str:

@@ -207,3 +207,14 @@ def test_entity_edits_are_recorded_and_re_resolve_without_reindexing(names_index
     assert edits["not_a_name"] == ["Zelenskyy"] and edits["rename"] == {"Olaf Scholz": "Chancellor Scholz"}
     unknown = run("entities", "--index", str(names_index), "merge", "Nobody Here", "Olaf Scholz")
     assert unknown.exit_code == 2 and "no name 'Nobody Here'" in unknown.output
+    # --index also after the edit's name, as every other command takes it
+    assert run("entities", "rename", "Olaf Scholz", "Scholz (chancellor)", "--index", str(names_index)).exit_code == 0
+    assert "Scholz (chancellor)" in people() and "Chancellor Scholz" not in people()
+
+
+def test_debug_is_taken_after_the_command_too(tmp_path):
+    missing = str(tmp_path / "nothing")
+    quiet = run("query", "x", "--index", missing)
+    assert quiet.exit_code == 1 and "Traceback" not in quiet.output
+    with pytest.raises(Exception, match="no index at"):
+        run("query", "x", "--debug", "--index", missing)  # the traceback is raised, not hidden
