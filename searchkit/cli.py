@@ -186,8 +186,8 @@ def _drive_progress(progress):
 
 @cli.command()
 @search_options
-@click.option("--limit", type=click.IntRange(0), default=10, show_default=True)
-@click.option("--page", type=click.IntRange(1), default=1, show_default=True)
+@click.option("--limit", type=click.IntRange(0), default=None, help="Hits a page.  [default: 10]")
+@click.option("--page", type=click.IntRange(1), default=None, help="Which page.  [default: 1]")
 @click.option("--all", "every", is_flag=True, help="Every hit, streamed (constant memory).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Shorthand for --format json.")
@@ -201,8 +201,10 @@ def _drive_progress(progress):
 def query(limit, page, every, fmt, as_json, facet_limit, explain, raw_csv, color, **opts):
     """Search the index: ranked hits with snippets, then facet counts."""
     fmt = "json" if as_json else fmt
-    request = make_request(request_mapping(opts, limit=None if every else limit,
-                                           page=1 if every else page, facet_limit=facet_limit))
+    if every and (limit is not None or page is not None):
+        raise click.UsageError("--all streams every hit: leave out --limit and --page")
+    request = make_request(request_mapping(opts, limit=None if every else 10 if limit is None else limit,
+                                           page=page or 1, facet_limit=facet_limit))
     ix = _open(opts["index_dir"])
     explained = ix.explain(request) if explain else None
     out = sys.stdout

@@ -315,6 +315,9 @@ class Dates:
         values = [FacetValue(_bucket_key(int(k), monthly), int(c)) for k, c in zip(uniq, counts)]
         values = [FacetValue(v.value, v.count, v.value in chosen) for v in values]
         values += [FacetValue(v, 0, True) for v in chosen - {x.value for x in values}]
+        if limit is not None and len(values) > limit:  # the busiest periods, and the chosen
+            busiest = {v.value for v in sorted(values, key=lambda v: (-v.count, v.value))[:limit]}
+            values = [v for v in values if v.value in busiest or v.selected]
         return tuple(sorted(values, key=lambda v: v.value))  # a histogram reads in time order
 
     @staticmethod

@@ -164,6 +164,15 @@ def one_or_many(values: "str | os.PathLike | Iterable | None") -> list:
     return list(values)
 
 
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """ "1 article", "2 articles", "1,024 problems" for messages.
+
+    >>> counted(1, "article"), counted(2, "problem"), counted(3, "entity", "entities")
+    ('1 article', '2 problems', '3 entities')
+    """
+    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
+
+
 def _fields_of(flat) -> dict[str, Any]:
     """`asdict` of a dataclass whose fields are all plain values, at a tenth of its cost
     (asdict deep-copies every field: `Index.get` of an article with 50 mentions spent most

@@ -50,11 +50,13 @@ class HitWriter:
         self._csv = None
         self._first = True
 
-    def begin(self, result: SearchResult, *, explain: str | None = None) -> None:
-        """What comes before the hits: a header line, the CSV header, or the JSON head."""
+    def begin(self, result: SearchResult, *, explain: str | None = None,
+              streamed: bool = False) -> None:
+        """What comes before the hits: a header line, the CSV header, or the JSON head.
+        `streamed`: every hit follows, not the result's own page."""
         self.rank = (result.request.page - 1) * (result.request.limit or 0)
         if self.fmt == "text":
-            self._text_header(result)
+            self._text_header(result, streamed)
         elif self.fmt in ("csv", "tsv"):
             self._csv = csv.DictWriter(self.out, self.columns, delimiter="," if self.fmt == "csv" else "\t",
                                        lineterminator="\n", extrasaction="ignore")
@@ -95,14 +97,19 @@ class HitWriter:
     def _style(self, text: str, **style) -> str:
         return click.style(text, **style) if self.color else text
 
-    def _text_header(self, result: SearchResult) -> None:
+    def _text_header(self, result: SearchResult, streamed: bool = False) -> None:
         req = result.request
         first = self.rank + 1
         shown = f"{first}-{first + len(result.hits) - 1}" if result.hits else "none"
-        if req.limit is None:
+        if req.limit is None or streamed:
             shown = "all" if result.total else "none"
-        matches = "1 article matches" if result.total == 1 else f"{result.total} articles match"
-        self.out.write(f"{matches} {req.text or '(everything)'!r}; showing {shown}\n")
+        if req.like:
+            matches = "1 article is like" if result.total == 1 else f"{result.total:,} articles are like"
+            asked = req.like
+        else:
+            matches = "1 article matches" if result.total == 1 else f"{result.total:,} articles match"
+            asked = req.text or "(everything)"
+        self.out.write(f"{matches} {asked!r}; showing {shown}\n")
         if result.suggestion:
             self.out.write(f"did you mean: {result.suggestion}\n")
 
@@ -143,7 +150,7 @@ def write_result(result: SearchResult, out: IO[str], fmt: str, *, color: bool = 
                  hits: Iterable[Hit] | None = None) -> None:
     """Write a whole result; `hits` (a stream) replaces the result's own page when given."""
     writer = HitWriter(out, fmt, color=color, raw=raw)
-    writer.begin(result, explain=explain)
+    writer.begin(result, explain=explain, streamed=hits is not None)
     for hit in result.hits if hits is None else hits:
         writer.hit(hit)
     writer.end(result)

@@ -29,7 +29,7 @@ from markupsafe import Markup
 from . import __version__
 from . import report_views as views
 from .facets import hit_facet_keys
-from .models import ALL_FACETS, SearchkitError, SearchRequest, SearchResult
+from .models import ALL_FACETS, SearchkitError, SearchRequest, SearchResult, counted
 
 #: Results per page of the in-page pager.
 PAGE_SIZE = 50
@@ -69,7 +69,7 @@ class ReportSummary:
             held = f"the first {self.shown:,} in the report"
         else:
             held = "all in the report"
-        return (f"{self.total:,} matching articles, {held}: {self.files:,} files "
+        return (f"{counted(self.total, 'matching article')}, {held}: {self.files:,} files "
                 f"({self.articles:,} article and {self.entities:,} entity pages) -> "
                 f"{self.index_page}")
 

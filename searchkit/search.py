@@ -172,6 +172,10 @@ class Index:
         >>> for hit in ix.iter_hits("drone", match="any"):   # doctest: +SKIP
         ...     row = hit.to_row()
         """
+        given = sorted(k for k in ("limit", "page") if k in options)
+        if given:
+            raise SearchkitError(f"iter_hits streams every hit and takes no {' or '.join(given)}: "
+                                 "search(..., limit=N, page=P) returns one page", exit_code=2)
         request = request_from({"query": text, **options, "limit": None, "facets": ()})
         m = self._match(request)
         order, folded = self._folded(request, m, None)

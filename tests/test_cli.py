@@ -218,3 +218,28 @@ def test_debug_is_taken_after_the_command_too(tmp_path):
     assert quiet.exit_code == 1 and "Traceback" not in quiet.output
     with pytest.raises(Exception, match="no index at"):
         run("query", "x", "--debug", "--index", missing)  # the traceback is raised, not hidden
+
+
+def test_streaming_all_hits_says_so_and_takes_no_page_options(jsonl_index):
+    everything = run("query", "", "--all", "--index", str(jsonl_index))
+    assert everything.exit_code == 0
+    assert everything.output.startswith("3 articles match '(everything)'; showing all")
+    assert everything.output.count("\n  1. ") + everything.output.count("\n  2. ") == 2
+    both = run("query", "", "--all", "--limit", "3", "--index", str(jsonl_index))
+    assert both.exit_code == 2 and "--all streams every hit" in both.output
+    like = run("query", "--like", "k1", "--index", str(jsonl_index))
+    assert like.output.startswith("1 article is like 'k1'; showing 1-1")
+    import searchkit
+
+    with pytest.raises(searchkit.SearchkitError, match="takes no limit"):
+        list(searchkit.open_index(jsonl_index).iter_hits("", limit=2))
+
+
+def test_the_dates_facet_keeps_its_busiest_periods_under_a_limit(jsonl_index):
+    import searchkit
+
+    ix = searchkit.open_index(jsonl_index)
+    every = ix.facet_values("dates")
+    assert [v.value for v in every] == ["2022-07", "2023-02", "2024-05"]
+    assert len(ix.facet_values("dates", limit=2)) == 2
+    assert run("facets", "dates", "--limit", "1", "--index", str(jsonl_index)).output.count("\n") == 1

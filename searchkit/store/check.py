@@ -18,7 +18,7 @@ from typing import Any, Iterator
 import numpy as np
 
 from .. import facetspec
-from ..models import SearchkitError
+from ..models import SearchkitError, counted
 from . import layout, rows
 from .columns import LIST_COLUMNS, TEXT_FIELDS, Segment, decode, postings
 from .snapshot import Snapshot
@@ -38,8 +38,8 @@ class Report:
     def line(self) -> str:
         if self.repaired:
             lost = f"; {len(self.lost)} could not be recovered: {', '.join(self.lost[:10])}" if self.lost else ""
-            return f"repaired: {self.articles} articles restored from the stored articles{lost}"
-        return f"{self.articles} articles, {len(self.problems)} problems"
+            return f"repaired: {counted(self.articles, 'article')} restored from the stored articles{lost}"
+        return f"{counted(self.articles, 'article')}, {counted(len(self.problems), 'problem')}"
 
 
 def check_index(index_dir: str | Path) -> Report:
