@@ -258,6 +258,8 @@ def report(out_dir, templates_dir, max_hits, **opts):
     request = make_request(request_mapping(opts, limit=max_hits))
     summary = write_report(_open(opts["index_dir"]), request, out_dir,
                            templates_dir=templates_dir, max_hits=max_hits)
+    for warning in summary.warnings:
+        click.echo(f"warning: {warning}", err=True)
     click.echo(summary.line(), err=True)
 
 

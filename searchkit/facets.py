@@ -296,7 +296,16 @@ class Dates:
         self.spec, self.snapshot = spec, snapshot
 
     def select(self, wanted: Sequence[str]):
-        return tuple(wanted), []
+        """The periods asked for; a warning for each that no live article is dated in."""
+        warnings = []
+        days = self.snapshot.days[self.snapshot.live & (self.snapshot.days >= 0)]
+        for key in wanted:
+            inside = (days >= parse_day(key)) & (days <= parse_day(key, end=True))
+            if not inside.any():
+                span = (f"; the articles are dated {np.datetime64(int(days.min()), 'D')} to "
+                        f"{np.datetime64(int(days.max()), 'D')}") if len(days) else "; no article has a date"
+                warnings.append(f"no {self.spec.singular} {key!r} in the index{span}")
+        return tuple(wanted), warnings
 
     def mask(self, selection) -> np.ndarray:
         days = self.snapshot.days
@@ -349,7 +358,25 @@ class Amounts:
         self.keep = snapshot.live[self.docs]
 
     def select(self, wanted: Sequence[str]):
-        return tuple(wanted), []
+        """The buckets asked for; a warning naming the index's buckets for each it lacks."""
+        held = set(self.vocab[np.unique(self.key_ords[self.keep])].tolist()) if self.keep.any() else set()
+        warnings = []
+        for key in wanted:
+            if key not in held:
+                close = sorted(held, key=lambda k: (k.split(":")[0] != key.split(":")[0], k))[:HINTS]
+                hint = f"; the index has {', '.join(repr(k) for k in close)}" if close else ""
+                warnings.append(f"no {self.spec.singular} {key!r} in the index{hint}")
+        return tuple(wanted), warnings
+
+    def currency_warning(self, currency: str | None) -> str | None:
+        """A warning when no amount in the index is in `currency`."""
+        if not currency:
+            return None
+        held = sorted(set(self.currency[self.keep].tolist()))
+        if currency.upper() in held:
+            return None
+        return (f"no amount in currency {currency!r} in the index; its currencies: "
+                f"{', '.join(held[:8]) or 'none'}")
 
     def mask(self, selection) -> np.ndarray:
         return self.docs_with(self.keep & np.isin(self.vocab[self.key_ords], list(selection)))

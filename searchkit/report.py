@@ -60,6 +60,7 @@ class ReportSummary:
     entities: int  # entity pages written
     files: int  # every file written, assets included
     fixed_filters: bool  # facet filters applied by the library rather than in the page
+    warnings: tuple[str, ...] = ()  # filter values that match nothing, with close values
 
     def line(self) -> str:
         """One line for the end of a run."""
@@ -142,6 +143,9 @@ def write_report(index, request: SearchRequest, out_dir: str | Path, *,
         raise SearchkitError("max_hits and page_size must be 1 or more", exit_code=2)
     env = make_environment(templates_dir)
     result, filters, fixed = _fetch(index, request, max_hits)
+    # Filters the page applies itself are not checked by the library's run: check them here
+    # (no hits asked), so a value that matches nothing is named as `query` names it.
+    warnings = index.run(replace(request, limit=0, facets=())).warnings if filters else result.warnings
     out = Path(out_dir)
     try:
         _prepare(out)
@@ -158,7 +162,8 @@ def write_report(index, request: SearchRequest, out_dir: str | Path, *,
     total = site.visible if filters else result.total
     return ReportSummary(out_dir=out, index_page=out / "index.html", total=total,
                          shown=len(result.hits), articles=len(site.results),
-                         entities=len(site.entities), files=written, fixed_filters=fixed)
+                         entities=len(site.entities), files=written, fixed_filters=fixed,
+                         warnings=tuple(warnings))
 
 
 @contextmanager
@@ -270,7 +275,8 @@ class _Site:
             "total_label": f"{self.result.total:,}", "shown_label": f"{len(self.results):,}",
             "count_line": _count_line(self.visible, len(self.results), bool(self.selection)),
             "selection_words": views.selection_words(self.space, self.selection),
-            "truncated": self.result.total > len(self.results),
+            # Near-identical copies fold under their hit: they are in the report too.
+            "truncated": self.result.total > sum(1 + len(h.duplicates) for h in self.result.hits),
             "results": self.results, "facets": views.sidebar_view(
                 self.space, self.selection, self.counts, self.base_counts),
             "timeline": timeline, "map": map_data, "suggestion": self.result.suggestion,

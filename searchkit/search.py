@@ -337,6 +337,9 @@ class Index:
             raise limits.refuse(f"cannot run the query: {type(exc).__name__}: {exc}") from None
         m = _Matched(snapshot, facets, q, matched & self._ranges(request, facets), scores, terms,
                      warnings=list(evaluator.warnings))
+        currency = facets["amounts"].currency_warning(request.currency)
+        if currency:
+            m.warnings.append(currency)
         for name, values in request.filters.items():
             m.selections[name], found = facets[name].select(values)
             m.warnings.extend(found)

@@ -243,3 +243,13 @@ def test_the_dates_facet_keeps_its_busiest_periods_under_a_limit(jsonl_index):
     assert [v.value for v in every] == ["2022-07", "2023-02", "2024-05"]
     assert len(ix.facet_values("dates", limit=2)) == 2
     assert run("facets", "dates", "--limit", "1", "--index", str(jsonl_index)).output.count("\n") == 1
+
+
+def test_a_period_or_currency_that_matches_nothing_is_named(jsonl_index):
+    res = json.loads(run("query", "", "--month", "1988", "--json", "--index", str(jsonl_index)).stdout)
+    assert res["total"] == 0
+    assert res["warnings"] == ["no month '1988' in the index; the articles are dated 2022-07-22 to 2024-05-01"]
+    res = json.loads(run("query", "", "--month", "2023-02", "--json", "--index", str(jsonl_index)).stdout)
+    assert res["total"] == 1 and res["warnings"] == []
+    res = json.loads(run("query", "", "--currency", "xyz", "--json", "--index", str(jsonl_index)).stdout)
+    assert res["warnings"] == ["no amount in currency 'XYZ' in the index; its currencies: none"]

@@ -314,6 +314,16 @@ def test_counts_without_javascript_are_the_librarys(ix, report):
     assert len(visible_results(page)) == ix.doc_count()
 
 
+def test_a_filter_value_that_matches_nothing_is_named_as_query_names_it(ix, tmp_path):
+    top_person = ix.facet_values("people")[0].value
+    request = SearchRequest("", filters={"people": (top_person[:-2] + "zz",)})
+    summary = write_report(ix, request, tmp_path)
+    assert summary.warnings == ix.run(request).warnings
+    assert summary.warnings and top_person in summary.warnings[0]
+    assert write_report(ix, SearchRequest("", filters={"people": (top_person,)}),
+                        tmp_path / "ok").warnings == ()
+
+
 def test_request_filters_become_the_in_page_selection(ix, tmp_path):
     need_ukraine()
     top_person = ix.facet_values("people")[0].value
