@@ -11,13 +11,12 @@ import json
 import os
 import signal
 import sys
-from functools import wraps
 
 import click
 
 from . import facetspec
 from .models import SearchkitError
-from .output import FORMATS, HitWriter, write_facet_values, write_result
+from .output import FORMATS, write_facet_values, write_result
 
 DEFAULT_INDEX = "index"
 #: Skipped inputs listed one a line after indexing when no --skipped file is given.
