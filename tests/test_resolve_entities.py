@@ -173,6 +173,38 @@ def test_a_name_written_after_the_town_of_is_a_place_whatever_the_model_called_i
     assert table_of(town[:1] + [town[2]] * 5).entity("Chasiv Yar").kind == "person"
 
 
+def test_a_name_glued_after_a_body_place_or_title_is_the_persons():
+    """The model glues a body, a place, a site or a title before a name and calls the whole
+    an organisation: the name in it is a person's, joined with the person's other names."""
+    people = [{"people": ["Dmitry Medvedev"]}] * 3 + [{"people": ["Maia Sandu"]}] * 2
+    glued = [{"orgs": ["Security Council Dmitry Medvedev"]}, {"places": ["Florida Ron Desantis"]},
+             {"orgs": ["Kremlin Dmitry Medvedev"]}, {"orgs": ["Ms Sandu"]}]
+    table = table_of(people + glued)
+    medvedev = table.entity("Dmitry Medvedev")
+    assert table.entity("Security Council Dmitry Medvedev") is medvedev
+    assert table.entity("Kremlin Dmitry Medvedev") is medvedev and medvedev.kind == "person"
+    assert table.entity("Ms Sandu").value == "Maia Sandu"
+    # Alone, it is still a person, shown under the name written in it.
+    desantis = table.entity("Florida Ron Desantis")
+    assert desantis.kind == "person" and desantis.value == "Ron Desantis"
+
+
+def test_names_of_bodies_and_long_names_are_not_cut():
+    # A place at or around the "given name", a body's word last, "of" before the name,
+    # a given name first, and the model's own person of three words: all stay whole.
+    orgs = ["New York Rangers", "Bank of Nova Scotia", "Jacob Zuma Foundation",
+            "Prince Edward Island", "Boston Red Sox"]
+    table = table_of([{"orgs": orgs, "people": ["Liaqat Ali Khan", "Martin Luther King"]}])
+    assert all(table.entity(v).kind == "org" and table.entity(v).value == v for v in orgs)
+    assert table.entity("Liaqat Ali Khan").value == "Liaqat Ali Khan"
+    assert table.entity("Martin Luther King").value == "Martin Luther King"
+    # A last word the corpus writes lowercase is a common noun, no surname.
+    prose = [{"text": "the widget sold; a widget of steel"}] * 2
+    widget = [{"orgs": ["Home Federal Savings Andrew Widget"]}]
+    assert table_of(prose + widget).entity("Home Federal Savings Andrew Widget").kind == "org"
+    assert table_of(widget).entity("Home Federal Savings Andrew Widget").kind == "person"
+
+
 def test_a_word_the_corpus_writes_lowercase_is_a_common_word_and_not_listed():
     prose = [{"text": "The budget was cut, shell prices rose and reading fell; time passed."}] * 8
     named = [{"orgs": ["Budget"], "text": "He spoke on the Budget."},
@@ -361,7 +393,8 @@ GIVEN = ["Boris", "Lyndon", "Olga", "Ahmed", "Kenji", "Maria", "Dmitry", "Oleksa
 SURNAME = ["Johnson", "Zelenskyy", "Zelensky", "Zełenski", "Peskov", "Pieskov", "Kuleba"]
 ORGS = ["ICC", "International Criminal Court", "al-Qaeda", "Al Qaida", "Wagner",
         "Wagner Group", "UN Security Council", "United Nations Security Council", "UNSC",
-        "Budget", "Shell"]
+        "Budget", "Shell", "Kremlin Dmitry Pieskov", "Ms Kuleba",
+        "Kremlin Maria Budget"]  # a name glued after a body; one ending in a common word
 #: Texts whose word cases decide whether "Budget" and "Shell" are common words or products.
 TEXTS = ["", "the budget and the shell", "A budget.", "Shell said so.", "He told The Budget.",
          "The ICC's Budget, Wagner's Shell.", "The film Wagner, the album Shell.",

@@ -42,6 +42,12 @@ class BlockContext:
     merge_groups: Mapping[str, frozenset[int]]  # fold(value) -> ids of user merges naming it
     splits: frozenset[str]  # fold(value) of values the user split off
     definitions: Mapping[str, Mapping[str, int]]  # value -> {short form: articles}
+    # A person value -> the name in it, where the model glued something before the name
+    # ("Security Council Dmitry Medvedev" -> "Dmitry Medvedev"; `names.person_part`).
+    name_forms: dict[str, str] = field(default_factory=dict)
+
+    def name(self, value: str) -> str:
+        return self.name_forms.get(value, value)
 
 
 def keys_of(value: str, kind: str, ctx: BlockContext) -> set[str]:
@@ -140,8 +146,9 @@ class _Block:
                        for y in _long_forms(b.values, self.ctx.rules))
         if self.kind != "person":
             return True
-        full_a = [parse_name(v) for v in a.values if parse_name(v).full]
-        full_b = [parse_name(v) for v in b.values if parse_name(v).full]
+        name = self.ctx.name
+        full_a = [parse_name(name(v)) for v in a.values if parse_name(name(v)).full]
+        full_b = [parse_name(name(v)) for v in b.values if parse_name(name(v)).full]
         return all(_same_person(x, y, self.ctx.rules) for x in full_a for y in full_b)
 
 
@@ -215,6 +222,8 @@ def _join_equal_forms(block: _Block, order: list[str]) -> None:
         forms = {folded}
         if block.kind == "org":
             forms.add(_expanded(folded, block.ctx))
+        if block.kind == "person":  # "Defense Lloyd Austin" is Lloyd Austin
+            forms.add(fold(block.ctx.name(v)))
         for form in forms:
             if form in seen:
                 # A split value still takes its own case and hyphen forms.
@@ -231,8 +240,9 @@ def _join_spellings(block: _Block, order: list[str]) -> None:
     """Strict spellings: same number of words, each word a spelling of the other."""
     r = block.ctx.rules
     by_shape: dict[tuple, list[str]] = {}
+    name_of = block.ctx.name if block.kind == "person" else (lambda v: v)
     for v in order:
-        words = fold(v).split()
+        words = fold(name_of(v)).split()
         if block.kind == "person" and len(words) < 2:
             continue  # a surname alone is a loose form
         shape = tuple(skeleton(w, r) for w in words)
@@ -242,7 +252,7 @@ def _join_spellings(block: _Block, order: list[str]) -> None:
     for group in by_shape.values():
         for i, a in enumerate(group):
             for b in group[:i]:
-                if _spelled_alike(a, b, r):
+                if _spelled_alike(name_of(a), name_of(b), r):
                     block.union(b, a)
 
 
@@ -293,8 +303,8 @@ class _LooseIndex:
                 self.by_core.setdefault(org_core(w, r), []).append(w)
                 for letters in _acronyms_of(w, r):
                     self.by_acronym.setdefault(letters, []).append(w)
-            elif block.kind == "person" and parse_name(w).full:
-                last = surname_word(parse_name(w))
+            elif block.kind == "person" and parse_name(block.ctx.name(w)).full:
+                last = surname_word(parse_name(block.ctx.name(w)))
                 self.by_surname.setdefault(skeleton(last, r), []).append(w)
 
     def candidates(self, v: str) -> tuple[list[str], bool]:
@@ -304,10 +314,10 @@ class _LooseIndex:
         block, r = self.block, self.block.ctx.rules
         own = block.find(v)
         if block.kind == "person":
-            name = parse_name(v)
+            name = parse_name(block.ctx.name(v))
             last = surname_word(name)
             found = [w for w in self.by_surname.get(skeleton(last, r), ())
-                     if _person_extends(name, parse_name(w), r)] if last else []
+                     if _person_extends(name, parse_name(block.ctx.name(w)), r)] if last else []
             return self._roots(found, own), False
         if block.kind != "org":
             return [], False
