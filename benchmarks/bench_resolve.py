@@ -182,7 +182,8 @@ def _joined(note: str, variants) -> bool:
     import re
 
     others = [re.sub(r"\s*\([^)]*\)$", "", part.strip()) for part in note.split(";")]
-    return all(o in variants for o in others if o)
+    others = [o for o in others if o]
+    return bool(others) and all(o in variants for o in others)
 
 
 def _write_rows(index, top: int, out: str) -> None:

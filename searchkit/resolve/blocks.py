@@ -28,6 +28,7 @@ from typing import Iterable, Mapping
 
 from .names import (Name, alike, compatible_given, fold, initials, is_acronym, org_core,
                     parse_name, same_surname, similar_words, skeleton, surname_word)
+from .nations import national_form
 from .rules import Rules
 
 
@@ -45,6 +46,9 @@ class BlockContext:
     # A person value -> the name in it, where the model glued something before the name
     # ("Security Council Dmitry Medvedev" -> "Dmitry Medvedev"; `names.person_part`).
     name_forms: dict[str, str] = field(default_factory=dict)
+    # Values the corpus mostly writes as a common word ("State", "Customs"): no body's
+    # name written alone (filled per block, like `articles`).
+    common: set[str] = field(default_factory=set)
 
     def name(self, value: str) -> str:
         return self.name_forms.get(value, value)
@@ -78,6 +82,13 @@ def keys_of(value: str, kind: str, ctx: BlockContext) -> set[str]:
         if len(letters) >= r.acronym_min_letters:
             keys.add(f"a:{letters}")
         keys.update(f"a:{fold(s)}" for s in ctx.definitions.get(value, ()))
+        national = national_form(value, ctx.alias_of)
+        if national:  # "US Congress" meets "Congress" and "American Congress"
+            keys.add(f"f:{national.rest}")
+        elif len(value.split()) > 1 and is_acronym(value.split()[0], r):
+            # "UN Security Council" meets "Security Council of Russia": the name alone is
+            # not only Russia's
+            keys.add("f:" + " ".join(folded.split()[1:]))
     return {f"{kind}|{k}" for k in keys}
 
 
@@ -164,7 +175,7 @@ def _same_org(x: str, y: str, ctx: BlockContext) -> bool:
     not, whatever "LSE" says."""
     wx = set(_expanded(fold(x), ctx).split())
     wy = set(_expanded(fold(y), ctx).split())
-    return wx <= wy or wy <= wx or _spelled_alike(x, y, ctx.rules)
+    return wx <= wy or wy <= wx or _spelled_alike(x, y, ctx.rules) or _same_nation(x, y, ctx)
 
 
 def _same_person(x: Name, y: Name, rules: Rules) -> bool:
@@ -191,6 +202,8 @@ def resolve_block(values: Iterable[str], kind: str, ctx: BlockContext) -> list[l
     _join_listed(block, order)
     _join_equal_forms(block, order)
     _join_spellings(block, order)
+    if kind == "org":
+        _join_national_forms(block, order)
     _attach_loose_forms(block, order)
     clusters = {}
     for v in order:
@@ -270,6 +283,42 @@ def _spelled_alike(a: str, b: str, rules: Rules) -> bool:
         similar_words(x, y, rules) and skeleton(x, rules) == skeleton(y, rules)
         or (len(x) == 1 or len(y) == 1) and x[0] == y[0] and i < len(wa) - 1
         for i, (x, y) in enumerate(zip(wa, wb)))
+
+
+def _join_national_forms(block: _Block, order: list[str]) -> None:
+    """One country's body under its names ("US Congress", "American Congress"), and the
+    body's name written alone when the block writes it with that one country only
+    ("Congress"; not "Ministry of Defense", written with Latvia's and Ukraine's)."""
+    ctx = block.ctx
+    by_rest: dict[str, dict[str, list[str]]] = {}
+    alone: dict[str, list[str]] = {}
+    for v in order:
+        national = national_form(v, ctx.alias_of)
+        if national:
+            by_rest.setdefault(national.rest, {}).setdefault(national.country, []).append(v)
+        alone.setdefault(fold(v), []).append(v)
+    others = {rest for rest in by_rest  # "UN Security Council": not only a country's
+              if any(f.endswith(f" {rest}") and not national_form(v, ctx.alias_of)
+                     for f, values in alone.items() for v in values)}
+    for rest, countries in by_rest.items():
+        for names in countries.values():
+            for v in names[1:]:
+                block.union(names[0], v)
+        if len(countries) == 1 and rest not in others:
+            names = next(iter(countries.values()))
+            standing = [v for v in names if national_form(v, ctx.alias_of).stands_alone]
+            for v in alone.get(rest, ()) if standing else ():
+                if v not in ctx.common:
+                    block.union(standing[0], v)
+
+
+def _same_nation(x: str, y: str, ctx: BlockContext) -> bool:
+    """Names of one country's body ("Israel Defense Forces", "Israeli Defense Forces"), or
+    one of them the other without its country ("US Congress", "Congress")."""
+    nx, ny = national_form(x, ctx.alias_of), national_form(y, ctx.alias_of)
+    if nx and ny:
+        return nx[:2] == ny[:2]
+    return bool(nx and nx.rest == fold(y) or ny and ny.rest == fold(x))
 
 
 def _attach_loose_forms(block: _Block, order: list[str]) -> None:

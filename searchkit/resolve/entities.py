@@ -446,10 +446,13 @@ class EntityTable(WordEvidence):
             self.unlisted.pop(v, None)
         self._ctx.articles.clear()  # filled per block
         self._ctx.name_forms.clear()
+        self._ctx.common.clear()
         new: list[Entity] = []
         for block, kind in self._blocks(block_values):
             for v in block:
                 self._ctx.articles[v] = self._value_articles(v)
+                if kind == "org" and self._common_word(v):
+                    self._ctx.common.add(v)
                 if kind == "person" and self._name_form(v) != v:
                     self._ctx.name_forms[v] = self._name_form(v)
             surnames = None
