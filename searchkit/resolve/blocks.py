@@ -26,8 +26,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
-from .names import (Name, alike, compatible_given, fold, initials, is_acronym, org_core,
-                    parse_name, same_surname, similar_words, skeleton, surname_word)
+from .names import (Name, alike, compatible_given, fold, initials, inverted, is_acronym,
+                    org_core, parse_name, same_surname, similar_words, skeleton, surname_word)
 from .nations import national_form
 from .rules import Rules
 
@@ -71,6 +71,7 @@ def keys_of(value: str, kind: str, ctx: BlockContext) -> set[str]:
         keys.add("w:" + " ".join(skeleton(w, r) for w in folded.split()))
     if kind == "org":
         keys.add(f"f:{_expanded(folded, ctx)}")
+        keys.add(f"f:{inverted(folded)}")  # "Department of State": "State Department"
         core = org_core(value, r)
         if core:
             keys.add(f"f:{core}")
@@ -234,7 +235,7 @@ def _join_equal_forms(block: _Block, order: list[str]) -> None:
         folded = fold(v)
         forms = {folded}
         if block.kind == "org":
-            forms.add(_expanded(folded, block.ctx))
+            forms |= {_expanded(folded, block.ctx), inverted(folded)}
         if block.kind == "person":  # "Defense Lloyd Austin" is Lloyd Austin
             forms.add(fold(block.ctx.name(v)))
         for form in forms:
@@ -296,7 +297,7 @@ def _join_national_forms(block: _Block, order: list[str]) -> None:
         national = national_form(v, ctx.alias_of)
         if national:
             by_rest.setdefault(national.rest, {}).setdefault(national.country, []).append(v)
-        alone.setdefault(fold(v), []).append(v)
+        alone.setdefault(inverted(fold(v)), []).append(v)
     others = {rest for rest in by_rest  # "UN Security Council": not only a country's
               if any(f.endswith(f" {rest}") and not national_form(v, ctx.alias_of)
                      for f, values in alone.items() for v in values)}
@@ -318,7 +319,7 @@ def _same_nation(x: str, y: str, ctx: BlockContext) -> bool:
     nx, ny = national_form(x, ctx.alias_of), national_form(y, ctx.alias_of)
     if nx and ny:
         return nx[:2] == ny[:2]
-    return bool(nx and nx.rest == fold(y) or ny and ny.rest == fold(x))
+    return bool(nx and nx.rest == inverted(fold(y)) or ny and ny.rest == inverted(fold(x)))
 
 
 def _attach_loose_forms(block: _Block, order: list[str]) -> None:

@@ -41,7 +41,8 @@ from .blocks import BlockContext, keys_of, resolve_block
 from .edits import Edits
 from ..extraction.junk import junk_reason
 from .lookup import Lookup
-from .names import fold, is_acronym, parse_name, person_part, same_surname, surname_word
+from .names import (fold, is_acronym, parse_name, person_part, same_surname, shouted_name,
+                    surname_word)
 from ..facetspec import NAME_FACETS
 from .rules import Rules, load_rules
 from .evidence import WORD_COUNTS, WordEvidence
@@ -218,9 +219,10 @@ class EntityTable(WordEvidence):
         kind = self._vote(value)
         if kind is None or kind == self._listed_kind(value):
             return kind
-        if kind != "person" and person_part(value, loose=True) != value \
-                and not self._common_tail(value):
-            return "person"  # "Security Council Dmitry Medvedev", "Ms Sandu": a person's name
+        if kind != "person" and (person_part(value, loose=True) != value
+                                 and not self._common_tail(value) or shouted_name(value)):
+            # "Security Council Dmitry Medvedev", "Ms Sandu", "LIZ TRUSS": a person's name
+            return "person"
         if kind == "org" and self._venue(value):
             return "place"  # "at Murrayfield", "at Twickenham": a stadium, a place
         if kind in ("person", "org") and self._placed(value):

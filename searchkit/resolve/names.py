@@ -208,6 +208,27 @@ def _surname_like(word: str, rules: Rules) -> bool:
             and fold(word) not in rules.place_nouns)
 
 
+def shouted_name(value: str) -> bool:
+    """A name of two words or more written all in capitals (a headline's "LIZ TRUSS")
+    that starts with a given name: a person's, whatever the model made of the capitals."""
+    from ..extraction.given_names import gives_gender
+
+    words = value.split()
+    return (1 < len(words) <= 3 and all(w.isalpha() and w.isupper() for w in words)
+            and len(words[-1]) > 2 and gives_gender(words[0].capitalize()))
+
+
+def inverted(folded: str) -> str:
+    """An organisation's "<head> of <name>" as "<name> <head>" ("department of state" ->
+    "state department"; "ministry of defence" -> "defence ministry") when the head is one
+    of `inverted_heads` ("State of the Union" is no "Union State"); else as it is."""
+    words = folded.split()
+    if len(words) >= 3 and words[1] == "of" and words[0] in load_rules().inverted_heads:
+        rest = words[3:] if words[2] == "the" else words[2:]
+        return " ".join([*rest, words[0]]) if rest else folded
+    return folded
+
+
 def _ends_in_place(words: list[str]) -> bool:
     """Whether a place the gazetteer knows ends at the given name ("New York Rangers") or
     is the name ("Bank of Nova Scotia")."""

@@ -19,7 +19,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Mapping, NamedTuple
 
-from .names import fold
+from .names import fold, inverted
 
 #: The most words a country's name takes at the start of an organisation's name.
 _MAX_COUNTRY_WORDS = 3
@@ -47,7 +47,7 @@ def national_form(value: str, alias_of: Mapping[str, tuple[str, str]]) -> Nation
         rest = words[n:]
         if code and rest[0][:1].isupper():
             acronym = n == 1 and is_acronym(words[0])
-            return NationalForm(code, fold(" ".join(rest)), len(rest) > 1 or acronym)
+            return NationalForm(code, inverted(fold(" ".join(rest))), len(rest) > 1 or acronym)
     lowered = [w.casefold() for w in words]
     if "of" in lowered:
         at = len(lowered) - 1 - lowered[::-1].index("of")
@@ -56,7 +56,7 @@ def national_form(value: str, alias_of: Mapping[str, tuple[str, str]]) -> Nation
         code, demonym = _country(" ".join(country), alias_of) if country else (None, False)
         # "Bank of America" and "Bank of Russia" are banks' names, "Bank of American" a typo.
         if code and len(rest) > 1 and not demonym:
-            return NationalForm(code, fold(" ".join(rest)), True)
+            return NationalForm(code, inverted(fold(" ".join(rest))), True)
     return None
 
 

@@ -40,7 +40,8 @@ Thresholds (`thresholds` in the file):
   articles is a common noun ("Savings and Loan Association"), no surname: the value is not
   read as a name glued after something else (`names.person_part`).
 
-Word lists: `honorifics` ("Ms Sandu": a person's name) and `not_surnames` (last words of
+Word lists: `inverted_heads` (a body's "<head> of <name>" is its "<name> <head>":
+"Department of State", "State Department"; `names.inverted`), `honorifics` ("Ms Sandu": a person's name) and `not_surnames` (last words of
 names of places, bodies and documents: "Edward Island", "Jacob Zuma Foundation"), which
 `names.person_part` reads.
 """
@@ -87,6 +88,7 @@ class Rules:
     place_nouns: frozenset[str]
     off_map: frozenset[str]
     honorifics: frozenset[str]
+    inverted_heads: frozenset[str]
     not_surnames: frozenset[str]
     token_similarity: float
     name_similarity: float
@@ -172,5 +174,5 @@ def load_rules(path: Path | str = RULES_FILE) -> Rules:
                  determiners=words("determiners"), work_nouns=words("work_nouns"),
                  phrase_ends=words("phrase_ends"), pronouns=words("pronouns"),
                  venue_preps=words("venue_preps"), place_nouns=words("place_nouns"),
-                 off_map=words("off_map"), honorifics=words("honorifics"),
+                 off_map=words("off_map"), honorifics=words("honorifics"), inverted_heads=words("inverted_heads"),
                  not_surnames=words("not_surnames"), **limits)
