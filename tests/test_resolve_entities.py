@@ -229,6 +229,14 @@ def test_a_countrys_body_is_one_entity_under_its_names_and_alone_when_only_its_o
     assert table.entity("Security Council of Russia") is not table.entity("Security Council")
 
 
+def test_a_body_named_by_its_acronym_qualifies_a_name_as_a_country_does():
+    # "UN" is in the alias data (United Nations): "UN World Food Programme" is the WFP.
+    table = table_of([{"orgs": ["World Food Programme"]}] * 2 + [
+        {"orgs": ["UN World Food Programme"]}, {"orgs": ["UN Office"]}, {"orgs": ["Office"]}])
+    assert table.entity("UN World Food Programme") is table.entity("World Food Programme")
+    assert table.entity("UN Office") is not table.entity("Office")  # one word: no
+
+
 def test_a_word_the_corpus_writes_lowercase_is_a_common_word_and_not_listed():
     prose = [{"text": "The budget was cut, shell prices rose and reading fell; time passed."}] * 8
     named = [{"orgs": ["Budget"], "text": "He spoke on the Budget."},

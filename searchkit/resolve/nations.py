@@ -1,5 +1,6 @@
 """Organisations named with or without their country: "US Congress", "U.S. Congress",
-"American Congress" and "Congress"; "Armed Forces of Ukraine" and "Ukrainian Armed Forces".
+"American Congress" and "Congress"; "Armed Forces of Ukraine" and "Ukrainian Armed Forces";
+likewise with a body the alias data names by its acronym ("UN World Food Programme").
 
 `national_form(value, alias_of)` reads a country at the start of an organisation's name (a
 country the gazetteer knows, a place of the alias data that is one: "US", "U.K.", or a
@@ -46,7 +47,7 @@ def national_form(value: str, alias_of: Mapping[str, tuple[str, str]]) -> Nation
         code, demonym = _country(" ".join(words[:n]), alias_of)
         rest = words[n:]
         if code and rest[0][:1].isupper():
-            acronym = n == 1 and is_acronym(words[0])
+            acronym = n == 1 and is_acronym(words[0]) and not code.startswith("org:")
             return NationalForm(code, inverted(fold(" ".join(rest))), len(rest) > 1 or acronym)
     lowered = [w.casefold() for w in words]
     if "of" in lowered:
@@ -62,10 +63,16 @@ def national_form(value: str, alias_of: Mapping[str, tuple[str, str]]) -> Nation
 
 def _country(name: str, alias_of: Mapping[str, tuple[str, str]]) -> tuple[str | None, bool]:
     """(the country code `name` names, whether as a demonym); (None, False) if none."""
+    from .names import is_acronym
+
     name = name.removesuffix("'s").removesuffix("\u2019s")
     alias = alias_of.get(fold(name))
     if alias is not None and alias[0] == "place":
         name = alias[1]
+    elif alias is not None and alias[0] == "org" and is_acronym(name):
+        # A body the alias data names by its acronym qualifies a name as a country does
+        # ("UN World Food Programme", "BBC Radio 4")
+        return f"org:{alias[1]}", False
     code = _country_code(fold(name))
     if code:
         return code, False
