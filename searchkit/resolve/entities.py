@@ -55,7 +55,7 @@ FACET_KINDS = {spec.name: spec.entity_kind for spec in NAME_FACETS}
 FORMAT_VERSION = 1
 #: Bumped when the resolution logic changes, so that a writer re-resolves saved tables
 #: (through the rules digest) while readers keep reading them.
-RESOLVER_VERSION = 6
+RESOLVER_VERSION = 7
 #: Why a "place" that no map holds (a bare compass point, a body in space) is not listed.
 OFF_MAP = "no place on a map: a compass point or a body in space (rules: off_map)"
 #: (kind, canonical) -> every name the alias data lists for it.
