@@ -20,3 +20,10 @@ def _detector():
 def is_given_name(word: str) -> bool:
     """True when `word` is a first name in the list ("Fabien", "Bernie", "Olena")."""
     return word[:1].isupper() and word.isalpha() and _detector().get_gender(word) != "unknown"
+
+
+@lru_cache(maxsize=20_000)
+def gives_gender(word: str) -> bool:
+    """A first name the list gives a gender, even mostly ("Lloyd", "Olena"); not one it
+    calls either ("Red", "Kim"), which is as often a word or a surname."""
+    return is_given_name(word) and _detector().get_gender(word) != "andy"

@@ -29,8 +29,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
-from .names import (Name, alike, compatible_given, fold, initials, is_acronym, org_core,
-                    parse_name, same_surname, similar_words, skeleton, surname_word)
+from .names import (Name, alike, compatible_given, fold, initials, inverted, is_acronym,
+                    org_core, parse_name, same_surname, similar_words, skeleton, surname_word)
+from .nations import national_form
 from .rules import Rules
 
 
@@ -45,6 +46,15 @@ class BlockContext:
     merge_groups: Mapping[str, frozenset[int]]  # fold(value) -> ids of user merges naming it
     splits: frozenset[str]  # fold(value) of values the user split off
     definitions: Mapping[str, Mapping[str, int]]  # value -> {short form: articles}
+    # A person value -> the name in it, where the model glued something before the name
+    # ("Security Council Dmitry Medvedev" -> "Dmitry Medvedev"; `names.person_part`).
+    name_forms: dict[str, str] = field(default_factory=dict)
+    # Values the corpus mostly writes as a common word ("State", "Customs"): no body's
+    # name written alone (filled per block, like `articles`).
+    common: set[str] = field(default_factory=set)
+
+    def name(self, value: str) -> str:
+        return self.name_forms.get(value, value)
 
 
 def keys_of(value: str, kind: str, ctx: BlockContext) -> set[str]:
@@ -64,6 +74,7 @@ def keys_of(value: str, kind: str, ctx: BlockContext) -> set[str]:
         keys.add("w:" + " ".join(skeleton(w, r) for w in folded.split()))
     if kind == "org":
         keys.add(f"f:{_expanded(folded, ctx)}")
+        keys.add(f"f:{inverted(folded)}")  # "Department of State": "State Department"
         core = org_core(value, r)
         if core:
             keys.add(f"f:{core}")
@@ -75,6 +86,13 @@ def keys_of(value: str, kind: str, ctx: BlockContext) -> set[str]:
         if len(letters) >= r.acronym_min_letters:
             keys.add(f"a:{letters}")
         keys.update(f"a:{fold(s)}" for s in ctx.definitions.get(value, ()))
+        national = national_form(value, ctx.alias_of)
+        if national:  # "US Congress" meets "Congress" and "American Congress"
+            keys.add(f"f:{national.rest}")
+        elif len(value.split()) > 1 and is_acronym(value.split()[0], r):
+            # "UN Security Council" meets "Security Council of Russia": the name alone is
+            # not only Russia's
+            keys.add("f:" + " ".join(folded.split()[1:]))
     return {f"{kind}|{k}" for k in keys}
 
 
@@ -146,8 +164,9 @@ class _Block:
                 _same_org(x, y, self.ctx) for x in long_a for y in long_b)
         if self.kind != "person":
             return True
-        full_a = [parse_name(v) for v in a.values if parse_name(v).full]
-        full_b = [parse_name(v) for v in b.values if parse_name(v).full]
+        name = self.ctx.name
+        full_a = [parse_name(name(v)) for v in a.values if parse_name(name(v)).full]
+        full_b = [parse_name(name(v)) for v in b.values if parse_name(name(v)).full]
         return not (full_a and full_b) or agree(
             _same_person(x, y, self.ctx.rules) for x in full_a for y in full_b)
 
@@ -164,7 +183,7 @@ def _same_org(x: str, y: str, ctx: BlockContext) -> bool:
     not, whatever "LSE" says."""
     wx = set(_expanded(fold(x), ctx).split())
     wy = set(_expanded(fold(y), ctx).split())
-    return wx <= wy or wy <= wx or _spelled_alike(x, y, ctx.rules)
+    return wx <= wy or wy <= wx or _spelled_alike(x, y, ctx.rules) or _same_nation(x, y, ctx)
 
 
 def _same_person(x: Name, y: Name, rules: Rules) -> bool:
@@ -191,6 +210,8 @@ def resolve_block(values: Iterable[str], kind: str, ctx: BlockContext) -> list[l
     _join_listed(block, order)
     _join_equal_forms(block, order)
     _join_spellings(block, order)
+    if kind == "org":
+        _join_national_forms(block, order)
     _attach_loose_forms(block, order)
     clusters = {}
     for v in order:
@@ -223,7 +244,9 @@ def _join_equal_forms(block: _Block, order: list[str]) -> None:
         folded = fold(v)
         forms = {folded}
         if block.kind == "org":
-            forms.add(_expanded(folded, block.ctx))
+            forms |= {_expanded(folded, block.ctx), inverted(folded)}
+        if block.kind == "person":  # "Defense Lloyd Austin" is Lloyd Austin
+            forms.add(fold(block.ctx.name(v)))
         for form in forms:
             if form in seen:
                 # A split value still takes its own case and hyphen forms.
@@ -240,8 +263,9 @@ def _join_spellings(block: _Block, order: list[str]) -> None:
     """Strict spellings: same number of words, each word a spelling of the other."""
     r = block.ctx.rules
     by_shape: dict[tuple, list[str]] = {}
+    name_of = block.ctx.name if block.kind == "person" else (lambda v: v)
     for v in order:
-        words = fold(v).split()
+        words = fold(name_of(v)).split()
         if block.kind == "person" and len(words) < 2:
             continue  # a surname alone is a loose form
         shape = tuple(skeleton(w, r) for w in words)
@@ -251,7 +275,7 @@ def _join_spellings(block: _Block, order: list[str]) -> None:
     for group in by_shape.values():
         for i, a in enumerate(group):
             for b in group[:i]:
-                if _spelled_alike(a, b, r):
+                if _spelled_alike(name_of(a), name_of(b), r):
                     block.union(b, a)
 
 
@@ -269,6 +293,42 @@ def _spelled_alike(a: str, b: str, rules: Rules) -> bool:
         similar_words(x, y, rules) and skeleton(x, rules) == skeleton(y, rules)
         or (len(x) == 1 or len(y) == 1) and x[0] == y[0] and i < len(wa) - 1
         for i, (x, y) in enumerate(zip(wa, wb)))
+
+
+def _join_national_forms(block: _Block, order: list[str]) -> None:
+    """One country's body under its names ("US Congress", "American Congress"), and the
+    body's name written alone when the block writes it with that one country only
+    ("Congress"; not "Ministry of Defense", written with Latvia's and Ukraine's)."""
+    ctx = block.ctx
+    by_rest: dict[str, dict[str, list[str]]] = {}
+    alone: dict[str, list[str]] = {}
+    for v in order:
+        national = national_form(v, ctx.alias_of)
+        if national:
+            by_rest.setdefault(national.rest, {}).setdefault(national.country, []).append(v)
+        alone.setdefault(inverted(fold(v)), []).append(v)
+    others = {rest for rest in by_rest  # "UN Security Council": not only a country's
+              if any(f.endswith(f" {rest}") and not national_form(v, ctx.alias_of)
+                     for f, values in alone.items() for v in values)}
+    for rest, countries in by_rest.items():
+        for names in countries.values():
+            for v in names[1:]:
+                block.union(names[0], v)
+        if len(countries) == 1 and rest not in others:
+            names = next(iter(countries.values()))
+            standing = [v for v in names if national_form(v, ctx.alias_of).stands_alone]
+            for v in alone.get(rest, ()) if standing else ():
+                if v not in ctx.common:
+                    block.union(standing[0], v)
+
+
+def _same_nation(x: str, y: str, ctx: BlockContext) -> bool:
+    """Names of one country's body ("Israel Defense Forces", "Israeli Defense Forces"), or
+    one of them the other without its country ("US Congress", "Congress")."""
+    nx, ny = national_form(x, ctx.alias_of), national_form(y, ctx.alias_of)
+    if nx and ny:
+        return nx[:2] == ny[:2]
+    return bool(nx and nx.rest == inverted(fold(y)) or ny and ny.rest == inverted(fold(x)))
 
 
 def _attach_loose_forms(block: _Block, order: list[str]) -> None:
@@ -302,8 +362,8 @@ class _LooseIndex:
                 self.by_core.setdefault(org_core(w, r), []).append(w)
                 for letters in _acronyms_of(w, r):
                     self.by_acronym.setdefault(letters, []).append(w)
-            elif block.kind == "person" and parse_name(w).full:
-                last = surname_word(parse_name(w))
+            elif block.kind == "person" and parse_name(block.ctx.name(w)).full:
+                last = surname_word(parse_name(block.ctx.name(w)))
                 self.by_surname.setdefault(skeleton(last, r), []).append(w)
 
     def candidates(self, v: str) -> tuple[list[str], bool]:
@@ -313,10 +373,10 @@ class _LooseIndex:
         block, r = self.block, self.block.ctx.rules
         own = block.find(v)
         if block.kind == "person":
-            name = parse_name(v)
+            name = parse_name(block.ctx.name(v))
             last = surname_word(name)
             found = [w for w in self.by_surname.get(skeleton(last, r), ())
-                     if _person_extends(name, parse_name(w), r)] if last else []
+                     if _person_extends(name, parse_name(block.ctx.name(w)), r)] if last else []
             return self._roots(found, own), False
         if block.kind != "org":
             return [], False

@@ -41,7 +41,8 @@ from .blocks import BlockContext, keys_of, resolve_block
 from .edits import Edits
 from ..extraction.junk import junk_reason
 from .lookup import Lookup
-from .names import fold, is_acronym, parse_name, same_surname, surname_word
+from .names import (fold, is_acronym, parse_name, person_part, same_surname, shouted_name,
+                    surname_word)
 from ..facetspec import NAME_FACETS
 from .rules import Rules, load_rules
 from .evidence import WORD_COUNTS, WordEvidence
@@ -54,7 +55,7 @@ FACET_KINDS = {spec.name: spec.entity_kind for spec in NAME_FACETS}
 FORMAT_VERSION = 1
 #: Bumped when the resolution logic changes, so that a writer re-resolves saved tables
 #: (through the rules digest) while readers keep reading them.
-RESOLVER_VERSION = 5
+RESOLVER_VERSION = 8
 #: Why a "place" that no map holds (a bare compass point, a body in space) is not listed.
 OFF_MAP = "no place on a map: a compass point or a body in space (rules: off_map)"
 #: (kind, canonical) -> every name the alias data lists for it.
@@ -215,22 +216,43 @@ class EntityTable(WordEvidence):
 
     def kind_of(self, value: str) -> str | None:
         """The kind a value has by vote over its articles (alias data decides first)."""
-        kinds = self.counts.get(value)
-        if not kinds:
-            return None
-        listed = self._ctx.alias_of.get(fold(value))
-        if listed is not None and kinds.get(listed[0], 0) > 0:
-            return listed[0]
-        if is_acronym(value, self.rules) and kinds.keys() - {"place"}:
-            # "ICCO" tagged a place: acronyms of places are few and the alias data lists
-            # them ("US", "UAE"); any other acronym is a person's or an organisation's.
-            kinds = {k: n for k, n in kinds.items() if k != "place"}
-        kind = max(KINDS, key=lambda k: (kinds.get(k, 0), -KINDS.index(k)))
+        kind = self._vote(value)
+        if kind is None or kind == self._listed_kind(value):
+            return kind
+        if kind != "person" and (person_part(value, loose=True) != value
+                                 and not self._common_tail(value) or shouted_name(value)):
+            # "Security Council Dmitry Medvedev", "Ms Sandu", "LIZ TRUSS": a person's name
+            return "person"
         if kind == "org" and self._venue(value):
             return "place"  # "at Murrayfield", "at Twickenham": a stadium, a place
         if kind in ("person", "org") and self._placed(value):
             return "place"  # "the town of Chasiv Yar": a town the gazetteer lacks
         return kind
+
+    def _vote(self, value: str) -> str | None:
+        """The kind most of a value's articles give it (the alias data's, if any of them)."""
+        kinds = self.counts.get(value)
+        if not kinds:
+            return None
+        listed = self._listed_kind(value)
+        if listed is not None and kinds.get(listed, 0) > 0:
+            return listed
+        if is_acronym(value, self.rules) and kinds.keys() - {"place"}:
+            # "ICCO" tagged a place: acronyms of places are few and the alias data lists
+            # them ("US", "UAE"); any other acronym is a person's or an organisation's.
+            kinds = {k: n for k, n in kinds.items() if k != "place"}
+        return max(KINDS, key=lambda k: (kinds.get(k, 0), -KINDS.index(k)))
+
+    def _listed_kind(self, value: str) -> str | None:
+        listed = self._ctx.alias_of.get(fold(value))
+        return listed[0] if listed is not None and self.counts.get(value, {}).get(listed[0]) else None
+
+    def _name_form(self, value: str) -> str:
+        """The name in a person value (`names.person_part`): loosely cut when the model
+        called the whole value something else ("Kremlin Dmitry Pieskov", an organisation)."""
+        if self._common_tail(value):
+            return value
+        return person_part(value, loose=self._vote(value) != "person")
 
     # -- changing -----------------------------------------------------------------------
     def update(self, delta: Observations) -> Changes:
@@ -425,15 +447,21 @@ class EntityTable(WordEvidence):
         for v in block_values | touched:
             self.unlisted.pop(v, None)
         self._ctx.articles.clear()  # filled per block
+        self._ctx.name_forms.clear()
+        self._ctx.common.clear()
         new: list[Entity] = []
         for block, kind in self._blocks(block_values):
             for v in block:
                 self._ctx.articles[v] = self._value_articles(v)
+                if kind == "org" and self._common_word(v):
+                    self._ctx.common.add(v)
+                if kind == "person" and self._name_form(v) != v:
+                    self._ctx.name_forms[v] = self._name_form(v)
             surnames = None
             for cluster in resolve_block(block, kind, self._ctx):
                 if kind == "person" and surnames is None:
-                    surnames = {surname_word(parse_name(v)) for v in block
-                                if parse_name(v).full}
+                    surnames = {surname_word(parse_name(self._ctx.name(v))) for v in block
+                                if parse_name(self._ctx.name(v)).full}
                 reason = (self._too_little_evidence(cluster, kind, surnames or set())
                           or self._word_evidence_reason(cluster, kind, surnames or set()))
                 if reason:
@@ -522,11 +550,15 @@ class EntityTable(WordEvidence):
         if alias is not None:
             return alias[1], tuple(names)
         full = [v for v in cluster if self._is_full_form(v, kind, cluster)] or cluster
-        return min(full, key=lambda v: (-variants[v], -len(v), v)), tuple(names)
+        best = min(full, key=lambda v: (-variants[v], -len(v), v))
+        name = self._name_form(best) if kind == "person" else best
+        if name != best and parse_name(name).full:  # no full name written alone
+            return name, tuple(dict.fromkeys([*names, name]))
+        return best, tuple(names)
 
     def _is_full_form(self, value: str, kind: str, cluster: list[str]) -> bool:
         if kind == "person":
-            return parse_name(value).full
+            return parse_name(value).full and self._name_form(value) == value
         if kind == "org":
             return not is_acronym(value, self.rules)
         return True

@@ -152,9 +152,18 @@ class WordEvidence:
         return (found >= getattr(rules, f"{rule}_min_articles")
                 and found >= getattr(rules, f"{rule}_share") * self._value_articles(value))
 
+    def _common_tail(self, value: str) -> bool:
+        """A value of three words or more whose last word the corpus writes lowercase in at
+        least `tail_lowercase_min_articles` articles: it ends in a common noun ("Savings and
+        Loan Association", "Asset Management"), not in a surname."""
+        words = fold(value).split()
+        return len(words) >= 3 and \
+            self.lowercase.get(words[-1], 0) >= self.rules.tail_lowercase_min_articles
+
     def _word_flags(self, value: str) -> tuple[bool, ...]:
         return (self._common_word(value), self._product(value), self._work(value),
-                self._determined(value), self._venue(value), self._placed(value))
+                self._determined(value), self._venue(value), self._placed(value),
+                self._common_tail(value))
 
     def _count_case(self, delta: Observations) -> set[str]:
         """Apply the delta's word counts; return the values whose common-word or product
@@ -175,7 +184,8 @@ class WordEvidence:
 
     def _values_by_word(self) -> dict[str, set[str]]:
         """Folded form -> the values written so (kept current by `update`); a one-word
-        value's folded form is its word key."""
+        value's folded form is its word key; a value of three words or more is also under
+        its last word."""
         if self._by_word is None:
             self._by_word = {}
             for value in self.counts:
@@ -185,11 +195,13 @@ class WordEvidence:
     def _index_word(self, value: str) -> None:
         if self._by_word is None:
             return
-        key = fold(value)
-        holders = self._by_word.setdefault(key, set())
-        if value in self.counts:
-            holders.add(value)
-        else:
-            holders.discard(value)
-            if not holders:
-                del self._by_word[key]
+        words = fold(value).split()
+        # Its whole form, and a long value's last word (`_common_tail`).
+        for key in {" ".join(words), *(words[-1:] if len(words) >= 3 else ())}:
+            holders = self._by_word.setdefault(key, set())
+            if value in self.counts:
+                holders.add(value)
+            else:
+                holders.discard(value)
+                if not holders:
+                    del self._by_word[key]

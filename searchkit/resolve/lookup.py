@@ -1,9 +1,10 @@
 """Filter values -> entities: forgiving lookups over precomputed keys, and near names.
 
 A reader's value is tried, in order, as: the folded form of any name of an entity (its
-variants, display value, alias names: "nato", "Kiev"); its romanised form ("Zelenskiy");
-for people, a surname ("Zaluzhnyi": every person whose full name ends with it); for
-organisations, initials ("icc"). Each step is one dict lookup.
+variants, display value, alias names: "nato", "Kiev"); its romanised form, spaces left out
+("Zelenskiy", "Co-operation"); for people, a surname ("Zaluzhnyi": every person whose full
+name ends with it); for organisations, initials ("icc") and the name without its generic
+words ("Wagner PMC"). Each step is one dict lookup.
 
 The keys are kept up to date entity by entity (`add` / `remove`), so a change to the table
 costs what it touches, and they are saved with the table (`to_dict`), so the query path
@@ -15,7 +16,7 @@ from typing import Any, Iterable
 
 from rapidfuzz import fuzz, process
 
-from .names import fold, initials, parse_name, romanised, surname_word
+from .names import fold, initials, org_core, parse_name, romanised, surname_word
 from .rules import Rules
 
 
@@ -73,6 +74,8 @@ class Lookup:
         tries = [f"f:{folded}", f"p:{self._romanised(folded)}"]
         if len(folded.split()) == 1:
             tries += [f"s:{romanised(folded, self.rules)}", f"i:{folded}"]
+        if kind in (None, "org") and org_core(text, self.rules):
+            tries.append(f"c:{org_core(text, self.rules)}")  # "Wagner PMC": Wagner Group
         kinds = [kind] if kind else list(self.keys)
         for key in tries:
             found = [i for k in kinds for i in self.keys.get(k, {}).get(key, ())
@@ -119,6 +122,9 @@ class Lookup:
                 letters = initials(name, self.rules)
                 if len(letters) >= self.rules.acronym_min_letters:
                     keys.add(f"i:{letters}")
+                core = org_core(name, self.rules)
+                if core:
+                    keys.add(f"c:{core}")
         return keys
 
     def _index(self, e) -> None:
@@ -129,7 +135,8 @@ class Lookup:
                 ids.append(e.id)
 
     def _romanised(self, folded: str) -> str:
-        return " ".join(romanised(w, self.rules) for w in folded.split())
+        # Without spaces: "co operation" (a hyphen folded) is "cooperation".
+        return romanised(folded.replace(" ", ""), self.rules)
 
     def _choice_lists(self, kind: str | None) -> tuple[list[str], list[str]]:
         if kind not in self._choices:

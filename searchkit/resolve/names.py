@@ -139,6 +139,107 @@ class Name:
 
 
 @lru_cache(maxsize=200_000)
+def person_part(value: str, loose: bool = False) -> str:
+    """The person's name in a value the model glued something before: a body, a place, a
+    site or a title ("Security Council Dmitry Medvedev", "Florida Ron Desantis", "Ms
+    Sandu"); the value itself when nothing is.
+
+    Three words or more ending in a given name (gender-guesser's list, a name it gives a
+    gender: "Red" is either) and a surname-like word, with no given name before them:
+    "Martin Luther King" and "Kim Jong Un" start with one and stay whole; "Prince Edward
+    Island" ends in a word of `not_surnames`; "New York Rangers" holds a place the
+    gazetteer knows ending at the "given name", "Bank of Nova Scotia" ends in one. Unless `loose` (the model called the whole
+    value an organisation or a place, so its start is no given name it missed), what comes
+    before must show it is no part of a name: an acronym, a lowercase word, a word of a
+    body's or a place's name, punctuation, or a place ("Liaqat Ali Khan" stays whole).
+
+    >>> person_part("Defense Lloyd Austin", loose=True), person_part("Ms Sandu")
+    ('Lloyd Austin', 'Sandu')
+    >>> person_part("Security Council Dmitry Medvedev"), person_part("Joe Biden")
+    ('Dmitry Medvedev', 'Joe Biden')
+    """
+    from ..extraction.given_names import gives_gender, is_given_name
+
+    rules = load_rules()
+    words = value.split()
+    if len(words) >= 2 and fold(words[0]) in rules.honorifics and _surname_like(words[-1], rules):
+        return " ".join(words[1:])
+    if len(words) < 3 or not _surname_like(words[-1], rules):
+        return value
+    given, before = words[-2], words[:-2]
+    if not (gives_gender(given) and _surname_like(given, rules)) \
+            or fold(before[-1]) in rules.particles or fold(given) in rules.particles:
+        return value
+    if before[-1][:1].islower():  # "Bank of Nova Scotia": the name is the body's object
+        return value
+    if any(is_given_name(w) for w in before) or _ends_in_place(words):
+        return value
+    if not loose and not _not_a_name(before, rules):
+        return value
+    return f"{given} {words[-1]}"
+
+
+_NAME_WORD = re.compile(r"[^\W\d_]+(?:[-'\u2019][^\W\d_]+)*|[^\W\d_]\.")  # or an initial
+
+
+def _not_a_name(words: list[str], rules: Rules) -> bool:
+    """Whether words before a name show they are no part of it ("FSB", "of", "Council",
+    "Gazeta.pl", "Florida")."""
+    from ..extraction.places import get_gazetteer
+
+    for word in words:
+        folded = fold(word)
+        letters = _DROP.sub("", word)
+        if not _NAME_WORD.fullmatch(word) or letters.isupper() and len(letters) > 1:
+            return True
+        if word[:1].islower() and word.split("-")[0].lower() not in rules.particles:
+            return True
+        if folded in rules.not_surnames or folded in rules.org_generic \
+                or folded in rules.place_nouns:
+            return True
+    return bool(get_gazetteer().lookup(" ".join(words)))
+
+
+def _surname_like(word: str, rules: Rules) -> bool:
+    """A capitalised word of letters (hyphens, apostrophes) that ends no place's name."""
+    letters = _DROP.sub("", word).replace("-", "")
+    return (word[:1].isupper() and letters.isalpha() and not letters.isupper()
+            and fold(word) not in rules.not_surnames and fold(word) not in rules.org_generic
+            and fold(word) not in rules.place_nouns)
+
+
+def shouted_name(value: str) -> bool:
+    """A name of two words or more written all in capitals (a headline's "LIZ TRUSS")
+    that starts with a given name: a person's, whatever the model made of the capitals."""
+    from ..extraction.given_names import gives_gender
+
+    words = value.split()
+    return (1 < len(words) <= 3 and all(w.isalpha() and w.isupper() for w in words)
+            and len(words[-1]) > 2 and gives_gender(words[0].capitalize()))
+
+
+def inverted(folded: str) -> str:
+    """An organisation's "<head> of <name>" as "<name> <head>" ("department of state" ->
+    "state department"; "ministry of defence" -> "defence ministry") when the head is one
+    of `inverted_heads` ("State of the Union" is no "Union State"); else as it is."""
+    words = folded.split()
+    if len(words) >= 3 and words[1] == "of" and words[0] in load_rules().inverted_heads:
+        rest = words[3:] if words[2] == "the" else words[2:]
+        return " ".join([*rest, words[0]]) if rest else folded
+    return folded
+
+
+def _ends_in_place(words: list[str]) -> bool:
+    """Whether a place the gazetteer knows ends at the given name ("New York Rangers") or
+    is the name ("Bank of Nova Scotia")."""
+    from ..extraction.places import get_gazetteer
+
+    gazetteer = get_gazetteer()
+    return any(gazetteer.lookup(" ".join(words[i:-1])) for i in range(len(words) - 2)) \
+        or bool(gazetteer.lookup(" ".join(words[-2:])))
+
+
+@lru_cache(maxsize=200_000)
 def parse_name(value: str) -> Name:
     """Split a person's name into given name, middle words and surname (particles kept).
 

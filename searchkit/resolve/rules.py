@@ -35,7 +35,15 @@ Thresholds (`thresholds` in the file):
   `venue_preps` with no determiner ("at Murrayfield");
 - placed_share / placed_min_articles: a person or an organisation is a place when at least
   this many articles, and this share of its count, write it after "the" and a word of
-  `place_nouns` and "of" ("the town of Chasiv Yar").
+  `place_nouns` and "of" ("the town of Chasiv Yar");
+- tail_lowercase_min_articles: a value's last word written lowercase in at least this many
+  articles is a common noun ("Savings and Loan Association"), no surname: the value is not
+  read as a name glued after something else (`names.person_part`).
+
+Word lists: `inverted_heads` (a body's "<head> of <name>" is its "<name> <head>":
+"Department of State", "State Department"; `names.inverted`), `honorifics` ("Ms Sandu": a person's name) and `not_surnames` (last words of
+names of places, bodies and documents: "Edward Island", "Jacob Zuma Foundation"), which
+`names.person_part` reads.
 """
 from __future__ import annotations
 
@@ -57,7 +65,8 @@ _THRESHOLDS = {"token_similarity": float, "name_similarity": float,
                "work_share": float, "work_min_articles": int,
                "determined_share": float, "determined_min_articles": int,
                "venue_share": float, "venue_min_articles": int,
-               "placed_share": float, "placed_min_articles": int}
+               "placed_share": float, "placed_min_articles": int,
+               "tail_lowercase_min_articles": int}
 
 
 @dataclass(frozen=True)
@@ -78,6 +87,9 @@ class Rules:
     venue_preps: frozenset[str]
     place_nouns: frozenset[str]
     off_map: frozenset[str]
+    honorifics: frozenset[str]
+    inverted_heads: frozenset[str]
+    not_surnames: frozenset[str]
     token_similarity: float
     name_similarity: float
     surname_similarity: float
@@ -101,6 +113,7 @@ class Rules:
     venue_min_articles: int
     placed_share: float
     placed_min_articles: int
+    tail_lowercase_min_articles: int
 
     def canonical(self) -> dict:
         """The rules as plain data in a fixed order: what a saved table's rules digest is
@@ -161,4 +174,5 @@ def load_rules(path: Path | str = RULES_FILE) -> Rules:
                  determiners=words("determiners"), work_nouns=words("work_nouns"),
                  phrase_ends=words("phrase_ends"), pronouns=words("pronouns"),
                  venue_preps=words("venue_preps"), place_nouns=words("place_nouns"),
-                 off_map=words("off_map"), **limits)
+                 off_map=words("off_map"), honorifics=words("honorifics"), inverted_heads=words("inverted_heads"),
+                 not_surnames=words("not_surnames"), **limits)
