@@ -138,9 +138,10 @@ def delete_articles(ids: Iterable[str], *, index_dir: str | Path = "index") -> l
 
 def index_tables(index_dir: str | Path, aliases: str | Path | None = None) -> IndexTables:
     """The index-level tables a writer keeps: the user's alias file (if any) and the file
-    their entity edits live in (that alias file, else the index folder's aliases.json)."""
-    edits = aliases or Path(index_dir) / EDITS_FILE
-    return IndexTables(aliases=aliases, edits_file=edits)
+    their entity edits are recorded in (that alias file, else the index folder's
+    aliases.json; edits recorded in the index folder's file hold under both)."""
+    in_index = Path(index_dir) / EDITS_FILE
+    return IndexTables(aliases=aliases, edits_file=aliases or in_index, earlier_edits=in_index)
 
 
 def edit_entities(op: str, names: Iterable[str], *, index_dir: str | Path = "index",

@@ -637,10 +637,13 @@ def test_undated_link_lists_the_undated_articles(browser, ix, site):
         pytest.skip("the test corpus has no undated article (needs ../shared/data)")
     assert overview_state(browser)["undated"] == undated
     browser.click("#undated-link")
-    ids = browser.js("""return [...document.querySelectorAll('#results > li.result')]
-        .filter(li => !li.hidden).map(li => +li.dataset.i)""")
     hits = ix.run(SearchRequest("", limit=1000)).hits
-    assert sorted(ids) == [i for i, h in enumerate(hits) if not h.date]
+    expected = [i for i, h in enumerate(hits) if not h.date]
+    visible = """return [...document.querySelectorAll('#results > li.result')]
+        .filter(li => !li.hidden).map(li => +li.dataset.i)"""
+    # The link changes the page's hash; its handler runs on the next hashchange event.
+    wait_for(browser, visible.replace("return ", "return (") + f").length === {len(expected)}")
+    assert sorted(browser.js(visible)) == expected
     assert "No date" in browser.js("return document.getElementById('active-list').textContent")
     assert_counts_match(page_state(browser), ix, {}, undated=True)
     browser.click("#clear-filters")

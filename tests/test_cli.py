@@ -212,6 +212,22 @@ def test_entity_edits_are_recorded_and_re_resolve_without_reindexing(names_index
     assert "Scholz (chancellor)" in people() and "Chancellor Scholz" not in people()
 
 
+def test_edits_in_the_index_folder_hold_beside_an_alias_file(names_index, tmp_path):
+    # The audit: an edit recorded with --aliases FILE undid the ones in INDEX/aliases.json.
+    def people(*extra):
+        rows = json.loads(run("entities", "--kind", "person", "--json", "--index", str(names_index), *extra).stdout)
+        return {r["value"] for r in rows}
+
+    assert run("entities", "rename", "Volodymyr Zelenskyy", "President Zelenskyy", "--index", str(names_index)).exit_code == 0
+    other = tmp_path / "mine.json"
+    other.write_text("{}")
+    assert run("entities", "--index", str(names_index), "not-a-name", "Karim Khan", "--aliases", str(other)).exit_code == 0
+    assert "entities" in json.loads(other.read_text())
+    shown = people()
+    assert "President Zelenskyy" in shown and "Volodymyr Zelenskyy" not in shown and "Karim Khan" not in shown
+    assert run("entities", "rename", "Volodymyr Zelenskyy", "Volodymyr Zelenskyy", "--index", str(names_index)).exit_code == 0
+
+
 def test_debug_is_taken_after_the_command_too(tmp_path):
     missing = str(tmp_path / "nothing")
     quiet = run("query", "x", "--index", missing)

@@ -81,6 +81,19 @@ class Edits:
         return replace(self, merges=merges, splits=splits, renames=renames,
                        not_names=not_names)
 
+    def then(self, later: "Edits") -> "Edits":
+        """These edits followed by `later`'s (a later edit undoes an earlier one it contradicts)."""
+        combined = self
+        for pair in later.merges:
+            combined = combined.with_edit("merge", *pair)
+        for name in later.splits:
+            combined = combined.with_edit("split", name)
+        for name, new in later.renames.items():
+            combined = combined.with_edit("rename", name, new)
+        for name in later.not_names:
+            combined = combined.with_edit("not-a-name", name)
+        return combined
+
     # -- what the resolver asks ---------------------------------------------------------
     def merge_groups(self) -> dict[str, frozenset[int]]:
         """fold(name) -> ids of the merges naming it (a chain of merges is one group)."""

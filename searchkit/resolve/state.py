@@ -53,9 +53,13 @@ def source_key(source: str, url: str) -> str:
 class IndexTables:
     """The writer's hook (see the module docstring)."""
 
-    def __init__(self, *, aliases: Path | str | None = None, edits_file: Path | str | None = None):
+    def __init__(self, *, aliases: Path | str | None = None, edits_file: Path | str | None = None,
+                 earlier_edits: Path | str | None = None):
         self.aliases_path = aliases
         self.edits_file = edits_file
+        # Edits recorded in another file (the index folder's, when `edits_file` is the
+        # user's alias file): they still hold, under the ones of `edits_file`.
+        self.earlier_edits = earlier_edits if earlier_edits != edits_file else None
         self._entities: EntityTable | None = None
         self._boilerplate: BoilerplateModel | None = None
         self._duplicates: DuplicateIndex | None = None
@@ -262,7 +266,8 @@ class IndexTables:
         return load_aliases(self.aliases_path).groups()
 
     def _edits(self) -> Edits:
-        return read_edits(self.edits_file)
+        edits = read_edits(self.edits_file)
+        return read_edits(self.earlier_edits).then(edits) if self.earlier_edits else edits
 
     def _save(self, generation: int) -> tuple[dict[str, Any], list[Path]]:
         fields, written = {}, []
