@@ -8,7 +8,7 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from searchkit.cli import cli, main
+from searchkit.cli import main
 
 from conftest import SEEDS, write_jsonl
 

@@ -235,7 +235,8 @@ story_ops = st.lists(st.tuples(st.integers(0, 3), st.integers(-1, 2), st.boolean
 @given(story_ops)
 @settings(max_examples=150, deadline=None)
 def test_clusters_follow_the_stories_through_replacements_removals_and_reloads(ops):
-    # Oracle: the live articles grouped by the story their text copies. Keys are rewritten
+    # Oracle: the live articles grouped by the story their text copies (copies close enough
+    # that LSH's chance of missing a pair is negligible). Keys are rewritten
     # with other stories, removed (story -1) and re-added, and the index is now and then
     # rebuilt from what a writer stores (members, signatures, merges): a cluster name may
     # outlive its first article but must never gather articles of two stories.
@@ -249,7 +250,7 @@ def test_clusters_follow_the_stories_through_replacements_removals_and_reloads(o
             live.pop(key, None)
         else:
             doc = list(bases[story])
-            for i in random.Random(n).sample(range(200), 6):
+            for i in random.Random(n).sample(range(200), 2):  # Jaccard ~0.9: LSH misses ~1e-7
                 doc[i] = rng.getrandbits(63)
             sig_of[key] = sigs_of([doc])[0]
             index.add([key], sig_of[key][None, :])
