@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from searchkit.extraction import extract_text
@@ -144,6 +144,7 @@ WORDS = ["people", "prisoners", "years", "year-old", "old", "Ukrainians", "of", 
 @settings(max_examples=40, deadline=None)
 @given(st.lists(st.one_of(st.sampled_from(NUMBERS), st.sampled_from(WORDS)),
                 min_size=2, max_size=12))
+@example(["390", "2004", "dlrs", "people"])  # a count reaching over money (found by this test)
 def test_count_candidates_never_miss_a_count(words):
     """Property: whatever the words, the finder (parse read at candidates only) gives the
     oracle's counts (parse read at every number)."""

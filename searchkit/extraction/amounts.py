@@ -225,7 +225,8 @@ class AmountFinder:
                 tok = doc[i]
                 if not _overlaps(taken, tok.idx, tok.idx + len(tok)):
                     amount = self._count(doc, text, i, end)
-                    if amount is not None:
+                    # a count reaching over a sum of money is no count ("390 2004 dlrs people")
+                    if amount is not None and not _overlaps(taken, amount.start, amount.end):
                         yield amount
 
     def _count(self, doc, text: str, start: int, end: int) -> Amount | None:
