@@ -23,7 +23,7 @@ def texts() -> list[str]:
 
 
 def test_fast_attribute_ruler_and_lemmatizer_equal_spacy(texts):
-    from spacy.attrs import LEMMA, MORPH, POS, TAG
+    from spacy.attrs import DEP, ENT_IOB, LEMMA, MORPH, POS, TAG
 
     from searchkit.extraction.fast_pipes import FastAttributeRuler, FastLemmatizer
 
@@ -37,7 +37,7 @@ def test_fast_attribute_ruler_and_lemmatizer_equal_spacy(texts):
         assert fast_ruler.match(ours) == ruler.match(theirs)
         ours = next(fast_lemmatizer.pipe(fast_ruler.pipe([ours])))
         theirs = lemmatizer(ruler(theirs))
-        attrs = [TAG, POS, MORPH, LEMMA]
+        attrs = [TAG, POS, MORPH, LEMMA, DEP, ENT_IOB]
         assert numpy.array_equal(ours.to_array(attrs), theirs.to_array(attrs))
 
 

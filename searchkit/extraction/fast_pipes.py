@@ -4,8 +4,10 @@
   patterns over every token), though all but a handful of its patterns look at one token's
   tag, lower-case form, dependency label and whitespace flag. Those are decided once per
   distinct (tag, lower, dep, space) and cached; the few multi-token patterns keep a small
-  Matcher. The ruler's own `set_annotations` then applies the matches, so precedence and
-  attribute handling are spaCy's.
+  Matcher. The matches are applied as the ruler's `set_annotations` applies them (spaCy's
+  `set_token_attrs`, later rules over earlier ones), without a Span per match: each
+  token's attributes are merged in match order and set once (the attributes a ruler sets
+  are independent fields of the token).
 - `FastLemmatizer`: the rule lemmatizer already caches by (word, POS, morphology); this
   reads those three as arrays and looks each token up once, calling the real lemmatizer
   only for a combination not seen before.
@@ -65,8 +67,24 @@ class FastAttributeRuler:
             yield from self.ruler.pipe(docs, batch_size=batch_size)
             return
         for doc in docs:
-            self.ruler.set_annotations(doc, self.match(doc))
+            self.set_annotations(doc, self.match(doc))
             yield doc
+
+    def set_annotations(self, doc, matches: list[tuple[int, int, int, int]]) -> None:
+        """The ruler's `set_annotations(doc, matches)`: per token, the attributes of its
+        matches merged in their (sorted) order, so a later rule wins as in spaCy."""
+        from spacy.tokens._retokenize import set_token_attrs
+
+        attrs, indices = self.ruler.attrs, self.ruler.indices
+        merged: dict[int, dict] = {}
+        for attr_id, key, start, end in matches:
+            index = indices[attr_id]
+            at = (start if index >= 0 else end) + index
+            if not start <= at < end:  # a pattern's index outside its match: spaCy's error
+                self.ruler.set_annotations(doc, [(attr_id, key, start, end)])
+            merged.setdefault(at, {}).update(attrs[attr_id])
+        for at, values in merged.items():
+            set_token_attrs(doc[at], values)
 
     def match(self, doc) -> list[tuple[int, int, int, int]]:
         """The ruler's `match(doc)`: (attr_id, match key, start, end), sorted."""
