@@ -97,3 +97,18 @@ def test_titles_parsed_two_stage_give_the_events_of_a_full_parse():
         assert (got.events, got.main_event) == (want.events, want.main_event), title
         fired += bool(want.events)
     assert fired >= 20  # the sample does exercise title triggers
+
+
+def test_text_and_word_sets_read_from_arrays_equal_the_token_reads(texts):
+    """`doctext`'s array reads give what reading every Token gives, on two-stage and on
+    full parses, and the kept text is the Doc's own."""
+    from searchkit.extraction.doctext import doc_text, in_entities, lowercase_words
+
+    extractor = get_extractor()
+    for full in (False, True):
+        for doc in extractor.parse(texts, full=full):
+            assert doc_text(doc) == doc.text
+            assert lowercase_words(doc) == {
+                t.lower_ for t in doc if t.is_lower and t.is_alpha and t.ent_iob_ == "O"}
+            assert in_entities(doc) == {t.i for t in doc if t.ent_iob_ != "O"}
+            assert in_entities(doc) and lowercase_words(doc)  # the texts have both
