@@ -112,3 +112,26 @@ def test_text_and_word_sets_read_from_arrays_equal_the_token_reads(texts):
                 t.lower_ for t in doc if t.is_lower and t.is_alpha and t.ent_iob_ == "O"}
             assert in_entities(doc) == {t.i for t in doc if t.ent_iob_ != "O"}
             assert in_entities(doc) and lowercase_words(doc)  # the texts have both
+
+
+def test_token_rules_matched_in_windows_find_what_the_whole_sentence_gives(texts):
+    """Event token patterns matched only around their anchor words give the same matches,
+    in the same order, as the Matcher over the whole sentence, for every rule the sentence
+    is a candidate for (real articles)."""
+    from spacy.attrs import LEMMA, LOWER
+
+    extractor = get_extractor()
+    events = extractor.events
+    windowed = matched = 0
+    for doc in extractor.parse(texts, full=True):
+        ids_all = doc.to_array([LEMMA, LOWER])
+        for sent in doc.sents:
+            ids = ids_all[sent.start:sent.end]
+            words_at = events._words_at(doc, ids)
+            for rule in events._index.candidates(events._words(doc, ids)):
+                if rule.links is None and rule.reach is not None:
+                    got = rule.find(doc, sent, words_at)
+                    assert got == rule.find(doc, sent), (rule.rule.get("id"), sent.text)
+                    windowed += 1
+                    matched += bool(got)
+    assert windowed > 100 and matched > 10  # the sample exercises the windows
