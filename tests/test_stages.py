@@ -23,7 +23,7 @@ def texts() -> list[str]:
 
 
 def test_fast_attribute_ruler_and_lemmatizer_equal_spacy(texts):
-    from spacy.attrs import LEMMA, MORPH, POS, TAG
+    from spacy.attrs import DEP, ENT_IOB, LEMMA, MORPH, POS, TAG
 
     from searchkit.extraction.fast_pipes import FastAttributeRuler, FastLemmatizer
 
@@ -37,7 +37,7 @@ def test_fast_attribute_ruler_and_lemmatizer_equal_spacy(texts):
         assert fast_ruler.match(ours) == ruler.match(theirs)
         ours = next(fast_lemmatizer.pipe(fast_ruler.pipe([ours])))
         theirs = lemmatizer(ruler(theirs))
-        attrs = [TAG, POS, MORPH, LEMMA]
+        attrs = [TAG, POS, MORPH, LEMMA, DEP, ENT_IOB]
         assert numpy.array_equal(ours.to_array(attrs), theirs.to_array(attrs))
 
 
@@ -97,3 +97,41 @@ def test_titles_parsed_two_stage_give_the_events_of_a_full_parse():
         assert (got.events, got.main_event) == (want.events, want.main_event), title
         fired += bool(want.events)
     assert fired >= 20  # the sample does exercise title triggers
+
+
+def test_text_and_word_sets_read_from_arrays_equal_the_token_reads(texts):
+    """`doctext`'s array reads give what reading every Token gives, on two-stage and on
+    full parses, and the kept text is the Doc's own."""
+    from searchkit.extraction.doctext import doc_text, in_entities, lowercase_words
+
+    extractor = get_extractor()
+    for full in (False, True):
+        for doc in extractor.parse(texts, full=full):
+            assert doc_text(doc) == doc.text
+            assert lowercase_words(doc) == {
+                t.lower_ for t in doc if t.is_lower and t.is_alpha and t.ent_iob_ == "O"}
+            assert in_entities(doc) == {t.i for t in doc if t.ent_iob_ != "O"}
+            assert in_entities(doc) and lowercase_words(doc)  # the texts have both
+
+
+def test_token_rules_matched_in_windows_find_what_the_whole_sentence_gives(texts):
+    """Event token patterns matched only around their anchor words give the same matches,
+    in the same order, as the Matcher over the whole sentence, for every rule the sentence
+    is a candidate for (real articles)."""
+    from spacy.attrs import LEMMA, LOWER
+
+    extractor = get_extractor()
+    events = extractor.events
+    windowed = matched = 0
+    for doc in extractor.parse(texts, full=True):
+        ids_all = doc.to_array([LEMMA, LOWER])
+        for sent in doc.sents:
+            ids = ids_all[sent.start:sent.end]
+            words_at = events._words_at(doc, ids)
+            for rule in events._index.candidates(events._words(doc, ids)):
+                if rule.links is None and rule.reach is not None:
+                    got = rule.find(doc, sent, words_at)
+                    assert got == rule.find(doc, sent), (rule.rule.get("id"), sent.text)
+                    windowed += 1
+                    matched += bool(got)
+    assert windowed > 100 and matched > 10  # the sample exercises the windows

@@ -19,6 +19,7 @@ from .canonical import AliasTable, Namer, join_surnames, key
 from .context import (CLUB_WORDS, EVENT_WORDS, after_group_noun, competes, after_location_prep, before_area_word, has_place_head,
                       inside_place, is_described, is_speaker, listed_with, names_a_region,
                       names_a_work)
+from .doctext import doc_text, lowercase_words
 from .given_names import is_given_name
 from .places import Gazetteer, Place, looks_like_demonym
 from .spans import COMPANY_WORDS, LABEL_KIND, Cand, Recheck, SpanRules
@@ -57,7 +58,7 @@ class EntityFinder:
         p.agree_in_lists(cands)
         cands += self.untagged(doc, cands, p.place_tokens_of(cands))
         p.settle_lists(cands)
-        text = doc.text  # spaCy rebuilds Doc.text from every token on each read: read it once
+        text = doc_text(doc)
         return [self._mention(doc, text, c) for c in self._named(doc, cands)]
 
     def _named(self, doc, cands: list[Cand]) -> list[Cand]:
@@ -120,7 +121,7 @@ class _Pass:
         self.cued = self.context_cues(cands, texts)
         self.placed = {t for c, t in placed if self.used_as_place(c)}
         # Words the writer also uses in lowercase, outside names ("the budget", "digital").
-        self.common = {t.lower_ for t in doc if t.is_lower and t.is_alpha and t.ent_iob_ == "O"}
+        self.common = lowercase_words(doc)
         for c in cands:
             c.kind = self.kind(c)
             if c.kind == "place":

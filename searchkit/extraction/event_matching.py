@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from typing import Iterable
 
 _LEXICAL = ("LEMMA", "LOWER", "ORTH", "TEXT")
+#: Token-pattern operators under which a pattern token reads one token at most.
+_ONE_AT_MOST = (None, "?", "!", "1")
 _REQUIRED_OP = re.compile(r"^(\+|\{[1-9]\d*(,\d*)?\})$")
 
 
@@ -42,6 +44,10 @@ class CompiledRule:
             self.links = None
             self.anchors = _anchor_sets(t for t in tokens if _required(t))
             self.labels = _label_sets(t for t in tokens if _required(t))
+            #: How many tokens a match spans at most (each pattern token reads one at most),
+            #: or None when an operator repeats a token (then the whole sentence is read).
+            self.reach = len(tokens) if all(t.get("OP") in _ONE_AT_MOST for t in tokens) \
+                else None
         else:
             nodes = [{**n, "RIGHT_ATTRS": _any_case(n.get("RIGHT_ATTRS", {}))} for n in rule["dep"]]
             names = [n["RIGHT_ID"] for n in nodes]
@@ -54,11 +60,20 @@ class CompiledRule:
             self.anchors = _anchor_sets(n["RIGHT_ATTRS"] for n in nodes)
             self.labels = _label_sets(n["RIGHT_ATTRS"] for n in nodes)
 
-    def find(self, doc, sent) -> list[frozenset[int]]:
-        """The token sets (doc indexes) of every match of this rule inside `sent`."""
+    def find(self, doc, sent, words_at: list | None = None) -> list[frozenset[int]]:
+        """The token sets (doc indexes) of every match of this rule inside `sent`.
+
+        `words_at` (the lower-case lemma and form of each token of `sent`) lets a token
+        pattern be matched only around the tokens holding one of its anchor words: spaCy's
+        Matcher makes a Token object per word it passes, and most of a sentence is far from
+        any match. Every match holds such a token and spans at most `reach` tokens, so the
+        windows within `reach` of them find every match, in the order the whole sentence
+        gives (windows are disjoint and in text order).
+        """
         if self.links is None:
-            return [frozenset(range(sent.start + s, sent.start + e))
-                    for _, s, e in self.matcher(sent)]
+            return [frozenset(range(start + s, start + e))
+                    for start, end in self._windows(sent, words_at)
+                    for _, s, e in self.matcher(doc[start:end])]
         fits: list[set[int]] = [set() for _ in range(len(self.links) + 1)]
         for key, s, _ in self.matcher(sent):
             fits[self._node_of[key]].add(sent.start + s)
@@ -68,6 +83,23 @@ class CompiledRule:
         for first in sorted(fits[0]):
             self._extend(doc, sent, [first], fits, found)
         return found
+
+    def _windows(self, sent, words_at: list | None) -> list[tuple[int, int]]:
+        """Disjoint stretches of `sent` (doc indexes, in order) that hold every match."""
+        if words_at is None or self.reach is None or not self.anchors:
+            return [(sent.start, sent.end)]
+        anchor, reach = min(self.anchors, key=len), self.reach
+        windows: list[list[int]] = []
+        for k, words in enumerate(words_at):
+            if anchor.isdisjoint(words):
+                continue
+            at = sent.start + k
+            start, end = max(sent.start, at - reach + 1), min(sent.end, at + reach)
+            if windows and start <= windows[-1][1]:
+                windows[-1][1] = end
+            else:
+                windows.append([start, end])
+        return [(start, end) for start, end in windows]
 
     def _extend(self, doc, sent, chosen: list[int], fits, found) -> None:
         """Depth-first assignment of the remaining nodes (distinct tokens)."""

@@ -403,21 +403,36 @@ class EventDetector:
         for si, sent in enumerate(sents if sents is not None else _sentences(doc)):
             if not values[sent.start, 0]:
                 continue  # not parsed: two-stage parsing found no rule that could fire here
-            words = self._words(doc, values[sent.start:sent.end, 1:])
+            ids = values[sent.start:sent.end, 1:]
+            words = self._words(doc, ids)
+            words_at = None
             for rule in self._index.candidates(words):
-                for tokens in rule.find(doc, sent):
+                if words_at is None and rule.links is None:
+                    words_at = self._words_at(doc, ids)
+                for tokens in rule.find(doc, sent, words_at):
                     yield Trigger(rule.kind, rule.type_index, rule.rule, si, tokens)
 
     def _words(self, doc, ids) -> set[str]:
         """The lower-case lemmas and forms of a sentence's tokens (their string ids)."""
+        lower = self._lower_of(doc)
+        return {lower(string_id) for string_id in set(ids.ravel().tolist())}
+
+    def _words_at(self, doc, ids) -> list[tuple[str, str]]:
+        """Per token of a sentence, its lower-case lemma and form (`ids`: LEMMA, LOWER)."""
+        lower = self._lower_of(doc)
+        return [(lower(lemma), lower(form)) for lemma, form in ids.tolist()]
+
+    def _lower_of(self, doc):
+        """string id -> its text in lower case, cached across Docs (one shared vocab)."""
         strings, lowered = doc.vocab.strings, self._lowered
-        words = set()
-        for string_id in set(ids.ravel().tolist()):
+
+        def lower(string_id: int) -> str:
             word = lowered.get(string_id)
             if word is None:
                 word = lowered[string_id] = strings[string_id].lower()
-            words.add(word)
-        return words
+            return word
+
+        return lower
 
     def _scored(self, doc, text: str, sents, roles, opens, triggers: list[Trigger],
                 context: set, year: int | None) -> list[Evidence]:

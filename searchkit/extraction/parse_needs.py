@@ -37,6 +37,7 @@ from spacy.strings import hash_string
 from .amounts import count_candidates
 from .canonical import key
 from .context import GROUP_NOUNS, INSIDE_PREPS, WORK_NOUNS, has_place_head
+from .doctext import doc_text
 from .entities import LIKELY_CITY, LIST_GAPS, singulars
 from .given_names import is_given_name
 from .places import looks_like_demonym
@@ -118,7 +119,7 @@ class ParseNeeds:
         self.dictionary = entities.rules.dictionary
 
     def __call__(self, doc) -> list[bool]:
-        text = doc.text  # Doc.text joins every token anew: read it once
+        text = doc_text(doc)
         sents = list(doc.sents)
         wanted = self._entity_sentences(doc)
         events = self._event_sentences(doc, sents)

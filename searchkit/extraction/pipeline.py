@@ -12,6 +12,7 @@ from ..models import Extraction, SearchkitError
 from .acronyms import find_acronyms
 from .amounts import AmountFinder
 from .canonical import AliasTable, load_aliases
+from .doctext import doc_text
 from .entities import EntityFinder
 from .places import Gazetteer, Place, get_gazetteer
 
@@ -88,7 +89,7 @@ class Extractor:
 
     def __call__(self, doc, *, title=None, date: str | None = None) -> Extraction:
         """The Extraction of a parsed text; `title` (parsed) and `date` inform event types."""
-        text = doc.text  # Doc.text joins every token anew: read it once, hand it on
+        text = doc_text(doc)
         events, main = self.events.detect(doc, title=title, date=date, text=text) \
             if self.events is not None else ([], None)
         mentions = tuple(self.entities(doc))

@@ -25,6 +25,8 @@ from typing import Callable, Iterable, Iterator
 
 import numpy
 
+from .doctext import remember_text
+
 #: Pipes of stage one (besides the tokenizer), in the order they run.
 STAGE_ONE = ("senter", "ner")
 #: Pipes stage two runs on the chosen sentences, in the model's order.
@@ -57,7 +59,7 @@ class TwoStageParser:
         """Docs for `texts`, in order: entities and sentences everywhere, parse where needed."""
         from spacy.util import minibatch
 
-        docs: Iterable = (self.nlp.make_doc(text) for text in texts)
+        docs: Iterable = (remember_text(self.nlp.make_doc(text), text) for text in texts)
         for _name, proc in self.stage_one:
             docs = proc.pipe(docs, batch_size=batch_size)
         for batch in minibatch(docs, batch_size):

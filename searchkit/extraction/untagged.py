@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from .canonical import AliasTable, key
 from .context import after_location_prep, listed_with
+from .doctext import in_entities
 from .places import Gazetteer
 from .spans import Cand, SpanRules
 
@@ -30,7 +31,7 @@ class UntaggedNames:
 
     def __call__(self, doc, cands: list[Cand], place_tokens: set[int]) -> list[Cand]:
         taken = {i for c in cands for i in range(c.start, c.end)}
-        taken |= {t.i for t in doc if t.ent_iob_ != "O"}
+        taken |= in_entities(doc)
         people = [c for c in cands if c.kind == "person"]
         full = {key(doc[c.end - 1].text) for c in people if c.end - c.start > 1}
         single = {key(doc[c.start].text) for c in people if c.end - c.start == 1}
