@@ -201,7 +201,7 @@ def query(limit, page, every, fmt, as_json, facet_limit, explain, raw_csv, color
     """Search the index: ranked hits with snippets, then facet counts."""
     fmt = "json" if as_json else fmt
     if every and (limit is not None or page is not None):
-        raise click.UsageError("--all streams every hit: leave out --limit and --page")
+        raise SearchkitError("--all streams every hit: leave out --limit and --page", exit_code=2)
     request = make_request(request_mapping(opts, limit=None if every else 10 if limit is None else limit,
                                            page=page or 1, facet_limit=facet_limit))
     ix = _open(opts["index_dir"])
