@@ -797,3 +797,22 @@ def test_a_line_too_long_to_hold_is_skipped_alone(tmp_path):
     assert [a.id for a in articles(items)] == ["a", "b"]
     [bad] = skipped(items)
     assert bad.origin == f"{path}:2" and "longer than" in bad.reason
+
+
+@pytest.mark.parametrize("codec, text", [
+    ("latin-1", "La chancelière est arrivée à Genève mardi pour des négociations très délicates."),
+    ("latin-1", "Das Café in München wurde am Dienstag geschlossen, sagte der Bürgermeister."),
+    ("latin-1", "El presidente español habló en Málaga sobre la situación económica."),
+    ("latin-1", "Regeringen i Stockholm säger att Sverige kommer att öka stödet till Ukraina under året."),
+    ("cp1252", "L’été dernier, la chancelière a dit « non » à Genève."),
+    ("cp1250", "Łukaszenko spotkał się z ministrem w Mińsku, poinformowała agencja. Żołnierze wrócili."),
+    ("cp1250", "Předseda vlády řekl, že Česká republika podpoří Ukrajinu."),
+    ("koi8-r", "Президент России заявил во вторник, что переговоры продолжатся."),
+])
+def test_short_legacy_texts_are_read_in_the_right_code_page(tmp_path, codec, text):
+    # charset-normalizer alone read these as cp1250, cp775, cp852, hp-roman8 or shift_jis
+    # ("chanceličre ŕ Genčve", "M³nchen"): the code page whose text reads most plausibly wins.
+    (tmp_path / "a.txt").write_bytes(f"Headline\n{text}\n".encode(codec))
+    items = read_all(tmp_path)
+    assert [a.text for a in articles(items)] == [text]
+    assert "(guessed)" in notices(items)[0].message

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import re
+import unicodedata
 from dataclasses import dataclass
 
 #: How much of a streamed file decides its encoding.
@@ -235,18 +236,78 @@ def mostly_utf8(sample: bytes) -> bool:
 
 
 def detect_legacy(sample: bytes) -> str | None:
-    """charset-normalizer's best guess that keeps ASCII as ASCII (a Python codec name), or None.
+    """The legacy codec `sample` reads best in (a Python codec name), or None.
 
-    Callers have ruled out UTF-16/32, so the markup, digits and line breaks of the file are
-    ASCII bytes: a guess that reads them as something else (EBCDIC, UTF-7) is wrong.
+    Candidates: the Windows code pages most legacy news was written in, then
+    charset-normalizer's guesses; only those that keep ASCII as ASCII (callers have ruled
+    out UTF-16/32, so the markup, digits and line breaks of the file are ASCII bytes: a
+    guess that reads them as something else, EBCDIC or UTF-7, is wrong). The first
+    candidate with the fewest implausible characters wins: on short texts
+    charset-normalizer often ranks cp1250, cp852 or cp775 first for French, Spanish or
+    German ("chanceličre ŕ Genčve", "M³nchen", "Moralesˇ"), which read worse than cp1252.
     """
     from charset_normalizer import from_bytes  # imported here: only undeclared legacy text needs it
 
-    for match in from_bytes(sample):
-        codec = codecs.lookup(match.encoding).name
-        if codec != "utf-8" and _keeps_ascii(codec):
-            return codec
-    return None
+    guesses = [codecs.lookup(match.encoding).name for match in from_bytes(sample)]
+    candidates = [c for c in dict.fromkeys([*USUAL_LEGACY, *guesses])
+                  if c != "utf-8" and _keeps_ascii(c) and decodes(sample, c, complete=False)]
+    if not candidates:
+        return None
+    return min(candidates, key=lambda c: _implausible(sample.decode(c, errors="replace")))
+
+
+#: Code pages tried besides charset-normalizer's guesses (Western, Central European, Cyrillic).
+USUAL_LEGACY = tuple(codecs.lookup(c).name for c in ("cp1252", "cp1250", "cp1251", "koi8-r"))
+#: The marked letters of the languages legacy news archives are written in (lower case).
+#: A text is in one language, so a decoding whose marked letters no single alphabet holds
+#: ("Pøedseda" for Czech "Předseda", "espańol" for "español") is the wrong code page.
+ALPHABETS = {
+    "French": "àâæçéèêëîïôœùûüÿ", "German": "äöüß", "Spanish": "áéíñóúü",
+    "Portuguese": "áâãàçéêíóôõú", "Italian": "àèéìíòóùú", "Catalan": "àçèéíïòóúü",
+    "Dutch": "éëïöü", "Danish/Norwegian": "æøåé", "Swedish/Finnish": "åäöé",
+    "Icelandic": "áðéíóúýþæö", "Polish": "ąćęłńóśźż", "Czech": "áčďéěíňóřšťúůýž",
+    "Slovak": "áäčďéíĺľňóôŕšťúýž", "Hungarian": "áéíóöőúüű", "Romanian": "ăâîșțşţ",
+    "Croatian/Slovene/Serbian": "čćđšž", "Turkish": "çğıöşü", "Lithuanian": "ąčęėįšųūž",
+    "Latvian": "āčēģīķļņšūž", "Estonian": "äöõüšž", "Albanian": "çë", "Maltese": "ċġħż",
+}
+_ALPHABETS = [set(letters) for letters in ALPHABETS.values()]
+#: Marks that may touch a letter in text: apostrophes and quotes, dashes, the degree sign.
+_TOUCHING = set("’‘“”„«»–—…·°")
+#: Of those, the ones written between two letters of a word ("L’été", Catalan "col·legi").
+_INSIDE_WORDS = set("’·")
+
+
+def _cased(ch: str) -> bool:
+    """A letter of an alphabet with cases (Latin, Cyrillic, Greek...), not a CJK sign."""
+    return ch.isupper() or ch.islower()
+
+
+def _implausible(text: str) -> int:
+    """How badly a decoding reads: symbols stuck to a letter ("M³nchen", "£ukaszenko"),
+    upper case inside a lower-case word (KOI8-R read as cp1251: "рТЕЪЙДЕОФ"), the
+    replacement mark, and the marked Latin letters that the alphabet fitting the text
+    best does not hold."""
+    odd = text.count("\ufffd")
+    marked: dict[str, int] = {}
+    for i, ch in enumerate(text):
+        if ord(ch) < 0x80:
+            continue
+        before = text[i - 1] if i else " "
+        after = text[i + 1] if i + 1 < len(text) else " "
+        if ch in _TOUCHING:  # a dash or quote between two letters is no punctuation ("st—det")
+            odd += ch not in _INSIDE_WORDS and _cased(before) and _cased(after)
+        elif ch.isalpha() and not _cased(ch):
+            odd += _cased(before) or _cased(after)  # "Moralesˇ": a sign of no alphabet in a word
+        elif ch.isalpha():
+            if ch.isupper() and before.islower():
+                odd += 1
+            if "LATIN" in unicodedata.name(ch, ""):
+                marked[ch.lower()] = marked.get(ch.lower(), 0) + 1
+        elif _cased(before) or _cased(after):  # CJK writes punctuation against its signs
+            odd += 1
+    if marked:
+        odd += min(sum(n for ch, n in marked.items() if ch not in alphabet) for alphabet in _ALPHABETS)
+    return odd
 
 
 def _keeps_ascii(codec: str) -> bool:

@@ -1,0 +1,43 @@
+"""Legacy code page guessing on real texts (`searchkit.sources.encoding.detect_legacy`).
+
+For the first N articles with a marked letter of each news corpus, the 120- and 400-character
+pieces around that letter are encoded in the first of cp1252, cp1250, cp1251 that holds them;
+a guess counts as right when it decodes the bytes back to the same text.
+
+    python benchmarks/bench_encoding.py [N]      # default 400
+"""
+import collections
+import json
+import sys
+from pathlib import Path
+
+from searchkit.sources.encoding import detect_legacy
+N = int(sys.argv[1]) if len(sys.argv) > 1 else 400
+res = collections.Counter(); tot = collections.Counter()
+NEWS = Path(__file__).resolve().parents[2] / "shared" / "data" / "news"
+for corpus in ("ukraine_war", "wikinews_crisis", "bbc", "reuters21578"):
+    n = 0
+    for line in open(NEWS / f"{corpus}.jsonl", encoding="utf-8"):
+        text = json.loads(line).get("text") or ""
+        at = next((i for i, c in enumerate(text) if ord(c) > 0x7f and c.isalpha()), None)
+        if at is None:
+            continue
+        for size in (120, 400):
+            piece = text[max(0, at - size // 2): at + size // 2]
+            for codec in ("cp1252", "cp1250", "cp1251"):
+                try:
+                    data = piece.encode(codec)
+                    break
+                except UnicodeEncodeError:
+                    continue
+            else:
+                continue
+            guess = detect_legacy(data)
+            ok = guess is not None and data.decode(guess, errors="replace") == piece
+            res[(codec, size)] += ok; tot[(codec, size)] += 1
+        n += 1
+        if n >= N:
+            break
+for k in sorted(tot):
+    print(k, f"{res[k]}/{tot[k]}")
+print("all", sum(res.values()), "/", sum(tot.values()))
