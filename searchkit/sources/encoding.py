@@ -253,9 +253,13 @@ def detect_legacy(sample: bytes) -> str | None:
                   if c != "utf-8" and _keeps_ascii(c) and decodes(sample, c, complete=False)]
     if not candidates:
         return None
-    return min(candidates, key=lambda c: _implausible(sample.decode(c, errors="replace")))
+    scored = sample[:SCORED_BYTES]
+    return min(candidates, key=lambda c: _implausible(scored.decode(c, errors="replace")))
 
 
+#: How much of a sample the candidates' readings are compared on.
+SCORED_BYTES = 1 << 16
+_NON_ASCII = re.compile("[^\x00-\x7f]")
 #: Code pages tried besides charset-normalizer's guesses (Western, Central European, Cyrillic).
 USUAL_LEGACY = tuple(codecs.lookup(c).name for c in ("cp1252", "cp1250", "cp1251", "koi8-r"))
 #: The marked letters of the languages legacy news archives are written in (lower case).
@@ -289,9 +293,8 @@ def _implausible(text: str) -> int:
     best does not hold."""
     odd = text.count("\ufffd")
     marked: dict[str, int] = {}
-    for i, ch in enumerate(text):
-        if ord(ch) < 0x80:
-            continue
+    for found in _NON_ASCII.finditer(text):
+        i, ch = found.start(), found.group()
         before = text[i - 1] if i else " "
         after = text[i + 1] if i + 1 < len(text) else " "
         if ch in _TOUCHING:  # a dash or quote between two letters is no punctuation ("st—det")
