@@ -278,9 +278,12 @@ class Hit:
 
         >>> Hit("a", "T", None, "", "", 1.0, "", people=("A", "B")).to_row()["people"]
         'A; B'
+        >>> Hit("a", "T", None, "", "", 1.0, "", amounts=({"text": "4,790,000\\nunits"},)).to_row()["amounts"]
+        '4,790,000 units'
         """
         row = self.to_dict()
-        row["amounts"] = [a.get("text", "") for a in self.amounts]
+        # an amount's text is the article's own, line breaks and all: one line in a cell
+        row["amounts"] = [" ".join((a.get("text") or "").split()) for a in self.amounts]
         row["snippet"] = _plain(self.snippet)
         return {k: "; ".join(map(str, v)) if isinstance(v, list) else v for k, v in row.items()}
 

@@ -269,3 +269,14 @@ def test_plain_words_parse_as_whooshs_parser_does(words, gaps, match):
             build_query(SearchRequest(text, match=match))
         return
     assert repr(build_query(SearchRequest(text, match=match))) == repr(by_whoosh)
+
+
+def test_a_row_keeps_each_amount_on_one_line():
+    # The audit: an amount written across a line break ("4,790,000\nunits") broke CSV cells.
+    from searchkit.models import Hit
+
+    hit = Hit("a", "T", None, "", "", 1.0, "", amounts=(
+        {"text": "4,790,000\nunits", "value": 4790000.0, "unit": "units", "kind": "count"},
+        {"text": "EUR 5  mln", "value": 5e6, "unit": "EUR", "kind": "money"}))
+    assert hit.to_row()["amounts"] == "4,790,000 units; EUR 5 mln"
+    assert hit.to_dict()["amounts"][0]["text"] == "4,790,000\nunits"  # JSON keeps the article's text
