@@ -135,6 +135,14 @@ def test_user_alias_file_merges_over_the_builtin_one(tmp_path):
     assert "Energiya Plant" not in extract_text(text).facets()["orgs"]
 
 
+def test_an_alias_written_in_capitals_is_found_as_written(tmp_path):
+    # The audit: a user's "JQP" became the person "Jqp" (case was changed before the look-up).
+    path = tmp_path / "aliases.json"
+    path.write_text(json.dumps({"people": {"Jane Q. Public": ["JQP", "Jane Public"]}}))
+    assert extract_text("Officials said JQP would resign.", aliases=path).facets()["people"] == [
+        "Jane Q. Public"]
+
+
 @pytest.mark.parametrize("content, message", [
     ("{not json", "invalid JSON"),
     ('["a list"]', "expected a JSON object"),

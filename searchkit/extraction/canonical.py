@@ -273,6 +273,9 @@ class Namer:
     def name(self, kind: str, text: str) -> str:
         """The canonical name of a person or organisation ("Zelensky" -> "Volodymyr Zelenskyy")."""
         text = " ".join(text.split()).strip(_QUOTES)
+        found = self.aliases.find(text, kind)  # the alias data as written first ("JQP")
+        if found and found[0] == kind:
+            return found[1]
         if kind == "person" and (text.isupper() or text.islower()) and len(text) > 1:
             text = text.title()  # "XI" -> "Xi" (the alias data may say "Xi Jinping")
         found = self.aliases.find(text, kind)
