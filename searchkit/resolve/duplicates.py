@@ -40,8 +40,7 @@ from the full 32-bit slots the caller stores, so a reloaded index finds the same
 from __future__ import annotations
 
 import hashlib
-import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
 
