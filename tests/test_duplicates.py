@@ -261,3 +261,21 @@ def test_clusters_follow_the_stories_through_replacements_removals_and_reloads(o
                                                np.array([sig_of[k] for k in keys]), index.merges())
         expected = {frozenset(k for k, s in live.items() if s == story) for story in set(live.values())}
         assert partition(index, list(live)) == expected
+
+
+@given(st.sampled_from([(64, 16), (64, 64), (64, 8), (32, 32), (128, 32), (64, 32)]),
+       st.integers(1, 40), st.integers(0, 10**6), st.booleans())
+@settings(max_examples=60, deadline=None)
+def test_stored_bands_equal_to_a_new_signature_are_found_word_by_word(shape, n, seed, fortran):
+    # Oracle: slot-by-slot equality of each band (what equal band keys stand for).
+    from searchkit.resolve.near_duplicates import _equal_bands
+
+    num_perm, bands = shape
+    s = DuplicateSettings(num_perm=num_perm, bands=bands)
+    rng = np.random.default_rng(seed)
+    stored = rng.integers(0, 3, size=(n, num_perm), dtype=np.uint32)  # few values: many equal bands
+    sig = stored[rng.integers(0, n)].copy()
+    if fortran:
+        stored = np.asfortranarray(stored)
+    expected = (stored == sig).reshape(n, s.bands, s.rows).all(axis=2)
+    assert (_equal_bands(stored, sig, s) == expected).all()
