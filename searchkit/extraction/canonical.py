@@ -274,11 +274,10 @@ class Namer:
         """The canonical name of a person or organisation ("Zelensky" -> "Volodymyr Zelenskyy")."""
         text = " ".join(text.split()).strip(_QUOTES)
         found = self.aliases.find(text, kind)  # the alias data as written first ("JQP")
-        if found and found[0] == kind:
-            return found[1]
-        if kind == "person" and (text.isupper() or text.islower()) and len(text) > 1:
+        if not (found and found[0] == kind) and kind == "person" and len(text) > 1 \
+                and (text.isupper() or text.islower()):
             text = text.title()  # "XI" -> "Xi" (the alias data may say "Xi Jinping")
-        found = self.aliases.find(text, kind)
+            found = self.aliases.find(text, kind)
         return found[1] if found and found[0] == kind else text
 
     def place(self, text: str) -> tuple[str, Place | None]:

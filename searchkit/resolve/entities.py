@@ -455,8 +455,9 @@ class EntityTable(WordEvidence):
                 self._ctx.articles[v] = self._value_articles(v)
                 if kind == "org" and self._common_word(v):
                     self._ctx.common.add(v)
-                if kind == "person" and self._name_form(v) != v:
-                    self._ctx.name_forms[v] = self._name_form(v)
+                name = self._name_form(v) if kind == "person" else v
+                if name != v:
+                    self._ctx.name_forms[v] = name
             surnames = None
             for cluster in resolve_block(block, kind, self._ctx):
                 if kind == "person" and surnames is None:

@@ -235,28 +235,6 @@ def mostly_utf8(sample: bytes) -> bool:
     return len(valid) > stray
 
 
-def detect_legacy(sample: bytes) -> str | None:
-    """The legacy codec `sample` reads best in (a Python codec name), or None.
-
-    Candidates: the Windows code pages most legacy news was written in, then
-    charset-normalizer's guesses; only those that keep ASCII as ASCII (callers have ruled
-    out UTF-16/32, so the markup, digits and line breaks of the file are ASCII bytes: a
-    guess that reads them as something else, EBCDIC or UTF-7, is wrong). The first
-    candidate with the fewest implausible characters wins: on short texts
-    charset-normalizer often ranks cp1250, cp852 or cp775 first for French, Spanish or
-    German ("chanceličre ŕ Genčve", "M³nchen", "Moralesˇ"), which read worse than cp1252.
-    """
-    from charset_normalizer import from_bytes  # imported here: only undeclared legacy text needs it
-
-    guesses = [codecs.lookup(match.encoding).name for match in from_bytes(sample)]
-    candidates = [c for c in dict.fromkeys([*USUAL_LEGACY, *guesses])
-                  if c != "utf-8" and _keeps_ascii(c) and decodes(sample, c, complete=False)]
-    if not candidates:
-        return None
-    scored = sample[:SCORED_BYTES]
-    return min(candidates, key=lambda c: _implausible(scored.decode(c, errors="replace")))
-
-
 #: How much of a sample the candidates' readings are compared on.
 SCORED_BYTES = 1 << 16
 _NON_ASCII = re.compile("[^\x00-\x7f]")
@@ -279,6 +257,28 @@ _ALPHABETS = [set(letters) for letters in ALPHABETS.values()]
 _TOUCHING = set("’‘“”„«»–—…·°")
 #: Of those, the ones written between two letters of a word ("L’été", Catalan "col·legi").
 _INSIDE_WORDS = set("’·")
+
+
+def detect_legacy(sample: bytes) -> str | None:
+    """The legacy codec `sample` reads best in (a Python codec name), or None.
+
+    Candidates: the Windows code pages most legacy news was written in, then
+    charset-normalizer's guesses; only those that keep ASCII as ASCII (callers have ruled
+    out UTF-16/32, so the markup, digits and line breaks of the file are ASCII bytes: a
+    guess that reads them as something else, EBCDIC or UTF-7, is wrong). The first
+    candidate with the fewest implausible characters wins: on short texts
+    charset-normalizer often ranks cp1250, cp852 or cp775 first for French, Spanish or
+    German ("chanceličre ŕ Genčve", "M³nchen", "Moralesˇ"), which read worse than cp1252.
+    """
+    from charset_normalizer import from_bytes  # imported here: only undeclared legacy text needs it
+
+    guesses = [codecs.lookup(match.encoding).name for match in from_bytes(sample)]
+    candidates = [c for c in dict.fromkeys([*USUAL_LEGACY, *guesses])
+                  if c != "utf-8" and _keeps_ascii(c) and decodes(sample, c, complete=False)]
+    if not candidates:
+        return None
+    scored = sample[:SCORED_BYTES]
+    return min(candidates, key=lambda c: _implausible(scored.decode(c, errors="replace")))
 
 
 def _cased(ch: str) -> bool:
