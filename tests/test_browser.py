@@ -582,9 +582,10 @@ def overview_state(browser) -> dict:
           bars: [...document.querySelectorAll('#timeline rect.bar')].map(b =>
                  [+b.getAttribute('height'), +b.querySelector('title').textContent.split(': ')[1]]),
           top: tick('high'), mid: tick('mid'),
-          undated: document.getElementById('tl-undated').hidden ? 0 :
-                   parseInt(document.getElementById('undated-text').textContent.replace(',', '')),
-          undatedHref: document.getElementById('undated-link').getAttribute('href'),
+          // no line at all when the report has no undated article (the corpus without ../shared)
+          undated: (u => !u || u.hidden ? 0 : parseInt(
+                   document.getElementById('undated-text').textContent.replace(',', '')))(
+                   document.getElementById('tl-undated')),
           dots: [...document.querySelectorAll('#map .dots .place')].map(p =>
                  [places[+p.dataset.v], +p.querySelector('circle').getAttribute('r')]),
           list: [...document.querySelectorAll('#top-places li')].map(li =>
