@@ -242,9 +242,48 @@ class SearchRequest:
         return replace(self, **changes)
 
 
+class _Deferred:
+    """A Hit field that may be filled on first read (see `Hit.deferred`).
+
+    A data descriptor used as a dataclass field: the generated __init__ stores through
+    __set__, and reading a value still marked PENDING asks the hit to fill its deferred
+    fields. With `required`, the field has no default (the descriptor's class-level get
+    raises AttributeError, which dataclasses read as "no default")."""
+
+    def __init__(self, default: Any = None, *, required: bool = False):
+        self.default, self.required = default, required
+
+    def __set_name__(self, owner, name: str) -> None:
+        self.key = f"_{name}"
+
+    def __get__(self, hit, owner=None):
+        if hit is None:
+            if self.required:
+                raise AttributeError(self.key[1:])
+            return self.default
+        value = hit.__dict__[self.key]
+        if value is PENDING:
+            hit._fill_deferred()
+            value = hit.__dict__[self.key]
+        return value
+
+    def __set__(self, hit, value) -> None:
+        hit.__dict__[self.key] = value
+
+
+#: The mark of a deferred Hit field not computed yet.
+PENDING = type("Pending", (), {"__repr__": lambda self: "PENDING"})()
+
+
 @dataclass(frozen=True)
 class Hit:
-    """One matching article."""
+    """One matching article.
+
+    A search fills the fields that cost little (id, title, date, source, url, score,
+    duplicates) at once and the rest (snippet, facet values, amounts) when one of them is
+    first read, as whoosh's highlights and Lucene's stored fields are: a script that reads
+    ids and titles does not pay for snippets it never shows. Values are the same either way.
+    """
 
     id: str
     title: str
@@ -252,16 +291,34 @@ class Hit:
     source: str
     url: str
     score: float
-    snippet: str  # HTML-escaped text with matched words in <mark>…</mark>
-    people: tuple[str, ...] = ()
-    places: tuple[str, ...] = ()
-    orgs: tuple[str, ...] = ()
-    event_types: tuple[str, ...] = ()
-    tags: tuple[str, ...] = ()
-    amounts: tuple[Mapping[str, Any], ...] = ()  # {"text", "value", "unit", "kind"}
-    main_event: str | None = None  # the headline event type, first in event_types
+    snippet: str = _Deferred(required=True)  # HTML-escaped text, matched words in <mark>…</mark>
+    people: tuple[str, ...] = _Deferred(())
+    places: tuple[str, ...] = _Deferred(())
+    orgs: tuple[str, ...] = _Deferred(())
+    event_types: tuple[str, ...] = _Deferred(())
+    tags: tuple[str, ...] = _Deferred(())
+    amounts: tuple[Mapping[str, Any], ...] = _Deferred(())  # {"text", "value", "unit", "kind"}
+    main_event: str | None = _Deferred(None)  # the headline event type, first in event_types
     duplicates: tuple[str, ...] = ()  # ids of near-identical articles folded under this one
     duplicate_titles: tuple[str, ...] = ()
+
+    @classmethod
+    def deferred(cls, fill, **eager) -> "Hit":
+        """A hit whose deferred fields come from `fill()` (a dict of them) when first read."""
+        pending = {f: PENDING for f in DEFERRED_HIT_FIELDS}
+        hit = cls(**{**pending, **eager})
+        hit.__dict__["_fill"] = fill
+        return hit
+
+    def _fill_deferred(self) -> None:
+        fill = self.__dict__.pop("_fill", None)
+        if fill is not None:
+            for name, value in fill().items():
+                self.__dict__[f"_{name}"] = value
+
+    def __getstate__(self) -> dict[str, Any]:
+        self._fill_deferred()  # a pickled hit (worker processes, dask) carries its values
+        return dict(self.__dict__)
 
     def to_dict(self) -> dict[str, Any]:
         """The hit as `query --json` prints it."""
@@ -286,6 +343,11 @@ class Hit:
         row["amounts"] = [" ".join((a.get("text") or "").split()) for a in self.amounts]
         row["snippet"] = _plain(self.snippet)
         return {k: "; ".join(map(str, v)) if isinstance(v, list) else v for k, v in row.items()}
+
+
+#: The Hit fields a search may fill on first read.
+DEFERRED_HIT_FIELDS = ("snippet", "people", "places", "orgs", "event_types", "tags", "amounts",
+                       "main_event")
 
 
 @dataclass(frozen=True)

@@ -61,18 +61,19 @@ def _idf(snapshot, ordinals: dict[str, list[np.ndarray]]) -> np.ndarray:
     """BM25's idf of each word over the live documents, its document frequency taken in the
     field that holds it most often (a cheap stand-in for the union over fields: here idf
     only weighs neighbours)."""
-    deleted = [snapshot.deleted_mask(i) for i in range(len(snapshot.segments))]
-    deleted = [mask if mask.any() else None for mask in deleted]
     per_field = []
     for field, per_segment in ordinals.items():
         df = np.zeros(len(per_segment[0]), dtype=np.int64)
-        for segment, gone, found in zip(snapshot.segments, deleted, per_segment):
+        for i, (segment, found) in enumerate(zip(snapshot.segments, per_segment)):
+            present = np.flatnonzero(found >= 0)
             offsets = np.asarray(segment.array(f"{field}.term_offsets"))
-            for word in np.flatnonzero(found >= 0):
-                start, end = offsets[found[word]], offsets[found[word] + 1]
-                df[word] += end - start
-                if gone is not None:  # deleted rows stay in a segment's postings until a merge
-                    df[word] -= int(np.count_nonzero(gone[np.asarray(segment.array(f"{field}.docs")[start:end])]))
+            starts, ends = offsets[found[present]], offsets[found[present] + 1]
+            df[present] += ends - starts
+            gone = snapshot.deleted_mask(i)
+            if gone.any():  # deleted rows stay in a segment's postings until a merge
+                docs = np.asarray(segment.array(f"{field}.docs"))
+                for word, start, end in zip(present.tolist(), starts.tolist(), ends.tolist()):
+                    df[word] -= int(np.count_nonzero(gone[docs[start:end]]))
         per_field.append(df)
     df = np.max(per_field, axis=0).astype(np.float64)
     n = max(snapshot.live_count, 1)
@@ -83,39 +84,43 @@ def _accumulators(snapshot, field: str, docs: np.ndarray, ordinals: list[np.ndar
                   idf: np.ndarray) -> np.ndarray | None:
     """Büttcher's accumulator of every (document, word) in one field; None when no
     segment holds two of the words in it."""
-    found = []
-    segment_of = np.searchsorted(snapshot.bases, docs, side="right") - 1
-    for i in np.unique(segment_of):
-        if (ordinals[i] >= 0).sum() >= 2:
-            chosen = np.flatnonzero(segment_of == i)
-            doc, position, word = _occurrences(snapshot.segments[i], field,
-                                               docs[chosen] - snapshot.bases[i], ordinals[i])
-            found.append((chosen[doc], position, word))
-    if not found:
+    # Each segment only gathers its documents' tokens (its own vocabulary); the matching
+    # is one pass over all of them: the numpy calls per segment, not the tokens, were the
+    # cost (50 candidates of a 4-segment index: ~30 us a segment).
+    by_doc = np.argsort(docs, kind="stable")
+    bounds = np.searchsorted(docs[by_doc], snapshot.bases).tolist()  # segments are docnum ranges
+    words, lengths, chosen = [], [], []
+    for i, (lo, hi) in enumerate(zip(bounds, bounds[1:])):
+        if hi > lo and np.count_nonzero(ordinals[i] >= 0) >= 2:
+            rows = by_doc[lo:hi]
+            word, length = _query_words_in(snapshot.segments[i], field,
+                                           docs[rows] - snapshot.bases[i], ordinals[i])
+            words.append(word)
+            lengths.append(length)
+            chosen.append(rows)
+    if not words:
         return None
+    word, lengths, chosen = np.concatenate(words), np.concatenate(lengths), np.concatenate(chosen)
+    at = np.flatnonzero(word >= 0)  # query-word tokens, in row order then position order
+    ends = np.cumsum(lengths)
+    row = np.searchsorted(ends, at, side="right")
     out = np.zeros((len(docs), len(idf)))
-    _add_neighbours(out, *(np.concatenate(parts) for parts in zip(*found)), idf)
+    _add_neighbours(out, chosen[row], at - (ends - lengths)[row], word[at], idf)
     return out
 
 
-def _occurrences(segment, field: str, rows: np.ndarray, ordinals: np.ndarray):
-    """(index into rows, position, word index) of every query-word token of the rows, in
-    row order then position order."""
+def _query_words_in(segment, field: str, rows: np.ndarray, ordinals: np.ndarray):
+    """(the query word index of every token of the rows, -1 for other words; the rows'
+    token counts), the rows' tokens one after another."""
     # Plain views of the memory maps: slicing a memmap object costs more than the work here.
     offsets = np.asarray(segment.array(f"{field}.offsets"))
     tokens = np.asarray(segment.array(f"{field}.values"))
-    starts = offsets[rows]
-    lengths = offsets[rows + 1] - starts
-    run_starts = np.cumsum(lengths) - lengths
-    position = np.arange(int(lengths.sum()), dtype=np.int64) - np.repeat(run_starts, lengths)
-    tokens = tokens[np.repeat(starts, lengths) + position]
-    present = np.flatnonzero(ordinals >= 0)
-    order = np.argsort(ordinals[present])
-    sorted_ordinals, word_index = ordinals[present][order], present[order]
-    at = np.minimum(np.searchsorted(sorted_ordinals, tokens), len(sorted_ordinals) - 1)
-    hit = np.flatnonzero(sorted_ordinals[at] == tokens)
-    doc = np.repeat(np.arange(len(rows)), lengths)[hit]
-    return doc, position[hit], word_index[at[hit]]
+    starts, ends = offsets[rows], offsets[rows + 1]
+    stream = np.concatenate([tokens[a:b] for a, b in zip(starts.tolist(), ends.tolist())])
+    word = np.full(len(stream), -1, dtype=np.int64)
+    for w in np.flatnonzero(ordinals >= 0).tolist():
+        word[stream == ordinals[w]] = w
+    return word, ends - starts
 
 
 def _add_neighbours(out: np.ndarray, doc: np.ndarray, position: np.ndarray, word: np.ndarray,

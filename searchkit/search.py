@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Sequence
@@ -136,6 +137,8 @@ class Index:
         self._tables: ReadTables | None = None
         self._clusters = None
         self._suggester = None
+        # Hits whose deferred fields are not filled yet, by id() (a Hit's hash would fill them)
+        self._pending: weakref.WeakValueDictionary[int, Hit] = weakref.WeakValueDictionary()
         self._current()
 
     # ------------------------------------------------------------ public API
@@ -290,6 +293,7 @@ class Index:
         self.close()
 
     def close(self) -> None:
+        self._settle_hits()
         if self._snapshot is not None:
             self._snapshot.articles.close()
         self._snapshot, self._state, self._facets = None, None, {}
@@ -494,25 +498,44 @@ class Index:
         return None if self._clusters[0] is None else self._clusters
 
     def _hit(self, m: "_Matched", doc: int, folded=()) -> Hit:
-        snapshot, facets, score, terms = m.snapshot, m.facets, float(m.scores[doc]), m.terms
+        """A hit with its cheap fields filled; snippet, facet values and amounts are
+        computed when first read (`Hit.deferred`)."""
+        snapshot = m.snapshot
         payload = snapshot.payload(doc)
         article = row_codec.restore_article(payload)
-        events = facets[facetspec.EVENTS.name]
-        spans = self._boilerplate(snapshot, doc, article)
         copies = [row_codec.restore_article(snapshot.payload(d)) for d in folded]
-        listed = {s.hit_field: tuple(facets[s.name].hit_values(doc)) for s in facetspec.FACETS
-                  if s.kind in ("names", "events") or s is facetspec.TAGS}
-        text = blank(article.text, spans)  # an untitled article is not named by its boilerplate
-        return Hit(
-            id=article.id, title=display_title(article.title, text),
+        text = None
+        if not article.title:  # an untitled article is not named by its boilerplate
+            text = blank(article.text, self._boilerplate(snapshot, doc, article))
+
+        def fill() -> dict[str, Any]:
+            return self._deferred_fields(m, doc, payload, article, text)
+
+        hit = Hit.deferred(
+            fill, id=article.id, title=display_title(article.title, text or ""),
             date=row_codec.date_text(int(snapshot.dates[doc])), source=article.source,
-            url=article.url, score=round(score, 4),
-            snippet=make_snippet(text, terms),
+            url=article.url, score=round(float(m.scores[doc]), 4),
             duplicates=tuple(c.id for c in copies),
-            duplicate_titles=tuple(c.source or display_title(c.title, c.text, 40) for c in copies),
-            **listed, main_event=events.main_event(doc, listed[facetspec.EVENTS.hit_field]),
-            amounts=row_codec.stored_amounts(payload),
-        )
+            duplicate_titles=tuple(c.source or display_title(c.title, c.text, 40) for c in copies))
+        self._pending[id(hit)] = hit
+        return hit
+
+    def _deferred_fields(self, m: "_Matched", doc: int, payload, article, text) -> dict[str, Any]:
+        """The fields of a hit that a search leaves until they are read."""
+        if text is None:
+            text = blank(article.text, self._boilerplate(m.snapshot, doc, article))
+        listed = {s.hit_field: tuple(m.facets[s.name].hit_values(doc)) for s in facetspec.FACETS
+                  if s.kind in ("names", "events") or s is facetspec.TAGS}
+        events = m.facets[facetspec.EVENTS.name]
+        return dict(snippet=make_snippet(text, m.terms), **listed,
+                    main_event=events.main_event(doc, listed[facetspec.EVENTS.hit_field]),
+                    amounts=row_codec.stored_amounts(payload))
+
+    def _settle_hits(self) -> None:
+        """Fill the hits still holding deferred fields, before the snapshot they read goes."""
+        for hit in list(self._pending.values()):
+            hit._fill_deferred()
+        self._pending.clear()
 
     def _boilerplate(self, snapshot, doc: int, article) -> list[tuple[int, int]]:
         """A document's boilerplate spans: stored with it, else from the index's model."""

@@ -1,6 +1,7 @@
 """Search: query language, multi-select facet counts against brute force, ranges, sort, paging."""
 from __future__ import annotations
 
+import pickle
 import random
 from collections import Counter
 
@@ -8,7 +9,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import searchkit
-from searchkit.models import SearchkitError, SearchRequest
+from searchkit.models import DEFERRED_HIT_FIELDS, SearchkitError, SearchRequest
 from searchkit.ranking import weigh_repeats
 from searchkit.search import _parser, build_query, parse_day
 
@@ -280,3 +281,34 @@ def test_a_row_keeps_each_amount_on_one_line():
         {"text": "EUR 5  mln", "value": 5e6, "unit": "EUR", "kind": "money"}))
     assert hit.to_row()["amounts"] == "4,790,000 units; EUR 5 mln"
     assert hit.to_dict()["amounts"][0]["text"] == "4,790,000\nunits"  # JSON keeps the article's text
+
+
+def _hit_values(hit) -> dict:
+    return {name: getattr(hit, name) for name in DEFERRED_HIT_FIELDS}
+
+
+def test_deferred_hit_fields_hold_their_values_through_close_commits_and_pickling(tmp_path):
+    """A hit's snippet and facet lists are computed when first read; read after the index
+    was closed, after a commit changed the article, or after pickling, they are the values
+    the search found (compared with a hit whose fields were read at once)."""
+    records = make_corpus(12, seed=3)
+    write_jsonl(tmp_path / "a.jsonl", records)
+    searchkit.index_paths([str(tmp_path / "a.jsonl")], index_dir=tmp_path / "ix", extract=False)
+    ix = searchkit.open_index(tmp_path / "ix")
+    read_at_once = [_hit_values(h) for h in ix.search("prisoner OR drone", match="any", limit=None).hits]
+    assert any(v["people"] for v in read_at_once) and all(v["snippet"] for v in read_at_once)
+
+    ix.close()
+    ix = searchkit.open_index(tmp_path / "ix")  # a reader that has not read these fields yet
+    later = ix.search("prisoner OR drone", match="any", limit=None).hits
+    shipped = pickle.loads(pickle.dumps(ix.search("prisoner OR drone", match="any", limit=None).hits))
+    changed = [{**r, "people": ["Someone Else"], "title": "Note", "text": "nothing here at all"}
+               for r in records]
+    write_jsonl(tmp_path / "a.jsonl", changed)
+    # --rebuild: a new store replaces the one the hits were found in, which is removed
+    searchkit.index_paths([str(tmp_path / "a.jsonl")], index_dir=tmp_path / "ix", extract=False,
+                          rebuild=True)
+    assert ix.search("prisoner OR drone", match="any").total == 0  # the reader saw the commit
+    ix.close()
+    assert [_hit_values(h) for h in later] == read_at_once
+    assert [_hit_values(h) for h in shipped] == read_at_once

@@ -10,6 +10,7 @@ Modules: `analysis` (text -> terms), `rows` (one typed encoding of an article),
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from ..models import SearchkitError
@@ -33,14 +34,30 @@ def index_exists(index_dir: str | Path) -> bool:
 
 def state_of(index_dir: str | Path) -> tuple[Path | None, int]:
     """What a reader compares to notice a commit: the store CURRENT names and the time its
-    folder last changed (every commit adds files to it). One read and one stat, so a long-
-    lived Index can look before every query."""
-    path = Path(index_dir)
-    store = layout.current_store(path)
+    folder last changed (every commit adds files to it). Two stats when CURRENT is the
+    file read last time (a switch replaces it, a new inode), so a long-lived Index can
+    look before every query (reading CURRENT every time was ~5% of a faceted query)."""
+    path = os.fspath(index_dir)
+    current = os.path.join(path, layout.CURRENT)
     try:
-        return store, (store.stat().st_mtime_ns if store is not None else -1)
+        st = os.stat(current)
+        mark = (st.st_ino, st.st_mtime_ns, st.st_ctime_ns, st.st_size)
+    except OSError:
+        mark = None
+    known = _STORE_NAMED.get(current)
+    if mark is not None and known is not None and known[0] == mark:
+        store = known[1]
+    else:
+        store = layout.current_store(Path(path))
+        _STORE_NAMED[current] = (mark, store)
+    try:
+        return store, (os.stat(store).st_mtime_ns if store is not None else -1)
     except OSError:
         return store, -1
+
+
+#: CURRENT's path -> (its stat when read, the store it named).
+_STORE_NAMED: dict[str, tuple[tuple | None, Path | None]] = {}
 
 
 def open_snapshot(index_dir: str | Path) -> Snapshot:
