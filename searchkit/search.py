@@ -498,30 +498,35 @@ class Index:
         return None if self._clusters[0] is None else self._clusters
 
     def _hit(self, m: "_Matched", doc: int, folded=()) -> Hit:
-        """A hit with its cheap fields filled; snippet, facet values and amounts are
-        computed when first read (`Hit.deferred`)."""
+        """A hit with its cheap fields filled (from the heads column where the segment has
+        one); snippet, facet values and amounts are computed when first read (`Hit.deferred`)."""
         snapshot = m.snapshot
-        payload = snapshot.payload(doc)
-        article = row_codec.restore_article(payload)
         copies = [row_codec.restore_article(snapshot.payload(d)) for d in folded]
-        text = None
-        if not article.title:  # an untitled article is not named by its boilerplate
-            text = blank(article.text, self._boilerplate(snapshot, doc, article))
+        head = snapshot.head(doc)
+        article = text = None
+        if head is None or not head[0]:  # an untitled article is named by its text
+            article = row_codec.restore_article(snapshot.payload(doc))
+            head = [article.title, article.source, article.url]
+            if not article.title:  # ... not by its boilerplate
+                text = blank(article.text, self._boilerplate(snapshot, doc, article))
+        title, source, url = head
 
         def fill() -> dict[str, Any]:
-            return self._deferred_fields(m, doc, payload, article, text)
+            return self._deferred_fields(m, doc, article, text)
 
         hit = Hit.deferred(
-            fill, id=article.id, title=display_title(article.title, text or ""),
-            date=row_codec.date_text(int(snapshot.dates[doc])), source=article.source,
-            url=article.url, score=round(float(m.scores[doc]), 4),
-            duplicates=tuple(c.id for c in copies),
+            fill, id=snapshot.id_of(doc), title=display_title(title, text or ""),
+            date=row_codec.date_text(int(snapshot.dates[doc])), source=source, url=url,
+            score=round(float(m.scores[doc]), 4), duplicates=tuple(c.id for c in copies),
             duplicate_titles=tuple(c.source or display_title(c.title, c.text, 40) for c in copies))
         self._pending[id(hit)] = hit
         return hit
 
-    def _deferred_fields(self, m: "_Matched", doc: int, payload, article, text) -> dict[str, Any]:
+    def _deferred_fields(self, m: "_Matched", doc: int, article, text) -> dict[str, Any]:
         """The fields of a hit that a search leaves until they are read."""
+        payload = m.snapshot.payload(doc)
+        if article is None:
+            article = row_codec.restore_article(payload)
         if text is None:
             text = blank(article.text, self._boilerplate(m.snapshot, doc, article))
         listed = {s.hit_field: tuple(m.facets[s.name].hit_values(doc)) for s in facetspec.FACETS

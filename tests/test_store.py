@@ -281,6 +281,7 @@ def test_segments_of_a_version_without_a_column_read_as_empty_and_merge(tmp_path
     # article had no value there, and articles added later carry theirs.
     monkeypatch.setattr(writer_module, "FLUSH_ROWS", 3)
     monkeypatch.setattr(tiers, "MERGE_FACTOR", 2)
+    monkeypatch.setattr(tiers, "SESSION_MERGES", False)  # several old segments
     ix_dir = tmp_path / "ix"
     old = write_jsonl(tmp_path / "old.jsonl", [
         {"id": f"o{i}", "text": f"grain talks {i}", "orgs": ["Grain Board"], "event_types": ["Agreement"]}
@@ -451,3 +452,19 @@ def test_a_failed_commit_leaves_no_files_behind(tmp_path, monkeypatch):
     with pytest.raises(SearchkitError, match="index is unchanged"):
         searchkit.index_paths([str(more)], index_dir=ix_dir, extract=False)
     assert sorted(p.name for p in store.iterdir()) == before
+
+
+def test_a_run_leaves_its_batches_as_one_segment_and_a_later_run_adds_its_own(tmp_path, monkeypatch):
+    # A bulk load merges the segments it wrote (queries pay per segment); a later small
+    # run merges nothing it did not write (it costs what it adds).
+    monkeypatch.setattr(writer_module, "FLUSH_ROWS", 3)
+    ix_dir = tmp_path / "ix"
+    bulk = write_jsonl(tmp_path / "bulk.jsonl", [{"id": f"b{i}", "text": f"grain talks {i}"}
+                                                 for i in range(10)])
+    searchkit.index_paths([str(bulk)], index_dir=ix_dir, extract=False)
+    assert list(_segments(ix_dir).values()) == [10]
+    one = write_jsonl(tmp_path / "one.jsonl", [{"id": "n0", "text": "grain talks again"}])
+    searchkit.index_paths([str(one)], index_dir=ix_dir, extract=False)
+    assert sorted(_segments(ix_dir).values()) == [1, 10]
+    assert searchkit.open_index(ix_dir).search("grain").total == 11
+    assert check_index(ix_dir).problems == []

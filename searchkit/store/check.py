@@ -20,7 +20,7 @@ import numpy as np
 from .. import facetspec
 from ..models import SearchkitError, counted
 from . import layout, rows
-from .columns import LIST_COLUMNS, TEXT_FIELDS, Segment, decode, postings
+from .columns import LIST_COLUMNS, TEXT_FIELDS, Segment, decode, pack_head, postings
 from .snapshot import Snapshot
 from .whoosh_store import StoredArticles
 from .writer import IndexWriter
@@ -205,11 +205,20 @@ def _payload_problems(segment: Segment) -> list[str]:
     offsets = segment.array("payload.offsets")
     if len(offsets) != segment.docs + 1 or offsets[-1] != len(segment.array("payload.data")):
         return [f"{segment.folder / 'payload.offsets.npy'}: does not cover the payload bytes"]
+    heads = "heads.data.npy" in segment.files
+    if heads and len(segment.array("heads.offsets")) != segment.docs + 1:
+        return [f"{segment.folder / 'heads.offsets.npy'}: does not cover the {segment.docs} rows"]
     for row in range(segment.docs):
         try:
-            segment.payload(row)
+            payload = segment.payload(row)
         except Exception as exc:  # noqa: BLE001 - zlib and json raise several kinds
             return [f"{segment.folder / 'payload.data.npy'}: row {row} unreadable ({type(exc).__name__})"]
+        try:
+            same = not heads or segment.head(row) == json.loads(pack_head(payload))
+        except Exception:  # noqa: BLE001 - json raises several kinds
+            same = False
+        if not same:
+            return [f"{segment.folder / 'heads.data.npy'}: row {row} disagrees with its stored article"]
     return []
 
 

@@ -17,7 +17,9 @@ A segment is a folder written once, from Rows (`segment_arrays`) or by merging s
   (the article and its extraction, zlib-compressed JSON), so that a hit is read from the
   segment it was found in (looking it up by id in whoosh's stored articles was a quarter
   of a query's time); `boilerplate`, the (start, end) spans of each text's boilerplate as
-  the index knew it when the row was written (snippets and more-like-this leave them out).
+  the index knew it when the row was written (snippets and more-like-this leave them out);
+  `heads`, each row's title, source and url as plain JSON, what a hit shows at once
+  (decompressing the whole payload for them was the largest single cost of a query).
 
 Strings are stored as UTF-8 bytes (numpy "S"), whose byte order is code point order, so a
 sorted vocabulary is searched with `np.searchsorted` on the encoded query string.
@@ -52,7 +54,7 @@ LIST_COLUMNS = ("sources", "origins", *NAME_COLUMNS.values(), "events", "tags", 
 #: MinHash signatures and duplicate cluster the index-level tables add).
 PER_DOC = ("ids", "hashes", "dates", "dup", "minhash")
 #: Ragged per-row columns (X.offsets, X.data), merged by copying each kept row's slice.
-RAGGED = ("payload", "boilerplate")
+RAGGED = ("payload", "heads", "boilerplate")
 
 
 def encode(values: Iterable[str]) -> np.ndarray:
@@ -95,6 +97,7 @@ def segment_arrays(rows: Sequence[Row]) -> dict[str, np.ndarray]:
         arrays.update(postings(arrays, field, len(rows)))
     arrays.update(_words([r.words for r in rows]))
     arrays.update(_payloads([r.payload for r in rows]))
+    arrays.update(_heads([r.payload for r in rows]))
     return arrays
 
 
@@ -102,6 +105,19 @@ def _payloads(payloads: Sequence) -> dict[str, np.ndarray]:
     blobs = [pack_payload(p) for p in payloads]
     return {"payload.offsets": _offsets([len(b) for b in blobs]),
             "payload.data": np.frombuffer(b"".join(blobs), dtype=np.uint8).copy()}
+
+
+def _heads(payloads: Sequence) -> dict[str, np.ndarray]:
+    blobs = [pack_head(p) for p in payloads]
+    return {"heads.offsets": _offsets([len(b) for b in blobs]),
+            "heads.data": np.frombuffer(b"".join(blobs), dtype=np.uint8).copy()}
+
+
+def pack_head(payload) -> bytes:
+    """The [title, source, url] of a payload's article, as the `heads` column stores it."""
+    article = payload["article"]
+    head = [article.get("title") or "", article.get("source") or "", article.get("url") or ""]
+    return json.dumps(head, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
 
 
 def span_column(name: str, per_row: Sequence[Sequence[tuple[int, int]]]) -> dict[str, np.ndarray]:
@@ -413,6 +429,14 @@ class Segment:
             return None
         offsets = self.array("payload.offsets")
         return unpack_payload(self.array("payload.data")[offsets[row]:offsets[row + 1]].tobytes())
+
+    def head(self, row: int) -> list[str] | None:
+        """[title, source, url] of a row (None when this segment keeps no heads)."""
+        if "heads.data.npy" not in self.files:
+            return None
+        offsets = self.array("heads.offsets")
+        return json.loads(self.array("heads.data")[offsets[row]:offsets[row + 1]].tobytes()
+                          .decode("utf-8", "surrogatepass"))
 
     def boilerplate(self, row: int) -> list[tuple[int, int]] | None:
         """The boilerplate spans of a row's text (None when this segment keeps none)."""

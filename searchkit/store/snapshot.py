@@ -215,6 +215,11 @@ class Snapshot:
         segment, row = self.locate(doc)
         return segment.boilerplate(row)
 
+    def head(self, doc: int) -> list[str] | None:
+        """[title, source, url] of a document (None: its segment keeps no heads)."""
+        segment, row = self.locate(doc)
+        return segment.head(row)
+
     def payload(self, doc: int) -> dict[str, Any] | None:
         """The stored article and extraction of a document: from its segment's payload
         column, else (segments written without one) from whoosh by its id."""

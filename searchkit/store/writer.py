@@ -23,7 +23,7 @@ from ..models import SearchkitError
 from . import columns, layout
 from .rows import Row
 from .snapshot import Snapshot
-from .tiers import plan_merge
+from .tiers import plan_merge, plan_session_merge
 from .whoosh_store import StoredArticles
 
 #: Rows buffered before they are committed as a segment, and the term count that also
@@ -65,6 +65,7 @@ class IndexWriter:
         self._deletes: set[str] = set()
         self._touched = False
         self._closing = False  # the session's last commit writes the tables
+        self._session_segments: set[str] = set()  # segments this session wrote
         self.commits = 0
 
     # ------------------------------------------------------------ opening
@@ -173,6 +174,8 @@ class IndexWriter:
                 self._closing = True
                 if self.tables is not None and self.tables.pending():
                     self.touch()  # what the tables held back for the session's last commit
+                if self._session_merge(self._manifest["segments"]):
+                    self.touch()  # the session's segments merge into one
                 self.commit()
                 if self.rebuilding:
                     try:
@@ -305,14 +308,17 @@ class IndexWriter:
                 yield arrays
 
         files = columns.write_segment(folder, counting(parts))
+        self._session_segments.add(folder.name)
         return {"name": folder.name, "docs": counted["docs"], "files": files,
                 "deleted": None, "deleted_count": 0, "tokens": counted["tokens"]}
 
     def _merged(self, entries: list[dict], generation: int, written: list[Path]) -> list[dict]:
-        """Merge segments while the policy asks for it (see `plan_merge`)."""
+        """Merge segments while the policy asks for it (see `plan_merge`), and at the
+        session's last commit the segments it wrote (`plan_session_merge`)."""
         while True:
-            group = plan_merge([(e["docs"], e.get("deleted_count", 0), e.get("tokens", 0))
-                                for e in entries])
+            group = plan_merge(_sizes(entries))
+            if not group and self._closing:
+                group = self._session_merge(entries)
             if not group:
                 return entries
             manifest = {"segments": [entries[i] for i in group]}
@@ -321,6 +327,10 @@ class IndexWriter:
             merged = self._write_segment(columns.merge_columns(snapshot.segments, keeps), written)
             entries = [e for i, e in enumerate(entries) if i not in group]
             entries.insert(group[0], merged)
+
+    def _session_merge(self, entries: list[dict]) -> list[int]:
+        mine = [i for i, e in enumerate(entries) if e["name"] in self._session_segments]
+        return plan_session_merge(_sizes(entries), mine)
 
     def _referenced(self) -> set[str]:
         generation = self.articles.generation()
@@ -331,6 +341,11 @@ class IndexWriter:
             if entry.get("deleted"):
                 names.add(entry["deleted"])
         return names
+
+
+def _sizes(entries: list[dict]) -> list[tuple[int, int, int]]:
+    """(rows, deleted rows, tokens) of each segment entry, as the merge policies take them."""
+    return [(e["docs"], e.get("deleted_count", 0), e.get("tokens", 0)) for e in entries]
 
 
 def _remove_legacy(index_dir: Path) -> None:
