@@ -41,7 +41,11 @@ def main(argv=None) -> int:
     ap.add_argument("--half", choices=("all", "tune", "heldout"), default="all",
                     help="score only this half of the labelled values (sha256 of kind and "
                     "value: first hex digit even = tune, odd = held out)")
+    ap.add_argument("--errors", action="store_true",
+                    help="also list the wrong and still-split values (tuning half only)")
     args = ap.parse_args(argv)
+    if args.errors and args.half != "tune":
+        ap.error("--errors lists the tuning half's errors only (--half tune)")
     if args.index:
         from searchkit.search import open_index
 
@@ -51,7 +55,7 @@ def main(argv=None) -> int:
         if args.out:
             _write_rows(index, args.top, args.out)
         if args.labels:
-            _score_top(listed, args.top, args.labels, args.half)
+            _score_top(listed, args.top, args.labels, args.half, args.errors)
         return 0
 
     from searchkit.extraction import load_nlp
@@ -70,7 +74,7 @@ def main(argv=None) -> int:
             _write_top(table, args.top, args.out)
         if args.labels:
             listed = {kind: [(e.value, e.variants) for e in table.list(kind)] for kind in KINDS}
-            _score_top(listed, args.top, args.labels, args.half)
+            _score_top(listed, args.top, args.labels, args.half, args.errors)
         return 0
     nlp = load_nlp()
     sample = [a.text for a in arts[:200]]
@@ -152,7 +156,7 @@ def half_of(kind: str, value: str) -> str:
     return "tune" if digit % 2 == 0 else "heldout"
 
 
-def _score_top(listed: dict, top: int, labels: str, half: str = "all") -> None:
+def _score_top(listed: dict, top: int, labels: str, half: str = "all", errors: bool = False) -> None:
     """Share of the top values per kind labelled real entities of that kind, and splits.
 
     `listed`: kind -> [(value, variants)], most articles first. A value labelled `split`
@@ -175,6 +179,9 @@ def _score_top(listed: dict, top: int, labels: str, half: str = "all") -> None:
               f" split {split}/{right} = {100 * split / max(1, right):.1f}%;"
               f" unlabelled {got.count('unlabelled')}: "
               + ", ".join(v for (v, _), g in zip(rows, got) if g == "unlabelled"))
+        for (v, variants), g in zip(rows, got) if errors else ():
+            if g == "wrong" or (g == "split" and not _joined(marks[kind, v][1], variants)):
+                print(f"    {g}: {v} ({marks[kind, v][1]}) variants: {'; '.join(variants)}")
 
 
 def _joined(note: str, variants) -> bool:

@@ -30,7 +30,8 @@ from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
 from .names import (Name, alike, compatible_given, fold, initials, inverted, is_acronym,
-                    org_core, parse_name, same_surname, similar_words, skeleton, surname_word)
+                    org_core, parse_name, romanised, same_surname, similar_words, skeleton,
+                    surname_word)
 from .nations import national_form
 from .rules import Rules
 
@@ -70,6 +71,9 @@ def keys_of(value: str, kind: str, ctx: BlockContext) -> set[str]:
         last = surname_word(parse_name(value))
         if last:
             keys.add(f"s:{skeleton(last, r)}")
+        words = folded.split()
+        if len(words) == 2:  # "Kishida Fumio" meets "Fumio Kishida" (`name_orders`)
+            keys.add(f"f:{words[1]} {words[0]}")
     else:
         keys.add("w:" + " ".join(skeleton(w, r) for w in folded.split()))
     if kind == "org":
@@ -169,6 +173,22 @@ class _Block:
         full_b = [parse_name(name(v)) for v in b.values if parse_name(name(v)).full]
         return not (full_a and full_b) or agree(
             _same_person(x, y, self.ctx.rules) for x in full_a for y in full_b)
+
+
+def name_orders(values: Iterable[str], ctx: BlockContext) -> dict[str, str]:
+    """Two-word person names a block writes in both orders ("Kishida Fumio" and "Fumio
+    Kishida": East Asian names put the family name first, and news writes both): the
+    less used order -> the name in the more used one, which the block then compares."""
+    values = list(values)
+    by_form = {fold(ctx.name(v)): v for v in values}
+    out = {}
+    for v in values:
+        words = fold(ctx.name(v)).split()
+        other = by_form.get(" ".join(reversed(words))) if len(words) == 2 else None
+        if other is not None and other != v and \
+                (ctx.articles.get(other, 0), v) > (ctx.articles.get(v, 0), other):
+            out[v] = ctx.name(other)
+    return out
 
 
 def _long_forms(values: list[str], rules: Rules) -> list[str]:
@@ -406,13 +426,17 @@ def _person_extends(short: Name, full: Name, rules: Rules) -> bool:
         return False
     if len(short.surname.split()) > len(full.surname.split()):
         return False
+    # spellings of one surname start alike: "Sullivan" is no "O'Sullivan" (folded "osullivan")
     surnames_alike = all(similar_words(a, b, rules) and skeleton(a, rules) == skeleton(b, rules)
+                         and romanised(a, rules)[:1] == romanised(b, rules)[:1]
                          for a, b in zip(reversed(short.surname.split()),
                                          reversed(full.surname.split())))
     if not surnames_alike:
         return False
     if not short.full:
         return same_surname(short.surname.split()[-1], full.surname.split()[-1], rules)
+    if len(short.surname.split()) != len(full.surname.split()):
+        return False  # "Ed Sullivan" is no shorter "Eddie O'Sullivan"
     return _same_person(short, full, rules) and (
         len(short.middle) < len(full.middle) or short.given != full.given)
 

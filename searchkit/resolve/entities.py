@@ -37,9 +37,10 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
 from ..models import SearchkitError
-from .blocks import BlockContext, keys_of, resolve_block
+from .blocks import BlockContext, keys_of, name_orders, resolve_block
 from .edits import Edits
 from ..extraction.junk import junk_reason
+from ..extraction.places import get_gazetteer
 from .lookup import Lookup
 from .names import (fold, is_acronym, parse_name, person_part, same_surname, shouted_name,
                     surname_word)
@@ -55,7 +56,7 @@ FACET_KINDS = {spec.name: spec.entity_kind for spec in NAME_FACETS}
 FORMAT_VERSION = 1
 #: Bumped when the resolution logic changes, so that a writer re-resolves saved tables
 #: (through the rules digest) while readers keep reading them.
-RESOLVER_VERSION = 8
+RESOLVER_VERSION = 9
 #: Why a "place" that no map holds (a bare compass point, a body in space) is not listed.
 OFF_MAP = "no place on a map: a compass point or a body in space (rules: off_map)"
 #: (kind, canonical) -> every name the alias data lists for it.
@@ -184,6 +185,7 @@ class EntityTable(WordEvidence):
         self._keys: dict[str, set[str]] | None = None  # value -> blocking keys
         self._holders: dict[str, set[str]] = {}  # key -> values
         self._by_word: dict[str, set[str]] | None = None  # folded form -> values
+        self._surnames: dict[str, int] | None = None  # surname -> articles of full names
         self._lookup: Lookup | None = None
         self._set_rules(aliases or {}, edits or Edits())
 
@@ -219,6 +221,8 @@ class EntityTable(WordEvidence):
         kind = self._vote(value)
         if kind is None or kind == self._listed_kind(value):
             return kind
+        if kind in ("org", "place") and self._lone_surname(value, kind):
+            return "person"
         if kind != "person" and (person_part(value, loose=True) != value
                                  and not self._common_tail(value) or shouted_name(value)):
             # "Security Council Dmitry Medvedev", "Ms Sandu", "LIZ TRUSS": a person's name
@@ -243,6 +247,44 @@ class EntityTable(WordEvidence):
             kinds = {k: n for k, n in kinds.items() if k != "place"}
         return max(KINDS, key=lambda k: (kinds.get(k, 0), -KINDS.index(k)))
 
+    def _lone_surname(self, value: str, kind: str) -> bool:
+        """Whether a one-word value the model called an organisation or a place is the
+        surname of full names the index holds as a person's, many times as often ("Putin"
+        in an article that names no one in full). Not an acronym, nor a place the gazetteer
+        knows ("Jordan")."""
+        words = fold(value).split()
+        if len(words) != 1 or is_acronym(value, self.rules):
+            return False
+        support = self._surname_counts().get(words[0], 0)
+        if support < max(self.rules.surname_kind_min_articles,
+                         self.rules.dominance * self._value_articles(value)):
+            return False
+        return kind != "place" or get_gazetteer().lookup(value) is None
+
+    def _surname_counts(self) -> dict[str, int]:
+        """Surname word -> articles of the full person names ending in it (kept current)."""
+        if self._surnames is None:
+            self._surnames = {}
+            for value in self.counts:
+                self._count_surname(value, 1)
+        return self._surnames
+
+    def _surname_of(self, value: str) -> str | None:
+        """The surname word of a value that is a person's full name by vote, else None."""
+        if self._vote(value) != "person":
+            return None
+        name = parse_name(value)
+        return surname_word(name) if name.full else None
+
+    def _count_surname(self, value: str, sign: int) -> None:
+        word = self._surname_of(value)
+        if word:
+            n = self._surnames.get(word, 0) + sign * self._value_articles(value)
+            if n > 0:
+                self._surnames[word] = n
+            else:
+                self._surnames.pop(word, None)
+
     def _listed_kind(self, value: str) -> str | None:
         listed = self._ctx.alias_of.get(fold(value))
         return listed[0] if listed is not None and self.counts.get(value, {}).get(listed[0]) else None
@@ -259,6 +301,11 @@ class EntityTable(WordEvidence):
         """Apply a change to the inventory and re-resolve the blocks it touches."""
         self._ensure_keys()  # before the counts change: old keys find old neighbours
         touched: set[str] = set()
+        names = {value for (value, _kind), n in delta.values.items() if n}
+        self._surname_counts()
+        surnames = {self._surname_of(v) for v in names}
+        for value in names:
+            self._count_surname(value, -1)
         for (value, kind), n in delta.values.items():
             if n == 0:
                 continue
@@ -282,6 +329,12 @@ class EntityTable(WordEvidence):
             if not shorts:
                 del self.definitions[long]
             touched.update((short, long))
+        for value in names:
+            self._count_surname(value, 1)
+        # one-word values whose surname evidence moved may change kind ("Putin")
+        surnames |= {self._surname_of(v) for v in names}
+        by_word = self._values_by_word() if surnames - {None} else {}
+        touched |= {v for word in surnames - {None} for v in by_word.get(word, ())}
         touched |= self._count_case(delta)
         return self._refresh(touched)
 
@@ -369,6 +422,7 @@ class EntityTable(WordEvidence):
             merge_groups=edits.merge_groups(), splits=edits.split_keys(),
             definitions=self.definitions)
         self._keys = None
+        self._surnames = None  # a person's vote may follow the alias data
         self._lookup = None
 
     def _named_by_rules(self) -> set[str]:
@@ -458,6 +512,8 @@ class EntityTable(WordEvidence):
                 name = self._name_form(v) if kind == "person" else v
                 if name != v:
                     self._ctx.name_forms[v] = name
+            if kind == "person":
+                self._ctx.name_forms.update(name_orders(block, self._ctx))
             surnames = None
             for cluster in resolve_block(block, kind, self._ctx):
                 if kind == "person" and surnames is None:

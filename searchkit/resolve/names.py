@@ -21,6 +21,7 @@ from functools import lru_cache
 from anyascii import anyascii
 from rapidfuzz.distance import Levenshtein
 
+from ..extraction.given_names import gender_of, nickname_pair
 from .rules import Rules, load_rules
 
 _DROP = re.compile(r"[.'\u2019`\u02bc\"]")  # "U.S." -> "us", "O'Brien" -> "obrien"
@@ -100,8 +101,8 @@ def same_surname(a: str, b: str, rules: Rules | None = None) -> bool:
 def compatible_given(a: str, b: str, rules: Rules | None = None) -> bool:
     """Whether two given names may name one person: one spelling, an initial, a short form.
 
-    "Volodymyr"/"Wołodymyr", "S."/"Subrahmanyam", "Volodya"/"Volodymyr" may; "Boris" and
-    "Lyndon" may not.
+    "Volodymyr"/"Wołodymyr", "S."/"Subrahmanyam", "Volodya"/"Volodymyr", "Jake"/"Jacob",
+    "Alaxandr"/"Alexander" may; "Boris" and "Lyndon", "Mario" and "Maria" may not.
     """
     rules = rules or load_rules()
     fa, fb = fold(a), fold(b)
@@ -117,7 +118,24 @@ def compatible_given(a: str, b: str, rules: Rules | None = None) -> bool:
         if x != y:
             break
         common += 1
-    return common >= rules.given_prefix and common >= 0.6 * min(len(ra), len(rb))
+    if common >= rules.given_prefix and common >= 0.6 * min(len(ra), len(rb)):
+        return True
+    # Looser: a nickname ("Jake"/"Jacob", "Bill"/"William") or a misspelling ("Alaxandr":
+    # long enough, same start, mostly the same letters), unless the given-name list gives
+    # the two opposite genders ("Mario"/"Maria").
+    if _genders_differ(fa, fb):
+        return False
+    return nickname_pair(fa, fb) or (
+        min(len(ra), len(rb)) >= rules.given_typo_min_letters and ra[0] == rb[0]
+        and Levenshtein.normalized_similarity(ra, rb) >= rules.given_typo_similarity)
+
+
+def _genders_differ(a: str, b: str) -> bool:
+    """Whether the given-name list gives two one-word given names opposite genders."""
+    if " " in a or " " in b:
+        return False
+    ga, gb = gender_of(a), gender_of(b)
+    return ga is not None and gb is not None and ga != gb
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,15 @@ Thresholds (`thresholds` in the file):
 - short_token: words shorter than this must match exactly (after romanisation);
 - given_prefix: a given name may be a short form of another when their romanised forms
   share at least this many leading letters ("Volodya", "Volodymyr");
+- given_typo_similarity / given_typo_min_letters: a given name may be a misspelling of
+  another ("Alaxandr", "Alexander") when both have this many letters, start alike and
+  their romanised forms are this similar (full names joined so still need the loose
+  forms' dominance: the misspelling joins the most used name only);
 - min_support: a full name needs this many articles before a surname alone joins it;
+- surname_kind_min_articles: a one-word value the model called an organisation or a place
+  is a surname (a person) when full names ending in it have at least this many articles,
+  and `dominance` times the value's own ("Putin" tagged an organisation in an article that
+  names no one in full; not a place the gazetteer knows: "Jordan");
 - dominance: a surname alone joins the most used full name that ends with it when that one
   has at least this many times the articles of the next ("Trump" -> Donald Trump, not
   Ivanka Trump); otherwise it stays apart;
@@ -58,7 +66,8 @@ RULES_FILE = Path(__file__).resolve().parents[1] / "extraction" / "data" / "reso
 _THRESHOLDS = {"token_similarity": float, "name_similarity": float,
                "surname_similarity": float, "surname_min_letters": int,
                "short_token": int, "given_prefix": int,
-               "min_support": int, "dominance": float, "acronym_min_letters": int,
+               "given_typo_similarity": float, "given_typo_min_letters": int,
+               "min_support": int, "surname_kind_min_articles": int, "dominance": float, "acronym_min_letters": int,
                "acronym_max_letters": int, "common_word_share": float,
                "common_word_min_articles": int, "name_share": float,
                "owned_share": float, "owned_min_articles": int,
@@ -96,7 +105,10 @@ class Rules:
     surname_min_letters: int
     short_token: int
     given_prefix: int
+    given_typo_similarity: float
+    given_typo_min_letters: int
     min_support: int
+    surname_kind_min_articles: int
     dominance: float
     acronym_min_letters: int
     acronym_max_letters: int
