@@ -203,7 +203,11 @@ def _same_org(x: str, y: str, ctx: BlockContext) -> bool:
     not, whatever "LSE" says."""
     wx = set(_expanded(fold(x), ctx).split())
     wy = set(_expanded(fold(y), ctx).split())
-    return wx <= wy or wy <= wx or _spelled_alike(x, y, ctx.rules) or _same_nation(x, y, ctx)
+    if wx <= wy or wy <= wx or _spelled_alike(x, y, ctx.rules) or _same_nation(x, y, ctx):
+        return True
+    # spellings of one name with a generic word more ("Al Jazera", "al-Jazeera TV")
+    cx, cy = org_core(x, ctx.rules), org_core(y, ctx.rules)
+    return bool(cx and cy) and (cx, cy) != (fold(x), fold(y)) and _spelled_alike(cx, cy, ctx.rules)
 
 
 def _same_person(x: Name, y: Name, rules: Rules) -> bool:
@@ -411,10 +415,11 @@ class _LooseIndex:
         if defined:
             return defined, True
         folded = fold(v)
+        same_core = [w for w in self.by_core.get(folded, ()) if fold(w) != folded]
         if not is_acronym(v, r):  # "Wagner" and "Wagner Group": the same name
-            return self._roots([w for w in self.by_core.get(folded, ()) if fold(w) != folded],
-                               own), True
-        return self._roots(self.by_acronym.get(folded, ()), own), False
+            return self._roots(same_core, own), True
+        # an acronym's initials, or a short name in capitals ("FOX" of "Fox News")
+        return self._roots([*self.by_acronym.get(folded, ()), *same_core], own), False
 
     def _roots(self, values, own: str) -> list[str]:
         return sorted({self.block.find(w) for w in values} - {own})
