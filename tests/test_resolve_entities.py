@@ -103,6 +103,17 @@ def test_a_surname_alone_the_model_called_an_org_or_place_is_the_persons():
     assert growing.entity("Putin").value == "Vladimir Putin"
 
 
+def test_a_place_spelling_the_model_called_a_person_or_org_is_the_place():
+    table = table_of([{"places": ["Brazil"]}] * 5 + [{"people": ["Brasil"]}], aliases={})
+    assert table.entity("Brasil").value == "Brazil" and table.entity("Brasil").kind == "place"
+    # the surname of full names stays a person's; a place as rare as the spelling decides nothing
+    named = table_of([{"places": ["Sharron"]}] * 20 + [{"people": ["Ariel Sharon"]}] * 5
+                     + [{"orgs": ["Sharon"]}], aliases={})
+    assert named.entity("Sharon").kind == "person"
+    rare = table_of([{"places": ["Brazil"]}] * 3 + [{"people": ["Brasil"]}], aliases={})
+    assert rare.entity("Brasil").kind == "person"
+
+
 # -- clustering rules ----------------------------------------------------------------------
 def test_spellings_surnames_and_acronyms_join():
     table = table_of([
@@ -483,6 +494,7 @@ ORGS = ["ICC", "International Criminal Court", "al-Qaeda", "Al Qaida", "Wagner",
         "Wagner Group", "UN Security Council", "United Nations Security Council", "UNSC",
         "Budget", "Shell", "Kremlin Dmitry Pieskov", "Ms Kuleba",
         "Peskov",  # a surname alone the model called an organisation
+        "Brasil",  # a place's spelling the model called an organisation
         "Kremlin Maria Budget",  # a name glued after a body; one ending in a common word
         "US Congress", "Congress", "American Congress", "Indian Congress"]  # countries
 #: Texts whose word cases decide whether "Budget" and "Shell" are common words or products.
@@ -494,7 +506,7 @@ name_st = st.one_of(st.builds(lambda g, s: f"{g} {s}", st.sampled_from(GIVEN),
 article_st = st.fixed_dictionaries({
     "people": st.lists(name_st, max_size=3),
     "orgs": st.lists(st.sampled_from(ORGS), max_size=2),
-    "places": st.lists(st.sampled_from(["Kyiv", "Kiev", "Kharkiv", "Johnson"]), max_size=2),
+    "places": st.lists(st.sampled_from(["Kyiv", "Kiev", "Kharkiv", "Johnson", "Brazil"]), max_size=2),
     "acronyms": st.lists(st.sampled_from([("ICC", "International Criminal Court"),
                                           ("UNSC", "United Nations Security Council")]),
                          max_size=1),

@@ -42,8 +42,8 @@ from .edits import Edits
 from ..extraction.junk import junk_reason
 from ..extraction.places import get_gazetteer
 from .lookup import Lookup
-from .names import (fold, is_acronym, parse_name, person_part, same_surname, shouted_name,
-                    surname_word)
+from .names import (fold, is_acronym, parse_name, person_part, romanised, same_surname,
+                    shouted_name, similar_words, skeleton, surname_word)
 from ..facetspec import NAME_FACETS
 from .rules import Rules, load_rules
 from .evidence import WORD_COUNTS, WordEvidence
@@ -186,6 +186,8 @@ class EntityTable(WordEvidence):
         self._holders: dict[str, set[str]] = {}  # key -> values
         self._by_word: dict[str, set[str]] | None = None  # folded form -> values
         self._surnames: dict[str, int] | None = None  # surname -> articles of full names
+        self._places: dict[str, dict[str, int]] | None = None  # skeleton -> place -> articles
+        self._spellings: dict[str, set[str]] | None = None  # skeleton -> one-word values
         self._lookup: Lookup | None = None
         self._set_rules(aliases or {}, edits or Edits())
 
@@ -223,6 +225,8 @@ class EntityTable(WordEvidence):
             return kind
         if kind in ("org", "place") and self._lone_surname(value, kind):
             return "person"
+        if kind == "person" and self._place_spelling(value):
+            return "place"
         if kind != "person" and (person_part(value, loose=True) != value
                                  and not self._common_tail(value) or shouted_name(value)):
             # "Security Council Dmitry Medvedev", "Ms Sandu", "LIZ TRUSS": a person's name
@@ -260,6 +264,62 @@ class EntityTable(WordEvidence):
                          self.rules.dominance * self._value_articles(value)):
             return False
         return kind != "place" or get_gazetteer().lookup(value) is None
+
+    def _place_spelling(self, value: str) -> bool:
+        """Whether a one-word value the model called a person is a spelling of a place the
+        index holds many times as often ("Brasil" as a person, Brazil a place in 40
+        articles): not an acronym, nor the surname of full names. (Organisations close to a
+        place's name are mostly companies: "Europay", "Zayre".)"""
+        words = fold(value).split()
+        if len(words) != 1 or len(words[0]) < self.rules.surname_min_letters or \
+                is_acronym(value, self.rules) or \
+                self._surname_counts().get(words[0], 0) >= self.rules.surname_kind_min_articles:
+            return False  # ("Bat" is no "Bath": short words say too little)
+        need = max(self.rules.surname_kind_min_articles,
+                   self.rules.dominance * self._value_articles(value))
+        return any(n >= need and place != value and similar_words(place, value, self.rules)
+                   and romanised(place, self.rules)[:1] == romanised(value, self.rules)[:1]
+                   for place, n in self._place_counts().get(skeleton(words[0], self.rules), {}).items())
+
+    def _place_counts(self) -> dict[str, dict[str, int]]:
+        """Skeleton of a one-word place value -> {value: articles} (kept current)."""
+        if self._places is None:
+            self._places = {}
+            for value in self.counts:
+                self._count_place(value, 1)
+        return self._places
+
+    def _place_key(self, value: str) -> str | None:
+        words = fold(value).split()
+        if len(words) != 1 or self._vote(value) != "place":
+            return None
+        return skeleton(words[0], self.rules)
+
+    def _count_place(self, value: str, sign: int) -> None:
+        key = self._place_key(value)
+        if key:
+            places = self._places.setdefault(key, {})
+            n = places.get(value, 0) + sign * self._value_articles(value)
+            if n > 0:
+                places[value] = n
+            else:
+                places.pop(value, None)
+                if not places:
+                    del self._places[key]
+
+    def _one_word_spellings(self, changed: Iterable[str] = ()) -> dict[str, set[str]]:
+        """Skeleton -> the one-word values written so (kept current for `changed`)."""
+        if self._spellings is None:
+            self._spellings, changed = {}, self.counts
+        for value in changed:
+            words = fold(value).split()
+            if len(words) == 1:
+                held = self._spellings.setdefault(skeleton(words[0], self.rules), set())
+                if value in self.counts:
+                    held.add(value)
+                else:
+                    held.discard(value)
+        return self._spellings
 
     def _surname_counts(self) -> dict[str, int]:
         """Surname word -> articles of the full person names ending in it (kept current)."""
@@ -302,10 +362,12 @@ class EntityTable(WordEvidence):
         self._ensure_keys()  # before the counts change: old keys find old neighbours
         touched: set[str] = set()
         names = {value for (value, _kind), n in delta.values.items() if n}
-        self._surname_counts()
+        self._surname_counts(), self._place_counts()
         surnames = {self._surname_of(v) for v in names}
+        places = {self._place_key(v) for v in names}
         for value in names:
             self._count_surname(value, -1)
+            self._count_place(value, -1)
         for (value, kind), n in delta.values.items():
             if n == 0:
                 continue
@@ -331,10 +393,15 @@ class EntityTable(WordEvidence):
             touched.update((short, long))
         for value in names:
             self._count_surname(value, 1)
-        # one-word values whose surname evidence moved may change kind ("Putin")
+            self._count_place(value, 1)
+        # One-word values whose surname or place evidence moved may change kind ("Putin",
+        # "Brasil"): the values of those words, and of those place spellings.
         surnames |= {self._surname_of(v) for v in names}
-        by_word = self._values_by_word() if surnames - {None} else {}
+        places = (places | {self._place_key(v) for v in names}) - {None}
+        by_word = self._values_by_word() if surnames - {None} or places else {}
         touched |= {v for word in surnames - {None} for v in by_word.get(word, ())}
+        spellings = self._one_word_spellings(names)
+        touched |= {v for key in places for v in spellings.get(key, ())}
         touched |= self._count_case(delta)
         return self._refresh(touched)
 
@@ -422,7 +489,7 @@ class EntityTable(WordEvidence):
             merge_groups=edits.merge_groups(), splits=edits.split_keys(),
             definitions=self.definitions)
         self._keys = None
-        self._surnames = None  # a person's vote may follow the alias data
+        self._surnames = self._places = None  # votes may follow the alias data
         self._lookup = None
 
     def _named_by_rules(self) -> set[str]:
