@@ -89,9 +89,22 @@ def _country_code(folded: str) -> str | None:
 def _demonym_country(word: str) -> str | None:
     from ..extraction.places import looks_like_demonym
 
-    found = {code for name, code in _countries().items()
+    found = {code for name, code in _countries_by_head().get(word[:4], ())
              if looks_like_demonym(word, frozenset({name}))}
     return found.pop() if len(found) == 1 else None
+
+
+@lru_cache(maxsize=1)
+def _countries_by_head() -> dict[str, list[tuple[str, str]]]:
+    """Country names by the first four letters of their stem: a demonym starts with its
+    country's stem of four letters or more (`looks_like_demonym`), so only these need
+    trying (trying all ~250 for each capitalised word was most of a writer's start-up)."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    for name, code in _countries().items():
+        stem = name[:-1] if name[-1:] in tuple("aeiouy") else name
+        if len(stem) >= 4:
+            out.setdefault(stem[:4], []).append((name, code))
+    return out
 
 
 @lru_cache(maxsize=1)
