@@ -272,15 +272,18 @@ class EntityTable(WordEvidence):
         articles): not an acronym, nor the surname of full names. (Organisations close to a
         place's name are mostly companies: "Europay", "Zayre".)"""
         words = fold(value).split()
-        if len(words) != 1 or len(words[0]) < self.rules.surname_min_letters or \
-                is_acronym(value, self.rules) or \
-                self._surname_counts().get(words[0], 0) >= self.rules.surname_kind_min_articles:
+        if len(words) != 1 or len(words[0]) < self.rules.surname_min_letters:
             return False  # ("Bat" is no "Bath": short words say too little)
+        places = self._place_counts().get(skeleton(words[0], self.rules))
+        if not places:
+            return False
         need = max(self.rules.surname_kind_min_articles,
                    self.rules.dominance * self._value_articles(value))
-        return any(n >= need and place != value and similar_words(place, value, self.rules)
-                   and romanised(place, self.rules)[:1] == romanised(value, self.rules)[:1]
-                   for place, n in self._place_counts().get(skeleton(words[0], self.rules), {}).items())
+        return not is_acronym(value, self.rules) and \
+            self._surname_counts().get(words[0], 0) < self.rules.surname_kind_min_articles and \
+            any(n >= need and place != value and similar_words(place, value, self.rules)
+                and romanised(place, self.rules)[:1] == romanised(value, self.rules)[:1]
+                for place, n in places.items())
 
     def _place_counts(self) -> dict[str, dict[str, int]]:
         """Skeleton of a one-word place value -> {value: articles} (kept current)."""
@@ -291,6 +294,8 @@ class EntityTable(WordEvidence):
         return self._places
 
     def _place_key(self, value: str) -> str | None:
+        if " " in value.strip():  # (cheap tests first: this runs over every value)
+            return None
         words = fold(value).split()
         if len(words) != 1 or self._vote(value) != "place":
             return None
@@ -332,8 +337,8 @@ class EntityTable(WordEvidence):
 
     def _surname_of(self, value: str) -> str | None:
         """The surname word of a value that is a person's full name by vote, else None."""
-        if self._vote(value) != "person":
-            return None
+        if value.isalpha() or self._vote(value) != "person":
+            return None  # (one plain word is no full name: the cheap test first)
         name = parse_name(value)
         return surname_word(name) if name.full else None
 
