@@ -16,13 +16,13 @@ The read side (`ReadTables`) loads what a snapshot's manifest names, lazily.
 """
 from __future__ import annotations
 
-import json
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 from urllib.parse import urlsplit
 
 import numpy as np
+import orjson
 
 from ..facetspec import NAME_FACETS
 from ..store.columns import decode, encode, span_column
@@ -197,7 +197,7 @@ class IndexTables:
             name = (self._manifest or {}).get("entities")
             aliases, edits = self._alias_groups(), self._edits()
             if name:
-                data = json.loads((self._store / name).read_text(encoding="utf-8"))
+                data = _read_table(self._store / name)
                 self._entities = EntityTable.from_dict(data, aliases=aliases, edits=edits)
                 if self._entities.rebuilt:  # the alias data or the edits changed since
                     self._dirty.add("entities")
@@ -277,7 +277,7 @@ class IndexTables:
                 fields[key] = manifest[key]
         if "entities" in self._dirty:
             path = self._store / ENTITIES.format(generation)
-            path.write_text(json.dumps(self.entities.to_dict(), ensure_ascii=False), encoding="utf-8")
+            path.write_bytes(orjson.dumps(self.entities.to_dict(), option=orjson.OPT_NON_STR_KEYS))
             fields["entities"] = path.name
             written.append(path)
         if "boilerplate" in self._dirty:
@@ -384,8 +384,7 @@ class ReadTables:
         name = self.manifest.get("entities")
         if not name:
             return None
-        data = json.loads((self.store / name).read_text(encoding="utf-8"))
-        return EntityTable.from_dict(data, stale_ok=True)
+        return EntityTable.from_dict(_read_table(self.store / name), stale_ok=True)
 
     @cached_property
     def boilerplate(self) -> BoilerplateModel | None:
@@ -408,3 +407,10 @@ class ReadTables:
     def boilerplate_spans(self, source: str, url: str, text: str) -> list[tuple[int, int]]:
         model = self.boilerplate
         return model.spans(source_key(source, url), text) if model is not None else []
+
+
+def _read_table(path: Path) -> dict[str, Any]:
+    """A saved entities table: JSON read by orjson (the table is read and written by every
+    writer, and the standard library's json took a third of what adding one article to a
+    95k-article index costs beyond adding it to a 1-article one)."""
+    return orjson.loads(path.read_bytes())
