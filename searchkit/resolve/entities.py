@@ -7,7 +7,9 @@ Court (ICC)") and how many articles write each word lowercase, use it as a name 
 as an organisation's product (`wordcase.py`).
 With the alias data and the user's edits, the table clusters the values
 (see `blocks.py` for the rules), gives each entity a kind by vote (a name that is a person
-in most of its articles is a person everywhere), a display value (the alias entry, the
+in most of its articles is a person everywhere; a surname alone the model called something
+else, and a place's spelling it called a person, take the kind of the names the index
+holds many times as often), a display value (the alias entry, the
 user's name, else the most used full form) and a stable id, and flags junk values. A
 cluster with too little evidence to list (a one-word "person" no full name backs, that
 other articles call something else; a one-word value whose word the corpus mostly writes
@@ -368,7 +370,8 @@ class EntityTable(WordEvidence):
         self._ensure_keys()  # before the counts change: old keys find old neighbours
         touched: set[str] = set()
         names = {value for (value, _kind), n in delta.values.items() if n}
-        self._surname_counts(), self._place_counts()
+        self._surname_counts()
+        self._place_counts()
         surnames = {self._surname_of(v) for v in names}
         places = {self._place_key(v) for v in names}
         for value in names:
