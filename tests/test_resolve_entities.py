@@ -103,6 +103,15 @@ def test_a_surname_alone_the_model_called_an_org_or_place_is_the_persons():
     assert growing.entity("Putin").value == "Vladimir Putin"
 
 
+def test_irregular_demonyms_name_their_country_and_nations_within_one_stay_apart():
+    table = table_of([{"orgs": ["UK Government"]}] * 3 + [{"orgs": ["British Government"]}]
+                     + [{"orgs": ["Dutch Finance Ministry"]}, {"orgs": ["Netherlands Finance Ministry"]}]
+                     + [{"orgs": ["Scottish National Party"]}, {"orgs": ["British National Party"]}])
+    assert table.entity("British Government") is table.entity("UK Government")
+    assert table.entity("Dutch Finance Ministry") is table.entity("Netherlands Finance Ministry")
+    assert table.entity("Scottish National Party") is not table.entity("British National Party")
+
+
 def test_a_place_spelling_the_model_called_a_person_or_org_is_the_place():
     table = table_of([{"places": ["Brazil"]}] * 5 + [{"people": ["Brasil"]}], aliases={})
     assert table.entity("Brasil").value == "Brazil" and table.entity("Brasil").kind == "place"

@@ -3,8 +3,9 @@
 likewise with a body the alias data names by its acronym ("UN World Food Programme").
 
 `national_form(value, alias_of)` reads a country at the start of an organisation's name (a
-country the gazetteer knows, a place of the alias data that is one: "US", "U.K.", or a
-demonym built on a country's name: "Ukrainian", "Israeli", "American") or after a final
+country the gazetteer knows, a place of the alias data that is one: "US", "U.K.", a
+demonym built on a country's name: "Ukrainian", "Israeli", "American", or one the rules
+list: "British", "Dutch") or after a final
 "of" ("Ministry of Foreign Affairs of Ukraine"), and gives the country's code and the rest
 of the name. `blocks.py` joins the names of one country with the same rest, and the rest
 written alone when every country it is written with is that one ("Ministry of Defense" is
@@ -77,8 +78,18 @@ def _country(name: str, alias_of: Mapping[str, tuple[str, str]]) -> tuple[str | 
     if code:
         return code, False
     if " " not in name and name[:1].isupper():
-        code = _demonym_country(name.casefold())
+        code = _irregular_demonyms().get(name.casefold()) or _demonym_country(name.casefold())
     return code, bool(code)
+
+
+@lru_cache(maxsize=1)
+def _irregular_demonyms() -> dict[str, str]:
+    """Nationality words not built on their country's name ("British", "Dutch", "French":
+    the rules' `demonyms`) -> the country's code."""
+    from .rules import load_rules
+
+    return {word: code for word, country in load_rules().demonyms
+            if (code := _country_code(fold(country)))}
 
 
 def _country_code(folded: str) -> str | None:

@@ -99,6 +99,7 @@ class Rules:
     honorifics: frozenset[str]
     inverted_heads: frozenset[str]
     not_surnames: frozenset[str]
+    demonyms: tuple[tuple[str, str], ...]
     token_similarity: float
     name_similarity: float
     surname_similarity: float
@@ -187,4 +188,5 @@ def load_rules(path: Path | str = RULES_FILE) -> Rules:
                  phrase_ends=words("phrase_ends"), pronouns=words("pronouns"),
                  venue_preps=words("venue_preps"), place_nouns=words("place_nouns"),
                  off_map=words("off_map"), honorifics=words("honorifics"), inverted_heads=words("inverted_heads"),
-                 not_surnames=words("not_surnames"), **limits)
+                 not_surnames=words("not_surnames"), demonyms=_pairs(source, data, "demonyms"),
+                 **limits)
