@@ -168,9 +168,11 @@ class Evaluator:
                 norm = 1.0 - B + B * lengths / average_length(self.snapshot, field)
                 pseudo[docs] += field_boost / boost * FIELD_WEIGHTS.get(field, 1.0) * freqs / norm
         mask = (pseudo > 0) & self.snapshot.live
-        df = int(mask.sum())
+        df = int(np.count_nonzero(mask))
         idf = math.log(1.0 + (self.n_live - df + 0.5) / (df + 0.5))
-        scores = (boost * idf * (K1 + 1.0) * pseudo / (pseudo + K1)).astype(np.float32)
+        # boost * idf * (K1 + 1) * pseudo / (pseudo + K1), in float32, without temporaries
+        scores = pseudo * (boost * idf * (K1 + 1.0))
+        np.divide(scores, pseudo + K1, out=scores)
         return mask, scores, boost * idf
 
     def _phrase(self, q: wq.Phrase):
