@@ -48,7 +48,7 @@ from .names import (fold, is_acronym, parse_name, person_part, romanised, same_s
                     shouted_name, similar_words, skeleton, surname_word)
 from ..facetspec import NAME_FACETS
 from .rules import Rules, load_rules
-from .evidence import WORD_COUNTS, WordEvidence
+from .evidence import WORD_COUNTS, WordEvidence, add_count
 from .wordcase import (determined_words, lowercase_words, named_words, owned_words,
                        placed_names, venue_words, work_titles)
 
@@ -307,13 +307,9 @@ class EntityTable(WordEvidence):
         key = self._place_key(value)
         if key:
             places = self._places.setdefault(key, {})
-            n = places.get(value, 0) + sign * self._value_articles(value)
-            if n > 0:
-                places[value] = n
-            else:
-                places.pop(value, None)
-                if not places:
-                    del self._places[key]
+            add_count(places, value, sign * self._value_articles(value))
+            if not places:
+                del self._places[key]
 
     def _one_word_spellings(self, changed: Iterable[str] = ()) -> dict[str, set[str]]:
         """Skeleton -> the one-word values written so (kept current for `changed`)."""
@@ -347,11 +343,7 @@ class EntityTable(WordEvidence):
     def _count_surname(self, value: str, sign: int) -> None:
         word = self._surname_of(value)
         if word:
-            n = self._surnames.get(word, 0) + sign * self._value_articles(value)
-            if n > 0:
-                self._surnames[word] = n
-            else:
-                self._surnames.pop(word, None)
+            add_count(self._surnames, word, sign * self._value_articles(value))
 
     def _listed_kind(self, value: str) -> str | None:
         listed = self._ctx.alias_of.get(fold(value))

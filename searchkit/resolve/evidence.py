@@ -175,11 +175,7 @@ class WordEvidence:
         before = {v: self._word_flags(v) for v in values}
         for counts, change in changes:
             for word, n in change.items():
-                total = counts.get(word, 0) + n
-                if total > 0:
-                    counts[word] = total
-                else:
-                    counts.pop(word, None)
+                add_count(counts, word, n)
         return {v for v in values if self._word_flags(v) != before[v]}
 
     def _values_by_word(self) -> dict[str, set[str]]:
@@ -205,3 +201,12 @@ class WordEvidence:
                 holders.discard(value)
                 if not holders:
                     del self._by_word[key]
+
+
+def add_count(counts: dict, key, n: int) -> None:
+    """Add `n` to `counts[key]`, dropping the key when it reaches zero."""
+    total = counts.get(key, 0) + n
+    if total > 0:
+        counts[key] = total
+    else:
+        counts.pop(key, None)

@@ -96,21 +96,15 @@ def segment_arrays(rows: Sequence[Row]) -> dict[str, np.ndarray]:
         arrays.update(_list_column(field, [getattr(r, f"{field}_terms") for r in rows]))
         arrays.update(postings(arrays, field, len(rows)))
     arrays.update(_words([r.words for r in rows]))
-    arrays.update(_payloads([r.payload for r in rows]))
-    arrays.update(_heads([r.payload for r in rows]))
+    arrays.update(_bytes_column("payload", [pack_payload(r.payload) for r in rows]))
+    arrays.update(_bytes_column("heads", [pack_head(r.payload) for r in rows]))
     return arrays
 
 
-def _payloads(payloads: Sequence) -> dict[str, np.ndarray]:
-    blobs = [pack_payload(p) for p in payloads]
-    return {"payload.offsets": _offsets([len(b) for b in blobs]),
-            "payload.data": np.frombuffer(b"".join(blobs), dtype=np.uint8).copy()}
-
-
-def _heads(payloads: Sequence) -> dict[str, np.ndarray]:
-    blobs = [pack_head(p) for p in payloads]
-    return {"heads.offsets": _offsets([len(b) for b in blobs]),
-            "heads.data": np.frombuffer(b"".join(blobs), dtype=np.uint8).copy()}
+def _bytes_column(name: str, blobs: Sequence[bytes]) -> dict[str, np.ndarray]:
+    """A ragged column of one byte string per row."""
+    return {f"{name}.offsets": _offsets([len(b) for b in blobs]),
+            f"{name}.data": np.frombuffer(b"".join(blobs), dtype=np.uint8).copy()}
 
 
 def pack_head(payload) -> bytes:
@@ -425,18 +419,20 @@ class Segment:
 
     def payload(self, row: int):
         """The stored payload of a row (None when this segment keeps no payloads)."""
-        if "payload.data.npy" not in self.files:
-            return None
-        offsets = self.array("payload.offsets")
-        return unpack_payload(self.array("payload.data")[offsets[row]:offsets[row + 1]].tobytes())
+        blob = self._row_bytes("payload", row)
+        return None if blob is None else unpack_payload(blob)
 
     def head(self, row: int) -> list[str] | None:
         """[title, source, url] of a row (None when this segment keeps no heads)."""
-        if "heads.data.npy" not in self.files:
+        blob = self._row_bytes("heads", row)
+        return None if blob is None else json.loads(blob.decode("utf-8", "surrogatepass"))
+
+    def _row_bytes(self, column: str, row: int) -> bytes | None:
+        """A row's bytes of a ragged bytes column (None when this segment lacks it)."""
+        if f"{column}.data.npy" not in self.files:
             return None
-        offsets = self.array("heads.offsets")
-        return json.loads(self.array("heads.data")[offsets[row]:offsets[row + 1]].tobytes()
-                          .decode("utf-8", "surrogatepass"))
+        offsets = self.array(f"{column}.offsets")
+        return self.array(f"{column}.data")[offsets[row]:offsets[row + 1]].tobytes()
 
     def boilerplate(self, row: int) -> list[tuple[int, int]] | None:
         """The boilerplate spans of a row's text (None when this segment keeps none)."""
