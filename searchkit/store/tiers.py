@@ -16,9 +16,9 @@ EXPUNGE_SHARE = 0.3
 #: Merging stops growing segments beyond this many rows or tokens: a merge's memory follows
 #: its tokens (about 40 bytes each at the peak), so news articles of 500 words stop at ~40k.
 MAX_MERGED_DOCS = 200_000
+MAX_MERGED_TOKENS = 12_000_000
 #: Whether a session's segments merge into one as it ends (`plan_session_merge`).
 SESSION_MERGES = True
-MAX_MERGED_TOKENS = 12_000_000
 
 
 def plan_merge(segments: list[tuple[int, ...]]) -> list[int]:
@@ -28,8 +28,7 @@ def plan_merge(segments: list[tuple[int, ...]]) -> list[int]:
     MERGE_FACTOR segments in one tier merge into one of the next tier, as in Lucene's
     LogMergePolicy. A segment with EXPUNGE_SHARE of its rows deleted is rewritten alone.
     """
-    live = [s[0] - s[1] for s in segments]
-    tokens = [s[2] * (s[0] - s[1]) / s[0] if len(s) > 2 and s[0] else 0 for s in segments]
+    live, tokens = _live_sizes(segments)
     for i, (docs, deleted, *_) in enumerate(segments):
         if docs and (deleted / docs >= EXPUNGE_SHARE or live[i] == 0):
             return [i]
@@ -56,10 +55,16 @@ def plan_session_merge(segments: list[tuple[int, ...]], mine: list[int]) -> list
     segments take part, so a run still costs what it adds."""
     if not SESSION_MERGES:
         return []
-    live = [s[0] - s[1] for s in segments]
-    tokens = [s[2] * (s[0] - s[1]) / s[0] if len(s) > 2 and s[0] else 0 for s in segments]
+    live, tokens = _live_sizes(segments)
     group = _fitting(sorted(mine, key=lambda i: live[i]), live, tokens)
     return sorted(group) if len(group) >= 2 else []
+
+
+def _live_sizes(segments: list[tuple[int, ...]]) -> tuple[list[int], list[float]]:
+    """Live rows and their share of the tokens, per segment."""
+    live = [s[0] - s[1] for s in segments]
+    tokens = [s[2] * (s[0] - s[1]) / s[0] if len(s) > 2 and s[0] else 0 for s in segments]
+    return live, tokens
 
 
 def _fitting(group: list[int], live: list[int], tokens: list[float]) -> list[int]:
