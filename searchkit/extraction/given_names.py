@@ -27,27 +27,3 @@ def gives_gender(word: str) -> bool:
     """A first name the list gives a gender, even mostly ("Lloyd", "Olena"); not one it
     calls either ("Red", "Kim"), which is as often a word or a surname."""
     return is_given_name(word) and _detector().get_gender(word) != "andy"
-
-
-@lru_cache(maxsize=20_000)
-def gender_of(word: str) -> str | None:
-    """"male" or "female" when the list gives the name that gender, even mostly ("Daniel",
-    "Daniela"); None for a name it calls either or does not know."""
-    found = _detector().get_gender(word.capitalize()) if word.isalpha() else "unknown"
-    return {"male": "male", "mostly_male": "male", "female": "female",
-            "mostly_female": "female"}.get(found)
-
-
-@lru_cache(maxsize=1)
-def _nicknamer():
-    from nicknames import NickNamer
-
-    return NickNamer()
-
-
-@lru_cache(maxsize=20_000)
-def nickname_pair(a: str, b: str) -> bool:
-    """Whether one lower-case given name is a nickname of the other ("jake" of "jacob",
-    "bill" of "william"), by the `nicknames` package's hand-curated English table."""
-    names = _nicknamer()
-    return b in names.nicknames_of(a) or a in names.nicknames_of(b)

@@ -21,7 +21,10 @@ from functools import lru_cache
 from anyascii import anyascii
 from rapidfuzz.distance import Levenshtein
 
-from ..extraction.given_names import gender_of, nickname_pair
+# The given-name list extraction loads (shared so that it is read once a process); the
+# functions below live here, not in extraction/, so that adding them left the extraction
+# digest (extraction/version.py) and every index's extracted facets as they were.
+from ..extraction.given_names import _detector
 from .rules import Rules, load_rules
 
 _DROP = re.compile(r"[.'\u2019`\u02bc\"]")  # "U.S." -> "us", "O'Brien" -> "obrien"
@@ -128,6 +131,30 @@ def compatible_given(a: str, b: str, rules: Rules | None = None) -> bool:
     return nickname_pair(fa, fb) or (
         min(len(ra), len(rb)) >= rules.given_typo_min_letters and ra[0] == rb[0]
         and Levenshtein.normalized_similarity(ra, rb) >= rules.given_typo_similarity)
+
+
+@lru_cache(maxsize=20_000)
+def gender_of(word: str) -> str | None:
+    """"male" or "female" when the given-name list gives the name that gender, even mostly
+    ("Daniel", "Daniela"); None for a name it calls either or does not know."""
+    found = _detector().get_gender(word.capitalize()) if word.isalpha() else "unknown"
+    return {"male": "male", "mostly_male": "male", "female": "female",
+            "mostly_female": "female"}.get(found)
+
+
+@lru_cache(maxsize=1)
+def _nicknamer():
+    from nicknames import NickNamer
+
+    return NickNamer()
+
+
+@lru_cache(maxsize=20_000)
+def nickname_pair(a: str, b: str) -> bool:
+    """Whether one lower-case given name is a nickname of the other ("jake" of "jacob",
+    "bill" of "william"), by the `nicknames` package's hand-curated English table."""
+    names = _nicknamer()
+    return b in names.nicknames_of(a) or a in names.nicknames_of(b)
 
 
 def _genders_differ(a: str, b: str) -> bool:
